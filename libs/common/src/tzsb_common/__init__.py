@@ -1,0 +1,1 @@
+"""Shared machinery of the tzsb services. Nothing domain-specific lives here."""

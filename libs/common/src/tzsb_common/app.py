@@ -1,0 +1,192 @@
+"""The composition root every service shares: one FastAPI app with its workers.
+
+A service's `create_app()` declares its routers, its consumers and its outbox table; this module
+wires logging, problems, middleware, health, metrics, the database engine, token verification,
+the topics, the outbox relay and the consumer loops, and tears them down in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Table
+
+from tzsb_common.auth import CurrentPrincipal, TokenVerifier
+from tzsb_common.consumer import ConsumerLoop, ConsumerSpec
+from tzsb_common.contracts import ALL_TOPICS
+from tzsb_common.db import create_engine, create_session_factory
+from tzsb_common.events import dlq_topic
+from tzsb_common.health import DatabaseCheck, health_router
+from tzsb_common.http import install_http_middleware
+from tzsb_common.kafka import broker_reachable, ensure_topics
+from tzsb_common.logging import configure_logging, get_logger
+from tzsb_common.metrics import metrics_router
+from tzsb_common.outbox import Outbox, OutboxRelay
+from tzsb_common.problems import install_problem_handlers
+from tzsb_common.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+@dataclass
+class ServiceDefinition:
+    """Everything that makes one service different from another."""
+
+    settings: ServiceSettings
+    title: str
+    description: str
+    outbox_table: Table
+    inbox_table: Table
+    routers: Sequence[APIRouter] = ()
+    """Mounted under `/api/v1`."""
+    root_routers: Sequence[APIRouter] = ()
+    """Mounted at the root (e.g. `/.well-known/jwks.json`)."""
+    consumers: Sequence[ConsumerSpec] = ()
+    hooks: Sequence[LifespanHook] = ()
+    """Entered after the database is ready and before workers start (e.g. load signing keys)."""
+    version: str = "0.1.0"
+    openapi_tags: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class KafkaCheck:
+    bootstrap_servers: str
+    name: str = "kafka"
+
+    async def check(self) -> str | None:
+        return await broker_reachable(self.bootstrap_servers)
+
+
+@dataclass(frozen=True)
+class WorkerCheck:
+    """Reports an outbox relay or consumer loop that has stopped making progress."""
+
+    name: str
+    worker: OutboxRelay | ConsumerLoop
+
+    async def check(self) -> str | None:
+        return self.worker.health()
+
+
+def create_service_app(definition: ServiceDefinition) -> FastAPI:
+    settings = definition.settings
+    configure_logging(
+        service=settings.service_name, level=settings.log_level, json=settings.log_json
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.session_factory = create_session_factory(engine)
+        app.state.outbox = Outbox(definition.outbox_table, settings)
+        if not hasattr(app.state, "token_verifier"):
+            app.state.token_verifier = TokenVerifier(settings)
+        app.state.readiness_checks = [
+            DatabaseCheck(engine),
+            KafkaCheck(settings.kafka_bootstrap_servers),
+        ]
+        workers: list[asyncio.Task[None]] = []
+        async with contextlib.AsyncExitStack() as stack:
+            for hook in definition.hooks:
+                await stack.enter_async_context(hook(app))
+            if settings.run_background_workers:
+                relay = OutboxRelay(engine=engine, table=definition.outbox_table, settings=settings)
+                loops = [
+                    ConsumerLoop(
+                        spec=spec,
+                        settings=settings,
+                        session_factory=app.state.session_factory,
+                        inbox=definition.inbox_table,
+                    )
+                    for spec in definition.consumers
+                ]
+                app.state.outbox_relay = relay
+                app.state.consumer_loops = loops
+                app.state.readiness_checks += [WorkerCheck("outbox_relay", relay)]
+                app.state.readiness_checks += [WorkerCheck(f"consumer:{c.name}", c) for c in loops]
+                workers.append(
+                    asyncio.create_task(_run_workers(settings, relay, loops), name="workers")
+                )
+            log.info("service started", port=settings.http_port)
+            try:
+                yield
+            finally:
+                for task in workers:
+                    task.cancel()
+                for task in workers:
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await asyncio.wait_for(task, timeout=10)
+                await engine.dispose()
+                log.info("service stopped")
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version=definition.version,
+        lifespan=lifespan,
+        openapi_tags=definition.openapi_tags or None,
+    )
+    install_problem_handlers(app)
+    install_http_middleware(app, settings)
+    app.include_router(health_router())
+    app.include_router(metrics_router())
+    api = APIRouter(prefix="/api/v1")
+
+    @api.get("", include_in_schema=False)
+    async def api_index(_: CurrentPrincipal) -> dict[str, str]:
+        """What this service is, for a caller exploring the API."""
+        return {
+            "service": settings.service_name,
+            "version": definition.version,
+            "docs": "/docs",
+            "openapi": "/openapi.json",
+        }
+
+    for router in definition.routers:
+        api.include_router(router)
+    app.include_router(api)
+    for router in definition.root_routers:
+        app.include_router(router)
+    return app
+
+
+def all_topics(settings: ServiceSettings) -> list[str]:
+    names = [settings.topic(t) for t in ALL_TOPICS]
+    return names + [dlq_topic(t) for t in names]
+
+
+async def _run_workers(
+    settings: ServiceSettings, relay: OutboxRelay, loops: Sequence[ConsumerLoop]
+) -> None:
+    """Topics first (retrying while Kafka is away), then the relay and every consumer loop.
+
+    The relay waits for the topics so that no broker auto-creates one with the wrong partition
+    count; accepted writes wait safely in the outbox meanwhile.
+    """
+    delay = 0.5
+    while True:
+        try:
+            await ensure_topics(
+                settings.kafka_bootstrap_servers,
+                all_topics(settings),
+                settings.kafka_topic_partitions,
+                settings.kafka_replication_factor,
+            )
+            break
+        except Exception as exc:  # broker not up yet: the relay keeps the events meanwhile
+            log.warning("cannot create topics yet", error=f"{type(exc).__name__}: {exc}")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+    async with asyncio.TaskGroup() as group:
+        group.create_task(relay.run(), name="outbox-relay")
+        for loop in loops:
+            group.create_task(loop.run(), name=f"consumer:{loop.name}")

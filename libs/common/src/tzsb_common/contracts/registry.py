@@ -1,0 +1,91 @@
+"""Events the registry publishes (登记). Consumers keep replicas of equipment and organisations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tzsb_common.events import EventPayload, register_event
+
+EQUIPMENT_TOPIC = "tzsb.registry.equipment"
+ORGANISATION_TOPIC = "tzsb.registry.organisation"
+
+
+class RegionPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    province: str
+    city: str
+    district: str
+
+
+class EquipmentSnapshot(BaseModel):
+    """The whole equipment record as the registry holds it after the change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    equipment_code: str = Field(description="设备代码, 18 digits")
+    category: str = Field(description="特种设备目录 category code, e.g. 3000")
+    variety: str = Field(description="品种 code, e.g. 3110")
+    status: str = Field(
+        description="in_use 在用 | suspended 停用 | scrapped 报废 | deregistered 注销"
+    )
+    registration_number: str | None = Field(description="使用登记证编号; null while unregistered")
+    use_unit_id: uuid.UUID
+    region: RegionPayload
+    park: str | None
+    manufacturer: str | None
+    factory_number: str | None
+    manufactured_on: date | None
+    commissioned_on: date | None
+    address: str | None
+    lat: float | None
+    lon: float | None
+    attributes: dict[str, Any]
+    rescue_code: str | None = Field(description="96333 emergency-platform code")
+    rescue_sign_posted: bool
+    version: int = Field(description="Increases by one with every change of the record")
+
+
+@register_event
+class EquipmentCreatedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.registry.equipment.created.v1"
+    topic: ClassVar[str] = EQUIPMENT_TOPIC
+    summary: ClassVar[str] = "A piece of special equipment was entered in the registry"
+
+    equipment: EquipmentSnapshot
+
+
+@register_event
+class EquipmentUpdatedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.registry.equipment.updated.v1"
+    topic: ClassVar[str] = EQUIPMENT_TOPIC
+    summary: ClassVar[str] = "A registry record of special equipment changed (status, data, unit)"
+
+    equipment: EquipmentSnapshot
+    changed_fields: list[str] = Field(description="Names of the fields this change touched")
+
+
+class OrganisationSnapshot(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organisation_id: uuid.UUID
+    credit_code: str | None = Field(description="统一社会信用代码, 18 characters")
+    name: str
+    kind: str
+    region: dict[str, str | None]
+    address: str | None
+
+
+@register_event
+class OrganisationCreatedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.registry.organisation.created.v1"
+    topic: ClassVar[str] = ORGANISATION_TOPIC
+    summary: ClassVar[str] = (
+        "An organisation (use unit, maintenance company, station …) was entered"
+    )
+
+    organisation: OrganisationSnapshot

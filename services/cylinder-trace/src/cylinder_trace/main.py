@@ -1,0 +1,23 @@
+"""The cylinder-trace (气瓶追溯) service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from tzsb_common.app import ServiceDefinition, create_service_app
+
+from cylinder_trace.db import inbox, load_metadata, outbox
+from cylinder_trace.settings import CylinderTraceSettings
+
+
+def create_app(settings: CylinderTraceSettings | None = None) -> FastAPI:
+    settings = settings or CylinderTraceSettings()
+    load_metadata()
+    return create_service_app(
+        ServiceDefinition(
+            settings=settings,
+            title="tzsb cylinder-trace 气瓶追溯",
+            description="气瓶与充装记录追溯 — gas cylinders and their fill records.",
+            outbox_table=outbox,
+            inbox_table=inbox,
+        )
+    )

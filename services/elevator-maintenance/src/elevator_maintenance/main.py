@@ -1,0 +1,23 @@
+"""The elevator-maintenance (电梯维保) service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from tzsb_common.app import ServiceDefinition, create_service_app
+
+from elevator_maintenance.db import inbox, load_metadata, outbox
+from elevator_maintenance.settings import ElevatorMaintenanceSettings
+
+
+def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
+    settings = settings or ElevatorMaintenanceSettings()
+    load_metadata()
+    return create_service_app(
+        ServiceDefinition(
+            settings=settings,
+            title="tzsb elevator-maintenance 电梯维保",
+            description="电梯维保刷卡、维保记录与应急救援 — elevator maintenance swipes, visits and emergency rescue.",
+            outbox_table=outbox,
+            inbox_table=inbox,
+        )
+    )

@@ -1,0 +1,23 @@
+"""The inspection (检验) service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from tzsb_common.app import ServiceDefinition, create_service_app
+
+from inspection.db import inbox, load_metadata, outbox
+from inspection.settings import InspectionSettings
+
+
+def create_app(settings: InspectionSettings | None = None) -> FastAPI:
+    settings = settings or InspectionSettings()
+    load_metadata()
+    return create_service_app(
+        ServiceDefinition(
+            settings=settings,
+            title="tzsb inspection 检验",
+            description="定期检验、检验结果、隐患与监察指令 — the inspection schedule, results, hazards and supervision orders.",
+            outbox_table=outbox,
+            inbox_table=inbox,
+        )
+    )

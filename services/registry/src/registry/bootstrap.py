@@ -1,0 +1,97 @@
+"""The bureau's first credential: created once, on the platform's first start.
+
+No default password exists anywhere: the secret is generated here, shown once in a file only
+its owner can read, and stored hashed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import uuid
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+from tzsb_common.db import async_url
+
+from registry.clients import service as clients_service
+from registry.clients.schemas import ClientCreate
+from registry.db import load_metadata
+from registry.organisations.schemas import OrganisationKind
+from registry.organisations.tables import organisations
+
+BUREAU_CLIENT_FILE = "bureau-client.json"
+BUREAU_NAME = "市场监督管理局"
+
+
+async def ensure_bureau_client(
+    database_url: str, state_dir: Path, token_url: str
+) -> tuple[Path, bool]:
+    """Create the bureau organisation and an API client for it unless the file exists.
+
+    Returns the credential file and whether it was created by this call.
+    """
+    load_metadata()
+    path = state_dir / BUREAU_CLIENT_FILE
+    if path.exists():
+        return path, False
+    engine = create_async_engine(async_url(database_url))
+    try:
+        async with engine.connect() as conn:
+            bureau_id = await conn.scalar(
+                select(organisations.c.id)
+                .where(organisations.c.kind == OrganisationKind.bureau.value)
+                .order_by(organisations.c.created_at)
+                .limit(1)
+            )
+            if bureau_id is None:
+                bureau_id = uuid.uuid4()
+                await conn.execute(
+                    organisations.insert().values(
+                        id=bureau_id, name=BUREAU_NAME, kind=OrganisationKind.bureau.value
+                    )
+                )
+                await conn.commit()
+        from sqlalchemy.ext.asyncio import async_sessionmaker
+
+        async with async_sessionmaker(engine)() as session:
+            client = await clients_service.create_client(
+                session,
+                organisation_id=bureau_id,
+                data=ClientCreate(name="bureau-bootstrap"),
+            )
+    finally:
+        await engine.dispose()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    document = {
+        "client_id": client.client_id,
+        "client_secret": client.client_secret,
+        "token_url": token_url,
+        "organisation_id": str(bureau_id),
+    }
+    # O_EXCL with 0600: the secret never exists in a file others could read, even briefly.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(document, handle, indent=2)
+        handle.write("\n")
+    return path, True
+
+
+def main() -> None:
+    """`python -m registry.bootstrap` — for installs that do not use `make up`."""
+    from registry.settings import RegistrySettings
+
+    settings = RegistrySettings()
+    token_url = settings.public_token_url or (
+        f"http://{settings.http_host}:{settings.http_port}/api/v1/oauth/token"
+    )
+    path, created = asyncio.run(
+        ensure_bureau_client(settings.database_url, settings.state_dir, token_url)
+    )
+    print(f"bureau credential {'written to' if created else 'already in'} {path}")  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from registry.organisations.schemas import OrganisationKind
+
+SCOPE_PATTERN = r"^[a-z][a-z0-9_.:-]{0,63}$"
+
+
+class ClientCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(default="api", min_length=1, max_length=100, description="客户端名称")
+    scopes: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Scopes the client may ask for; its tokens carry them",
+    )
+
+
+class ClientCreated(BaseModel):
+    """The secret is shown once, here; only its hash is stored."""
+
+    client_id: str
+    client_secret: str
+    organisation_id: uuid.UUID
+    kind: OrganisationKind
+    name: str
+    scopes: list[str]
+    created_at: datetime
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    scope: str

@@ -1,0 +1,53 @@
+"""The registry (登记) service: organisations, API clients and tokens, equipment."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from tzsb_common.app import ServiceDefinition, create_service_app
+from tzsb_common.auth import TokenVerifier
+from tzsb_common.signing import SigningKey, load_or_create_signing_key
+
+from registry.clients.routes import jwks_router
+from registry.clients.routes import router as oauth_router
+from registry.db import inbox, load_metadata, outbox
+from registry.equipment.routes import router as equipment_router
+from registry.organisations.routes import router as organisations_router
+from registry.settings import RegistrySettings
+
+
+def signing_key(settings: RegistrySettings) -> SigningKey:
+    if settings.signing_key_pem:
+        return SigningKey.from_pem(settings.signing_key_pem)
+    return load_or_create_signing_key(settings.state_dir / "keys")
+
+
+def create_app(settings: RegistrySettings | None = None) -> FastAPI:
+    settings = settings or RegistrySettings()
+    load_metadata()
+
+    @asynccontextmanager
+    async def issuer(app: FastAPI) -> AsyncIterator[None]:
+        key = signing_key(settings)
+        app.state.signing_key = key
+        # The issuer verifies its own tokens from its own key: no HTTP call to itself.
+        app.state.token_verifier = TokenVerifier(settings, jwks=key.public_jwks())
+        yield
+
+    return create_service_app(
+        ServiceDefinition(
+            settings=settings,
+            title="tzsb registry 特种设备登记",
+            description=(
+                "单位、接口客户端与令牌、特种设备登记。Organisations, API clients and tokens, "
+                "and the register of special equipment."
+            ),
+            outbox_table=outbox,
+            inbox_table=inbox,
+            routers=[oauth_router, organisations_router, equipment_router],
+            root_routers=[jwks_router],
+            hooks=[issuer],
+        )
+    )

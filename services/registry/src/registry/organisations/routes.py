@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel
+from tzsb_common.auth import BureauPrincipal, CallerKind, CurrentPrincipal
+from tzsb_common.db import DbSession
+from tzsb_common.outbox import CurrentOutbox
+from tzsb_common.pagination import (
+    DEFAULT_PAGE_LIMIT,
+    PageCursor,
+    PageLimit,
+    decode_cursor_as,
+    keyset_page,
+)
+from tzsb_common.problems import Forbidden, NotFound
+
+from registry.clients import service as clients_service
+from registry.clients.schemas import ClientCreate, ClientCreated
+from registry.organisations import service
+from registry.organisations.schemas import (
+    OrganisationCreate,
+    OrganisationKind,
+    OrganisationPage,
+    OrganisationRead,
+)
+
+router = APIRouter(prefix="/organisations", tags=["organisations 单位"])
+
+_SEE_EVERY_ORGANISATION = frozenset({CallerKind.bureau, CallerKind.government_system})
+
+
+class _OrganisationCursor(BaseModel):
+    id: uuid.UUID
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=OrganisationRead)
+async def create_organisation(
+    data: OrganisationCreate, _: BureauPrincipal, session: DbSession, outbox: CurrentOutbox
+) -> OrganisationRead:
+    """登记单位 — a use unit, maintenance company, filling station or inspection agency."""
+    return await service.create_organisation(session, outbox, data=data)
+
+
+@router.get("/{organisation_id}", response_model=OrganisationRead)
+async def get_organisation(
+    organisation_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession
+) -> OrganisationRead:
+    if (
+        principal.kind not in _SEE_EVERY_ORGANISATION
+        and principal.organisation_id != organisation_id
+    ):
+        raise NotFound(f"no organisation with id {organisation_id}")
+    return await service.get_organisation(session, organisation_id=organisation_id)
+
+
+@router.get("", response_model=OrganisationPage)
+async def list_organisations(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    kind: Annotated[OrganisationKind | None, Query(description="单位类型")] = None,
+    credit_code: Annotated[str | None, Query(max_length=18, description="统一社会信用代码")] = None,
+    province: Annotated[str | None, Query(max_length=50)] = None,
+    city: Annotated[str | None, Query(max_length=50)] = None,
+    district: Annotated[str | None, Query(max_length=50)] = None,
+    park: Annotated[str | None, Query(max_length=100)] = None,
+    limit: PageLimit = DEFAULT_PAGE_LIMIT,
+    cursor: PageCursor = None,
+) -> OrganisationPage:
+    if principal.kind not in _SEE_EVERY_ORGANISATION:
+        raise Forbidden("only the bureau and government systems may list organisations")
+    after = decode_cursor_as(cursor, _OrganisationCursor).id if cursor else None
+    items = await service.list_organisations(
+        session,
+        kind=kind,
+        credit_code=credit_code.upper() if credit_code else None,
+        province=province,
+        city=city,
+        district=district,
+        park=park,
+        after_id=after,
+        limit=limit + 1,
+    )
+    page, next_cursor = keyset_page(items, limit, lambda o: {"id": str(o.id)})
+    return OrganisationPage(items=page, next_cursor=next_cursor)
+
+
+@router.post(
+    "/{organisation_id}/clients",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClientCreated,
+)
+async def create_client(
+    organisation_id: uuid.UUID, data: ClientCreate, _: BureauPrincipal, session: DbSession
+) -> ClientCreated:
+    """创建接口客户端 — the secret is in this answer only; store it safely."""
+    return await clients_service.create_client(session, organisation_id=organisation_id, data=data)

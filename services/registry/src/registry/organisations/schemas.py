@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from tzsb_common.pagination import Page
+
+from registry.organisations.rules import credit_code_problem
+
+
+class OrganisationKind(StrEnum):
+    """Who an organisation is to the bureau; the kind of its API clients' tokens follows it."""
+
+    bureau = "bureau"  # 市场监督管理局
+    government_system = "government_system"  # 其他政府系统
+    use_unit = "use_unit"  # 使用单位
+    maintenance_company = "maintenance_company"  # 维保单位
+    filling_station = "filling_station"  # 充装单位
+    inspection_agency = "inspection_agency"  # 检验机构
+
+
+class OrganisationRegion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    province: str = Field(min_length=1, max_length=50, description="省")
+    city: str = Field(min_length=1, max_length=50, description="市")
+    district: str = Field(min_length=1, max_length=50, description="区/县")
+    park: str | None = Field(default=None, max_length=100, description="园区 (null outside a park)")
+
+
+class OrganisationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    credit_code: str = Field(
+        description="统一社会信用代码: 18 characters, the last a check character (GB 32100-2015)",
+        examples=["91350100M000100Y43"],
+    )
+    name: str = Field(min_length=1, max_length=200, description="单位名称")
+    kind: OrganisationKind = Field(
+        description="bureau 监管部门 | government_system 政府系统 | use_unit 使用单位 | "
+        "maintenance_company 维保单位 | filling_station 充装单位 | inspection_agency 检验机构"
+    )
+    region: OrganisationRegion
+    address: str | None = Field(default=None, max_length=300, description="地址")
+
+    @field_validator("credit_code")
+    @classmethod
+    def _valid_credit_code(cls, value: str) -> str:
+        value = value.upper()
+        problem = credit_code_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+
+class OrganisationRead(BaseModel):
+    id: uuid.UUID
+    credit_code: str | None
+    name: str
+    kind: OrganisationKind
+    region: OrganisationRegion | None = Field(description="null only for the bureau itself")
+    address: str | None
+    created_at: datetime
+
+
+OrganisationPage = Page[OrganisationRead]

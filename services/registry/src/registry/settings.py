@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from pydantic import Field
+from tzsb_common.settings import ServiceSettings
+
+
+class RegistrySettings(ServiceSettings):
+    service_name: str = "registry"
+    http_port: int = 8001
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:54329/tzsb_registry"
+
+    signing_key_pem: str | None = None
+    """The token-signing RSA key (PEM). Unset: generated on first start under STATE_DIR/keys."""
+    token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
+    public_token_url: str | None = None
+    """The token endpoint as clients reach it (behind a proxy); written to bureau-client.json."""

@@ -1,0 +1,17 @@
+"""The reporting service's MetaData: its feature tables plus the shared outbox and inbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+from tzsb_common.consumer import add_inbox_table
+from tzsb_common.db import new_metadata
+from tzsb_common.outbox import add_outbox_table
+
+metadata = new_metadata()
+outbox = add_outbox_table(metadata)
+inbox = add_inbox_table(metadata)
+
+
+def load_metadata() -> MetaData:
+    """Every feature's tables, for Alembic and the tests (none beyond the outbox and inbox yet)."""
+    return metadata

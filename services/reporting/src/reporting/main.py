@@ -1,0 +1,23 @@
+"""The reporting (统计报告) service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from tzsb_common.app import ServiceDefinition, create_service_app
+
+from reporting.db import inbox, load_metadata, outbox
+from reporting.settings import ReportingSettings
+
+
+def create_app(settings: ReportingSettings | None = None) -> FastAPI:
+    settings = settings or ReportingSettings()
+    load_metadata()
+    return create_service_app(
+        ServiceDefinition(
+            settings=settings,
+            title="tzsb reporting 统计报告",
+            description="监管指标、排名与年度报告 — indicators, rankings and the annual report.",
+            outbox_table=outbox,
+            inbox_table=inbox,
+        )
+    )
