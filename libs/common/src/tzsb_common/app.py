@@ -159,8 +159,10 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     return app
 
 
-def all_topics(settings: ServiceSettings) -> list[str]:
-    names = [settings.topic(t) for t in ALL_TOPICS]
+def all_topics(settings: ServiceSettings, consumers: Sequence[ConsumerSpec] = ()) -> list[str]:
+    """Every topic of the bus and those the consumers read, each with its `.dlq` twin."""
+    base = dict.fromkeys([*ALL_TOPICS, *(t for spec in consumers for t in spec.topics)])
+    names = [settings.topic(t) for t in base]
     return names + [dlq_topic(t) for t in names]
 
 
@@ -177,7 +179,7 @@ async def _run_workers(
         try:
             await ensure_topics(
                 settings.kafka_bootstrap_servers,
-                all_topics(settings),
+                all_topics(settings, [loop.spec for loop in loops]),
                 settings.kafka_topic_partitions,
                 settings.kafka_replication_factor,
             )

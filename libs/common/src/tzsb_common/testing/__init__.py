@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -55,12 +57,17 @@ class ServiceUnderTest:
 
 
 @pytest.fixture(scope="session")
-def tzsb_infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestInfra]:
-    infra = start_test_infra(tmp_path_factory.mktemp("infra"))
+def tzsb_infra() -> Iterator[TestInfra]:
+    # Not under pytest's basetemp: every pytest run re-applies mode 0700 to that tree, which
+    # would lock the unprivileged PostgreSQL user out of a server another run still uses.
+    base_dir = Path(tempfile.mkdtemp(prefix="tzsb-test-infra-"))
+    base_dir.chmod(0o755)
+    infra = start_test_infra(base_dir)
     try:
         yield infra
     finally:
         infra.close()
+        shutil.rmtree(base_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -156,6 +163,7 @@ def settings(
         "kafka_bootstrap_servers": tzsb_infra.kafka_bootstrap_servers,
         "kafka_idempotence": tzsb_infra.kafka_idempotence,
         "kafka_topic_prefix": topic_prefix,
+        "kafka_consumer_group": f"{topic_prefix}group",
         "kafka_topic_partitions": 3,
         "kafka_request_timeout_ms": 5_000,
         "jwks_json": json.dumps(test_signing_key.public_jwks()),

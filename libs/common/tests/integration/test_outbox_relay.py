@@ -1,0 +1,116 @@
+"""The outbox and its relay on real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+
+from machinery_support import THINGS_TOPIC, new_subject, outbox, thing_event
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from tzsb_common.db import create_engine
+from tzsb_common.kafka import ensure_topics
+from tzsb_common.outbox import Outbox, OutboxRelay
+from tzsb_common.settings import ServiceSettings
+from tzsb_common.testing import TopicReader
+
+import pytest
+
+
+@pytest.fixture
+async def engine(settings: ServiceSettings) -> AsyncEngine:
+    engine = create_engine(settings)
+    await ensure_topics(
+        settings.kafka_bootstrap_servers,
+        [settings.topic(THINGS_TOPIC)],
+        partitions=settings.kafka_topic_partitions,
+    )
+    yield engine  # type: ignore[misc]
+    await engine.dispose()
+
+
+async def _write(engine: AsyncEngine, settings: ServiceSettings, events: list) -> None:
+    writer = Outbox(outbox, settings)
+    async with async_sessionmaker(engine)() as session:
+        for event in events:
+            await writer.add_event(session, event, topic=THINGS_TOPIC)
+        await session.commit()
+
+
+async def test_event_is_published_as_a_cloudevent_keyed_by_subject(
+    engine: AsyncEngine, settings: ServiceSettings, topic_reader: TopicReader
+) -> None:
+    event = thing_event("3110000000000000001", 1)
+    await _write(engine, settings, [event])
+
+    relay = OutboxRelay(engine=engine, table=outbox, settings=settings)
+    try:
+        assert await relay.publish_pending() == 1
+    finally:
+        await relay._drop_producer()
+
+    [record] = await topic_reader.read(THINGS_TOPIC, count=1)
+    assert record.key == b"3110000000000000001"
+    document = json.loads(record.value)
+    assert document["specversion"] == "1.0"
+    assert document["id"] == str(event.id)
+    assert document["subject"] == "3110000000000000001"
+    assert document["type"] == "tzsb.test.thing.recorded.v1"
+    assert document["source"] == "machinery-test"
+    assert document["data"] == {"seq": 1, "fail": False}
+    assert dict(record.headers)["content-type"] == b"application/cloudevents+json"
+    async with engine.connect() as conn:
+        unsent = await conn.scalar(
+            select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+        )
+    assert unsent == 0
+
+
+async def test_two_relays_at_once_publish_every_row_exactly_once_in_subject_order(
+    engine: AsyncEngine, settings: ServiceSettings, topic_reader: TopicReader
+) -> None:
+    subjects = [new_subject() for _ in range(20)]
+    events = [thing_event(subject, seq) for seq in range(30) for subject in subjects]
+    await _write(engine, settings, events)
+
+    relays = [OutboxRelay(engine=engine, table=outbox, settings=settings) for _ in range(2)]
+    try:
+        counts = await asyncio.gather(*(relay.publish_pending() for relay in relays))
+    finally:
+        for relay in relays:
+            await relay._drop_producer()
+
+    assert sum(counts) == len(events)
+    records = await topic_reader.read(THINGS_TOPIC, count=len(events), timeout_s=60)
+    ids = [json.loads(r.value)["id"] for r in records]
+    assert len(ids) == len(events)
+    assert len(set(ids)) == len(events)
+    seqs_by_subject: dict[str, list[int]] = defaultdict(list)
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        document = json.loads(record.value)
+        seqs_by_subject[document["subject"]].append(document["data"]["seq"])
+    assert all(seqs == list(range(30)) for seqs in seqs_by_subject.values())
+
+
+async def test_row_whose_transaction_commits_late_is_still_published(
+    engine: AsyncEngine, settings: ServiceSettings, topic_reader: TopicReader
+) -> None:
+    writer = Outbox(outbox, settings)
+    relay = OutboxRelay(engine=engine, table=outbox, settings=settings)
+    early = thing_event(new_subject(), 1)  # gets the lower id, commits last
+    late = thing_event(new_subject(), 2)
+    factory = async_sessionmaker(engine)
+    try:
+        async with factory() as slow:
+            await writer.add_event(slow, early, topic=THINGS_TOPIC)
+            await slow.flush()
+            await _write(engine, settings, [late])
+            assert await relay.publish_pending() == 1
+            await slow.commit()
+        assert await relay.publish_pending() == 1
+    finally:
+        await relay._drop_producer()
+
+    records = await topic_reader.read(THINGS_TOPIC, count=2)
+    assert {json.loads(r.value)["id"] for r in records} == {str(early.id), str(late.id)}

@@ -1,0 +1,98 @@
+"""A minimal service for testing the shared machinery on real PostgreSQL and Kafka.
+
+It records "things" over HTTP (each with an outbox event) and applies them back from the topic
+into `applied`, so a test can follow one write through the outbox, the relay, Kafka, the
+consumer loop and the inbox.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, status
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Column, Integer, Table, Text, Uuid
+from sqlalchemy.ext.asyncio import AsyncSession
+from tzsb_common.app import ServiceDefinition, create_service_app
+from tzsb_common.auth import CurrentPrincipal
+from tzsb_common.consumer import ConsumerSpec, add_inbox_table
+from tzsb_common.db import DbSession, new_metadata
+from tzsb_common.events import CloudEvent
+from tzsb_common.outbox import CurrentOutbox, add_outbox_table
+from tzsb_common.settings import ServiceSettings
+
+MIGRATIONS = Path(__file__).resolve().parent / "machinery_migrations"
+THINGS_TOPIC = "tzsb.test.things"
+
+metadata = new_metadata()
+outbox = add_outbox_table(metadata)
+inbox = add_inbox_table(metadata)
+applied = Table(
+    "applied",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Uuid, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("seq", Integer, nullable=False),
+)
+
+
+class MachinerySettings(ServiceSettings):
+    service_name: str = "machinery-test"
+
+
+class ThingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str
+    seq: int
+    fail: bool = False
+
+
+def thing_event(subject: str, seq: int, *, fail: bool = False) -> CloudEvent:
+    return CloudEvent(
+        source="machinery-test",
+        type="tzsb.test.thing.recorded.v1",
+        subject=subject,
+        data={"seq": seq, "fail": fail},
+    )
+
+
+async def apply_thing(session: AsyncSession, event: CloudEvent) -> None:
+    if event.data.get("fail"):
+        raise ValueError(f"refusing thing {event.subject}/{event.data['seq']}")
+    await session.execute(
+        applied.insert().values(event_id=event.id, subject=event.subject, seq=event.data["seq"])
+    )
+
+
+router = APIRouter(prefix="/things")
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def record_thing(
+    body: ThingCreate, _: CurrentPrincipal, session: DbSession, writer: CurrentOutbox
+) -> dict[str, str]:
+    event = thing_event(body.subject, body.seq, fail=body.fail)
+    await writer.add_event(session, event, topic=THINGS_TOPIC)
+    await session.commit()
+    return {"event_id": str(event.id)}
+
+
+def create_app(settings: MachinerySettings) -> FastAPI:
+    return create_service_app(
+        ServiceDefinition(
+            settings=settings,
+            title="machinery test service",
+            description="",
+            outbox_table=outbox,
+            inbox_table=inbox,
+            routers=[router],
+            consumers=[ConsumerSpec("applier", [THINGS_TOPIC], apply_thing)],
+        )
+    )
+
+
+def new_subject() -> str:
+    return f"S{uuid.uuid4().hex[:8]}"
