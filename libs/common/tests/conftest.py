@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from machinery_support import MIGRATIONS, MachinerySettings, create_app
 from tzsb_common.testing import ServiceUnderTest
 

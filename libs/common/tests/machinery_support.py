@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI, status
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Column, Integer, Table, Text, Uuid
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from tzsb_common.app import ServiceDefinition, create_service_app
 from tzsb_common.auth import CurrentPrincipal
 from tzsb_common.consumer import ConsumerSpec, add_inbox_table

@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from registry.main import create_app
 from registry.settings import RegistrySettings
 from tzsb_common.signing import SigningKey

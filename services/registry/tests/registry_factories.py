@@ -22,7 +22,12 @@ def organisation(**overrides: Any) -> dict[str, Any]:
         "credit_code": credit_code(),
         "name": f"兰州新区测试使用单位{next(_serial)}",
         "kind": "use_unit",
-        "region": {"province": "甘肃省", "city": "兰州市", "district": "兰州新区", "park": "中川园区"},
+        "region": {
+            "province": "甘肃省",
+            "city": "兰州市",
+            "district": "兰州新区",
+            "park": "中川园区",
+        },
         "address": "兰州新区中川园区纬一路 1 号",
     }
     body.update(overrides)

@@ -62,10 +62,8 @@ async def ensure_topics(
             NewTopic(name=t, num_partitions=partitions, replication_factor=replication_factor)
             for t in missing
         ]
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):  # another replica was first
             await asyncio.wait_for(admin.create_topics(new_topics), timeout=timeout_s)
-        except TopicAlreadyExistsError:
-            pass  # another replica created them first
         log.info("kafka topics created", topics=missing, partitions=partitions)
     finally:
         await stop_quietly(admin)

@@ -19,6 +19,7 @@ import contextlib
 import random
 import time
 import zlib
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -217,7 +218,7 @@ class OutboxRelay:
             OUTBOX_PUBLISHED.labels(self.settings.service_name, row.topic).inc()
         return len(rows)
 
-    async def _send(self, rows: list[Any]) -> None:
+    async def _send(self, rows: Sequence[Any]) -> None:
         producer = await self._ensure_producer()
         headers = [("content-type", CLOUDEVENTS_CONTENT_TYPE.encode())]
 

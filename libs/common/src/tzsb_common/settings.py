@@ -1,4 +1,4 @@
-"""Settings every service shares; each service subclasses `ServiceSettings` with its own defaults."""
+"""Settings every service shares; each service subclasses `ServiceSettings`."""
 
 from __future__ import annotations
 

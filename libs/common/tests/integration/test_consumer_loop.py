@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from machinery_support import THINGS_TOPIC, applied, apply_thing, inbox, new_subject, thing_event
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from machinery_support import THINGS_TOPIC, applied, apply_thing, inbox, new_subject, thing_event
 from tzsb_common.consumer import ConsumerLoop, ConsumerSpec
 from tzsb_common.db import create_engine, create_session_factory
 from tzsb_common.events import dlq_topic
@@ -99,7 +100,7 @@ async def test_poison_events_go_to_the_dlq_and_the_next_event_is_applied(
     assert rows == [(subject, 2)]
 
     dead = await topic_reader.read(dlq_topic(THINGS_TOPIC), count=2)
-    assert [r.value for r in dead][0] == b"this is not json"
+    assert dead[0].value == b"this is not json"
     headers = [dict(r.headers) for r in dead]
     assert headers[0]["x-error-type"] == b"PoisonEvent"
     assert headers[0]["x-attempts"] == b"1"

@@ -18,6 +18,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
 from tzsb_common.embedded import (
     DEFAULT_JARS_DIR,
     DEFAULT_POM,
@@ -26,6 +27,7 @@ from tzsb_common.embedded import (
     EmbeddedTansu,
     free_port,
     resolve_kafka_jars,
+    start_broker,
 )
 
 pytestmark = pytest.mark.timeout(180)
@@ -182,5 +184,22 @@ async def test_tansu_round_trip_without_idempotence(tmp_path: Path) -> None:
         await _round_trip(broker.bootstrap_servers, topic, idempotence=False)
         group = f"group-{uuid.uuid4().hex[:8]}"
         assert await _consume_one(broker.bootstrap_servers, topic, group) == b"hello"
+    finally:
+        await asyncio.to_thread(broker.stop)
+
+
+async def test_start_broker_falls_back_to_tansu_without_java(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tzsb_common.embedded.kafka as embedded_kafka
+
+    monkeypatch.setattr(embedded_kafka.shutil, "which", lambda _name: None)
+    broker, idempotence = await asyncio.to_thread(
+        start_broker, tmp_path / "broker", free_port(), free_port(), jars_dir=tmp_path / "jars"
+    )
+    try:
+        assert isinstance(broker, EmbeddedTansu)
+        assert idempotence is False
+        assert broker.is_running
     finally:
         await asyncio.to_thread(broker.stop)

@@ -11,8 +11,9 @@ from collections import defaultdict
 import httpx
 import pytest
 from fastapi import FastAPI
-from machinery_support import THINGS_TOPIC, applied, new_subject
 from sqlalchemy import func, select
+
+from machinery_support import THINGS_TOPIC, applied, new_subject
 from tzsb_common.auth import CallerKind
 from tzsb_common.testing import TestInfra, TokenFactory, TopicReader, eventually
 
@@ -32,7 +33,9 @@ def _needs_restartable_broker(tzsb_infra: TestInfra) -> None:
 
 async def _applied_seqs(app: FastAPI) -> dict[str, list[int]]:
     async with app.state.engine.connect() as conn:
-        rows = (await conn.execute(select(applied.c.subject, applied.c.seq).order_by(applied.c.id))).all()
+        rows = (
+            await conn.execute(select(applied.c.subject, applied.c.seq).order_by(applied.c.id))
+        ).all()
     by_subject: dict[str, list[int]] = defaultdict(list)
     for row in rows:
         by_subject[row.subject].append(row.seq)
@@ -53,7 +56,9 @@ async def test_writes_accepted_while_kafka_is_down_all_arrive_in_order_and_apply
 ) -> None:
     headers = tokens.headers(CallerKind.bureau)
     subjects = [new_subject() for _ in range(4)]
-    first = await client.post("/api/v1/things", json={"subject": subjects[0], "seq": 0}, headers=headers)
+    first = await client.post(
+        "/api/v1/things", json={"subject": subjects[0], "seq": 0}, headers=headers
+    )
     assert first.status_code == 201
     await eventually(lambda: _count_applied(app), until=lambda n: n == 1)
 

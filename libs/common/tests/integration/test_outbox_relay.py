@@ -6,16 +6,16 @@ import asyncio
 import json
 from collections import defaultdict
 
-from machinery_support import THINGS_TOPIC, new_subject, outbox, thing_event
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from machinery_support import THINGS_TOPIC, new_subject, outbox, thing_event
 from tzsb_common.db import create_engine
 from tzsb_common.kafka import ensure_topics
 from tzsb_common.outbox import Outbox, OutboxRelay
 from tzsb_common.settings import ServiceSettings
 from tzsb_common.testing import TopicReader
-
-import pytest
 
 
 @pytest.fixture

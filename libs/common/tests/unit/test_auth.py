@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Depends, FastAPI
 from jwt.algorithms import RSAAlgorithm
+
 from tzsb_common.auth import (
     UNKNOWN_KID_REFETCH_INTERVAL_S,
     BureauPrincipal,

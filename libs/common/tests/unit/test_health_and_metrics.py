@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import create_async_engine
+
 from tzsb_common.health import (
     DatabaseCheck,
     ReadinessCheck,

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
+
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,
     Page,

@@ -7,8 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-import tzsb_common.http as http_module
-import tzsb_common.problems as problems_module
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from pydantic import BaseModel
@@ -16,6 +14,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from structlog.testing import CapturingLogger
+
+import tzsb_common.http as http_module
+import tzsb_common.problems as problems_module
 from tzsb_common.http import install_http_middleware
 from tzsb_common.problems import (
     PROBLEM_MEDIA_TYPE,

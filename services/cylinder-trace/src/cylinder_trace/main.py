@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from tzsb_common.app import ServiceDefinition, create_service_app
 
 from cylinder_trace.db import inbox, load_metadata, outbox
 from cylinder_trace.settings import CylinderTraceSettings
+from tzsb_common.app import ServiceDefinition, create_service_app
 
 
 def create_app(settings: CylinderTraceSettings | None = None) -> FastAPI:
@@ -16,7 +16,7 @@ def create_app(settings: CylinderTraceSettings | None = None) -> FastAPI:
         ServiceDefinition(
             settings=settings,
             title="tzsb cylinder-trace 气瓶追溯",
-            description="气瓶与充装记录追溯 — gas cylinders and their fill records.",
+            description=("气瓶与充装记录追溯 — gas cylinders and their fill records."),
             outbox_table=outbox,
             inbox_table=inbox,
         )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from tzsb_common.app import ServiceDefinition, create_service_app
 
 from elevator_maintenance.db import inbox, load_metadata, outbox
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
+from tzsb_common.app import ServiceDefinition, create_service_app
 
 
 def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
@@ -16,7 +16,10 @@ def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
         ServiceDefinition(
             settings=settings,
             title="tzsb elevator-maintenance 电梯维保",
-            description="电梯维保刷卡、维保记录与应急救援 — elevator maintenance swipes, visits and emergency rescue.",
+            description=(
+                "电梯维保刷卡、维保记录与应急救援 — "
+                "elevator maintenance swipes, visits and emergency rescue."
+            ),
             outbox_table=outbox,
             inbox_table=inbox,
         )

@@ -1,8 +1,9 @@
-"""The inspection service's MetaData: its feature tables plus the shared outbox and inbox."""
+"""The inspection service's tables: its own plus the shared outbox and inbox."""
 
 from __future__ import annotations
 
 from sqlalchemy import MetaData
+
 from tzsb_common.consumer import add_inbox_table
 from tzsb_common.db import new_metadata
 from tzsb_common.outbox import add_outbox_table

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from tzsb_common.app import ServiceDefinition, create_service_app
 
 from inspection.db import inbox, load_metadata, outbox
 from inspection.settings import InspectionSettings
+from tzsb_common.app import ServiceDefinition, create_service_app
 
 
 def create_app(settings: InspectionSettings | None = None) -> FastAPI:
@@ -16,7 +16,10 @@ def create_app(settings: InspectionSettings | None = None) -> FastAPI:
         ServiceDefinition(
             settings=settings,
             title="tzsb inspection 检验",
-            description="定期检验、检验结果、隐患与监察指令 — the inspection schedule, results, hazards and supervision orders.",
+            description=(
+                "定期检验、检验结果、隐患与监察指令 — "
+                "the inspection schedule, results, hazards and supervision orders."
+            ),
             outbox_table=outbox,
             inbox_table=inbox,
         )

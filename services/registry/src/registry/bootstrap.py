@@ -14,13 +14,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
-from tzsb_common.db import async_url
 
 from registry.clients import service as clients_service
 from registry.clients.schemas import ClientCreate
 from registry.db import load_metadata
 from registry.organisations.schemas import OrganisationKind
 from registry.organisations.tables import organisations
+from tzsb_common.db import async_url
 
 BUREAU_CLIENT_FILE = "bureau-client.json"
 BUREAU_NAME = "市场监督管理局"
@@ -64,19 +64,23 @@ async def ensure_bureau_client(
             )
     finally:
         await engine.dispose()
-    state_dir.mkdir(parents=True, exist_ok=True)
     document = {
         "client_id": client.client_id,
         "client_secret": client.client_secret,
         "token_url": token_url,
         "organisation_id": str(bureau_id),
     }
+    await asyncio.to_thread(_write_private_json, path, document)
+    return path, True
+
+
+def _write_private_json(path: Path, document: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     # O_EXCL with 0600: the secret never exists in a file others could read, even briefly.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        json.dump(document, handle, indent=2)
+        json.dump(document, handle, indent=2, ensure_ascii=False)
         handle.write("\n")
-    return path, True
 
 
 def main() -> None:
@@ -90,7 +94,7 @@ def main() -> None:
     path, created = asyncio.run(
         ensure_bureau_client(settings.database_url, settings.state_dir, token_url)
     )
-    print(f"bureau credential {'written to' if created else 'already in'} {path}")  # noqa: T201
+    print(f"bureau credential {'written to' if created else 'already in'} {path}")
 
 
 if __name__ == "__main__":

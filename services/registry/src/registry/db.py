@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import MetaData
+
 from tzsb_common.consumer import add_inbox_table
 from tzsb_common.db import new_metadata
 from tzsb_common.outbox import add_outbox_table

@@ -6,9 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from tzsb_common.app import ServiceDefinition, create_service_app
-from tzsb_common.auth import TokenVerifier
-from tzsb_common.signing import SigningKey, load_or_create_signing_key
 
 from registry.clients.routes import jwks_router
 from registry.clients.routes import router as oauth_router
@@ -16,6 +13,9 @@ from registry.db import inbox, load_metadata, outbox
 from registry.equipment.routes import router as equipment_router
 from registry.organisations.routes import router as organisations_router
 from registry.settings import RegistrySettings
+from tzsb_common.app import ServiceDefinition, create_service_app
+from tzsb_common.auth import TokenVerifier
+from tzsb_common.signing import SigningKey, load_or_create_signing_key
 
 
 def signing_key(settings: RegistrySettings) -> SigningKey:

@@ -4,6 +4,7 @@ import uuid
 
 import httpx
 import pytest
+
 import registry_factories as make
 from tzsb_common.auth import CallerKind
 from tzsb_common.testing import TokenFactory
@@ -25,7 +26,9 @@ async def test_registered_elevator_reads_back_with_every_field(
     response = await client.post("/api/v1/equipment", json=body, headers=tokens.bureau())
     assert response.status_code == 201, response.text
 
-    fetched = await client.get(f"/api/v1/equipment/{body['equipment_code']}", headers=tokens.bureau())
+    fetched = await client.get(
+        f"/api/v1/equipment/{body['equipment_code']}", headers=tokens.bureau()
+    )
     assert fetched.status_code == 200
     record = fetched.json()
     for field in (
@@ -94,7 +97,9 @@ async def test_same_equipment_code_twice_is_a_conflict(
     client: httpx.AsyncClient, tokens: TokenFactory, use_unit: str
 ) -> None:
     body = make.elevator(use_unit)
-    assert (await client.post("/api/v1/equipment", json=body, headers=tokens.bureau())).status_code == 201
+    assert (
+        await client.post("/api/v1/equipment", json=body, headers=tokens.bureau())
+    ).status_code == 201
     again = await client.post("/api/v1/equipment", json=body, headers=tokens.bureau())
     assert again.status_code == 409
 
@@ -130,7 +135,9 @@ async def test_patch_refuses_null_for_required_fields_and_unknown_codes(
     body = make.elevator(use_unit)
     await client.post("/api/v1/equipment", json=body, headers=tokens.bureau())
     nulled = await client.patch(
-        f"/api/v1/equipment/{body['equipment_code']}", json={"status": None}, headers=tokens.bureau()
+        f"/api/v1/equipment/{body['equipment_code']}",
+        json={"status": None},
+        headers=tokens.bureau(),
     )
     assert nulled.status_code == 422
     assert nulled.json()["errors"][0]["location"] == ["body", "status"]
@@ -152,7 +159,9 @@ async def test_list_filters_and_pages(
         use_unit, equipment_code="4110" + "0" * 14, category="4000", variety="4110",
         attributes={"rated_lifting_capacity_t": 10},
     )  # fmt: skip
-    assert (await client.post("/api/v1/equipment", json=crane, headers=tokens.bureau())).status_code == 201
+    assert (
+        await client.post("/api/v1/equipment", json=crane, headers=tokens.bureau())
+    ).status_code == 201
 
     seen: list[str] = []
     cursor = None
@@ -160,7 +169,9 @@ async def test_list_filters_and_pages(
         params: dict[str, str | int] = {"category": "3000", "limit": 2}
         if cursor:
             params["cursor"] = cursor
-        page = (await client.get("/api/v1/equipment", params=params, headers=tokens.bureau())).json()
+        page = (
+            await client.get("/api/v1/equipment", params=params, headers=tokens.bureau())
+        ).json()
         seen += [e["equipment_code"] for e in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:
@@ -174,7 +185,9 @@ async def test_list_filters_and_pages(
     assert len(in_qinchuan) == 2
 
 
-async def test_garbage_cursor_is_a_422_problem(client: httpx.AsyncClient, tokens: TokenFactory) -> None:
+async def test_garbage_cursor_is_a_422_problem(
+    client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
     response = await client.get(
         "/api/v1/equipment", params={"cursor": "not-a-cursor!"}, headers=tokens.bureau()
     )
@@ -186,7 +199,9 @@ async def test_use_unit_sees_only_its_own_equipment(
     client: httpx.AsyncClient, tokens: TokenFactory, use_unit: str
 ) -> None:
     other_unit = (
-        await client.post("/api/v1/organisations", json=make.organisation(), headers=tokens.bureau())
+        await client.post(
+            "/api/v1/organisations", json=make.organisation(), headers=tokens.bureau()
+        )
     ).json()["id"]
     mine = make.elevator(use_unit)
     theirs = make.elevator(other_unit)
@@ -196,7 +211,9 @@ async def test_use_unit_sees_only_its_own_equipment(
 
     listed = (await client.get("/api/v1/equipment", headers=me)).json()["items"]
     assert [e["equipment_code"] for e in listed] == [mine["equipment_code"]]
-    assert (await client.get(f"/api/v1/equipment/{theirs['equipment_code']}", headers=me)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/equipment/{theirs['equipment_code']}", headers=me)
+    ).status_code == 404
     assert (
         await client.get("/api/v1/equipment", params={"use_unit_id": other_unit}, headers=me)
     ).status_code == 403
@@ -210,7 +227,9 @@ async def test_writes_need_the_bureau_or_a_government_system_with_write_scope(
         tokens.headers(CallerKind.use_unit, organisation_id=uuid.UUID(use_unit)),
         tokens.headers(CallerKind.government_system),
     ):
-        response = await client.post("/api/v1/equipment", json=make.elevator(use_unit), headers=headers)
+        response = await client.post(
+            "/api/v1/equipment", json=make.elevator(use_unit), headers=headers
+        )
         assert response.status_code == 403
     pushed = await client.post(
         "/api/v1/equipment",

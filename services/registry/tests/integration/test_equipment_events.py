@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 import registry_factories as make
 from tzsb_common.signing import SigningKey
 from tzsb_common.testing import TokenFactory, TopicReader
@@ -21,11 +22,15 @@ async def test_register_and_change_are_published_in_order(
     client: httpx.AsyncClient, tokens: TokenFactory, topic_reader: TopicReader
 ) -> None:
     unit = (
-        await client.post("/api/v1/organisations", json=make.organisation(), headers=tokens.bureau())
+        await client.post(
+            "/api/v1/organisations", json=make.organisation(), headers=tokens.bureau()
+        )
     ).json()["id"]
     body = make.elevator(unit)
     code = body["equipment_code"]
-    assert (await client.post("/api/v1/equipment", json=body, headers=tokens.bureau())).status_code == 201
+    assert (
+        await client.post("/api/v1/equipment", json=body, headers=tokens.bureau())
+    ).status_code == 201
     patched = await client.patch(
         f"/api/v1/equipment/{code}", json={"status": "suspended"}, headers=tokens.bureau()
     )

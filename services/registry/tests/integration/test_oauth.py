@@ -7,6 +7,7 @@ from datetime import timedelta
 import httpx
 import jwt
 import pytest
+
 import registry_factories as make
 from tzsb_common.auth import CallerKind
 from tzsb_common.signing import SigningKey
@@ -86,7 +87,11 @@ async def test_http_basic_credentials_are_accepted_and_scopes_are_granted(
     [
         ({"grant_type": "client_credentials", "client_secret": "x"}, 400, "invalid_request"),
         ({"grant_type": "password"}, 400, "unsupported_grant_type"),
-        ({"grant_type": "client_credentials", "client_id": "nobody", "client_secret": "x"}, 401, "invalid_client"),
+        (
+            {"grant_type": "client_credentials", "client_id": "nobody", "client_secret": "x"},
+            401,
+            "invalid_client",
+        ),
     ],
 )  # fmt: skip
 async def test_token_endpoint_answers_oauth_errors_as_problems(

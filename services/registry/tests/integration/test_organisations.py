@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import httpx
+
 import registry_factories as make
 from tzsb_common.auth import CallerKind
 from tzsb_common.testing import TokenFactory
@@ -107,6 +108,10 @@ async def test_an_organisation_sees_itself_but_not_others(
     import uuid
 
     station = tokens.headers(CallerKind.filling_station, organisation_id=uuid.UUID(mine["id"]))
-    assert (await client.get(f"/api/v1/organisations/{mine['id']}", headers=station)).status_code == 200
-    assert (await client.get(f"/api/v1/organisations/{other['id']}", headers=station)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/organisations/{mine['id']}", headers=station)
+    ).status_code == 200
+    assert (
+        await client.get(f"/api/v1/organisations/{other['id']}", headers=station)
+    ).status_code == 404
     assert (await client.get("/api/v1/organisations", headers=station)).status_code == 403

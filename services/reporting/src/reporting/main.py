@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from tzsb_common.app import ServiceDefinition, create_service_app
 
 from reporting.db import inbox, load_metadata, outbox
 from reporting.settings import ReportingSettings
+from tzsb_common.app import ServiceDefinition, create_service_app
 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
@@ -16,7 +16,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         ServiceDefinition(
             settings=settings,
             title="tzsb reporting 统计报告",
-            description="监管指标、排名与年度报告 — indicators, rankings and the annual report.",
+            description=("监管指标、排名与年度报告 — indicators, rankings and the annual report."),
             outbox_table=outbox,
             inbox_table=inbox,
         )

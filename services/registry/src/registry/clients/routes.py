@@ -10,12 +10,12 @@ from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from tzsb_common.db import DbSession
 
 from registry.clients import service
 from registry.clients.schemas import TokenResponse
 from registry.clients.service import OAuthError
 from registry.settings import RegistrySettings
+from tzsb_common.db import DbSession
 
 router = APIRouter(tags=["oauth 认证"])
 jwks_router = APIRouter(tags=["oauth 认证"])

@@ -8,15 +8,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from tzsb_common.auth import CallerKind
-from tzsb_common.client_secrets import hash_secret_async, new_client_secret, verify_secret_async
-from tzsb_common.problems import NotFound, Problem
-from tzsb_common.signing import SigningKey
 
 from registry.clients.schemas import ClientCreate, ClientCreated, TokenResponse
 from registry.clients.tables import api_clients
 from registry.organisations.schemas import OrganisationKind
 from registry.organisations.tables import organisations
+from tzsb_common.auth import CallerKind
+from tzsb_common.client_secrets import hash_secret_async, new_client_secret, verify_secret_async
+from tzsb_common.problems import NotFound, Problem
+from tzsb_common.signing import SigningKey
 
 _UNKNOWN_CLIENT_HASH: str | None = None
 

@@ -7,17 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel
-from tzsb_common.auth import CurrentPrincipal
-from tzsb_common.db import DbSession
-from tzsb_common.outbox import CurrentOutbox
-from tzsb_common.pagination import (
-    DEFAULT_PAGE_LIMIT,
-    PageCursor,
-    PageLimit,
-    decode_cursor_as,
-    keyset_page,
-)
-from tzsb_common.problems import Forbidden, NotFound
 
 from registry.equipment import service
 from registry.equipment.access import may_read, may_write_equipment, readable_use_unit
@@ -30,6 +19,17 @@ from registry.equipment.schemas import (
     EquipmentStatus,
     EquipmentUpdate,
 )
+from tzsb_common.auth import CurrentPrincipal
+from tzsb_common.db import DbSession
+from tzsb_common.outbox import CurrentOutbox
+from tzsb_common.pagination import (
+    DEFAULT_PAGE_LIMIT,
+    PageCursor,
+    PageLimit,
+    decode_cursor_as,
+    keyset_page,
+)
+from tzsb_common.problems import Forbidden, NotFound
 
 router = APIRouter(prefix="/equipment", tags=["equipment 设备"])
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from tzsb_common.problems import FieldError, field_error
 
 from registry.equipment.catalogue import Category
+from tzsb_common.problems import FieldError, field_error
 
 
 class _Attributes(BaseModel):

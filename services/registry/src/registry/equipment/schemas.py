@@ -6,9 +6,9 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from tzsb_common.pagination import Page
 
 from registry.equipment.catalogue import Category
+from tzsb_common.pagination import Page
 
 EQUIPMENT_CODE = r"^[0-9]{18}$"
 

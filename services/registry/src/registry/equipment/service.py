@@ -7,13 +7,6 @@ from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from tzsb_common.contracts.registry import (
-    EquipmentCreatedV1,
-    EquipmentSnapshot,
-    EquipmentUpdatedV1,
-)
-from tzsb_common.outbox import Outbox
-from tzsb_common.problems import Conflict, FieldError, NotFound, ValidationFailed, field_error
 
 from registry.equipment import queries
 from registry.equipment.catalogue import Category, variety_belongs_to
@@ -26,6 +19,13 @@ from registry.equipment.schemas import (
     EquipmentUpdate,
 )
 from registry.organisations.schemas import OrganisationKind
+from tzsb_common.contracts.registry import (
+    EquipmentCreatedV1,
+    EquipmentSnapshot,
+    EquipmentUpdatedV1,
+)
+from tzsb_common.outbox import Outbox
+from tzsb_common.problems import Conflict, FieldError, NotFound, ValidationFailed, field_error
 
 
 def to_read(row: Row[Any]) -> EquipmentRead:

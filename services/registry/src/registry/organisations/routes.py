@@ -5,6 +5,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
+
+from registry.clients import service as clients_service
+from registry.clients.schemas import ClientCreate, ClientCreated
+from registry.organisations import service
+from registry.organisations.schemas import (
+    OrganisationCreate,
+    OrganisationKind,
+    OrganisationPage,
+    OrganisationRead,
+)
 from tzsb_common.auth import BureauPrincipal, CallerKind, CurrentPrincipal
 from tzsb_common.db import DbSession
 from tzsb_common.outbox import CurrentOutbox
@@ -16,16 +26,6 @@ from tzsb_common.pagination import (
     keyset_page,
 )
 from tzsb_common.problems import Forbidden, NotFound
-
-from registry.clients import service as clients_service
-from registry.clients.schemas import ClientCreate, ClientCreated
-from registry.organisations import service
-from registry.organisations.schemas import (
-    OrganisationCreate,
-    OrganisationKind,
-    OrganisationPage,
-    OrganisationRead,
-)
 
 router = APIRouter(prefix="/organisations", tags=["organisations 单位"])
 

@@ -5,9 +5,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from tzsb_common.pagination import Page
 
 from registry.organisations.rules import credit_code_problem
+from tzsb_common.pagination import Page
 
 
 class OrganisationKind(StrEnum):

@@ -8,9 +8,6 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from tzsb_common.contracts.registry import OrganisationCreatedV1, OrganisationSnapshot
-from tzsb_common.outbox import Outbox
-from tzsb_common.problems import Conflict, NotFound
 
 from registry.organisations.schemas import (
     OrganisationCreate,
@@ -19,6 +16,9 @@ from registry.organisations.schemas import (
     OrganisationRegion,
 )
 from registry.organisations.tables import organisations
+from tzsb_common.contracts.registry import OrganisationCreatedV1, OrganisationSnapshot
+from tzsb_common.outbox import Outbox
+from tzsb_common.problems import Conflict, NotFound
 
 
 def to_read(row: Row[Any]) -> OrganisationRead:
