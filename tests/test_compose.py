@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import AliasChoices
+
 from cylinder_trace.settings import CylinderTraceSettings
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
 from inspection.settings import InspectionSettings
-from pydantic import AliasChoices
 from registry.settings import RegistrySettings
 from reporting.settings import ReportingSettings
 from tzsb_common.settings import ServiceSettings

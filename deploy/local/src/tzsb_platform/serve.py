@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+
 from tzsb_common.logging import configure_logging, get_logger
 from tzsb_common.migrations import upgrade_to_head
 from tzsb_common.settings import ServiceSettings

@@ -88,8 +88,6 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         app.state.outbox = Outbox(definition.outbox_table, settings)
-        if not hasattr(app.state, "token_verifier"):
-            app.state.token_verifier = TokenVerifier(settings)
         app.state.readiness_checks = [
             DatabaseCheck(engine),
             KafkaCheck(settings.kafka_bootstrap_servers),
@@ -98,6 +96,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         async with contextlib.AsyncExitStack() as stack:
             for hook in definition.hooks:
                 await stack.enter_async_context(hook(app))
+            if not hasattr(app.state, "token_verifier"):  # a hook may verify its own tokens
+                app.state.token_verifier = TokenVerifier(settings)
             if settings.run_background_workers:
                 relay = OutboxRelay(engine=engine, table=definition.outbox_table, settings=settings)
                 loops = [

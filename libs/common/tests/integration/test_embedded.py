@@ -7,6 +7,7 @@ a second; one Apache Kafka broker is shared by the module), so they add seconds,
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -191,9 +192,7 @@ async def test_tansu_round_trip_without_idempotence(tmp_path: Path) -> None:
 async def test_start_broker_falls_back_to_tansu_without_java(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tzsb_common.embedded.kafka as embedded_kafka
-
-    monkeypatch.setattr(embedded_kafka.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
     broker, idempotence = await asyncio.to_thread(
         start_broker, tmp_path / "broker", free_port(), free_port(), jars_dir=tmp_path / "jars"
     )

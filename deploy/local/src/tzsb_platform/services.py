@@ -1,0 +1,167 @@
+"""The five services and the child processes that run them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tzsb_common.embedded import log_tail, stop_process, stop_stale_process
+from tzsb_common.settings import REPO_ROOT
+from tzsb_platform.settings import PlatformSettings
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    """Its directory under services/ and the name it is printed with."""
+    package: str
+    port_setting: str
+    """The PlatformSettings field (and, upper-cased, the environment variable) of its port."""
+
+    @property
+    def database(self) -> str:
+        return f"tzsb_{self.package}"
+
+    @property
+    def migrations_dir(self) -> Path:
+        return REPO_ROOT / "services" / self.name / "migrations"
+
+    @property
+    def app_factory(self) -> str:
+        return f"{self.package}.main:create_app"
+
+    def port(self, settings: PlatformSettings) -> int:
+        port: int = getattr(settings, self.port_setting)
+        return port
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("registry", "registry", "registry_port"),
+    ServiceSpec("inspection", "inspection", "inspection_port"),
+    ServiceSpec("elevator-maintenance", "elevator_maintenance", "elevator_maintenance_port"),
+    ServiceSpec("cylinder-trace", "cylinder_trace", "cylinder_trace_port"),
+    ServiceSpec("reporting", "reporting", "reporting_port"),
+)
+"""In start order; the registry first, since it issues the tokens the others verify."""
+
+REGISTRY = SERVICES[0]
+
+
+class ServiceProcess:
+    """One service as `python -m uvicorn <package>.main:create_app --factory`."""
+
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        *,
+        host: str,
+        port: int,
+        env: dict[str, str],
+        log_path: Path,
+        pid_path: Path,
+    ) -> None:
+        self.spec = spec
+        self.host = host
+        self.port = port
+        self.env = env
+        self.log_path = log_path
+        self.pid_path = pid_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def exit_code(self) -> int | None:
+        """None while it runs (or before it started)."""
+        return None if self._process is None else self._process.poll()
+
+    def stop_leftover(self, timeout_s: float) -> None:
+        """Stop this service's process if an earlier run died and left it serving."""
+        stop_stale_process(
+            self.pid_path,
+            must_contain=self.spec.app_factory,
+            first_signal=signal.SIGTERM,
+            timeout_s=timeout_s,
+            name=self.spec.name,
+        )
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.pid_path.parent.mkdir(parents=True, exist_ok=True)
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            self.spec.app_factory,
+            "--factory",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "10",
+        ]
+        with self.log_path.open("ab") as log_file:
+            started = datetime.now(UTC).isoformat(timespec="seconds")
+            log_file.write(f"\n--- {started} starting {self.spec.name}\n".encode())
+            log_file.flush()
+            self._process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=REPO_ROOT,
+                # Own session: a terminal Ctrl-C reaches only `make up`, which stops us in order.
+                start_new_session=True,
+            )
+        self.pid_path.write_text(f"{self._process.pid}\n")
+
+    def send_stop(self) -> None:
+        """SIGTERM without waiting, so all services shut down at the same time."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self, timeout_s: float) -> None:
+        if self._process is None:
+            return
+        stop_process(
+            self._process, first_signal=signal.SIGTERM, timeout_s=timeout_s, name=self.spec.name
+        )
+        self._process = None
+        self.pid_path.unlink(missing_ok=True)
+
+    def log_tail(self, lines: int = 30) -> str:
+        return log_tail(self.log_path, lines)
+
+
+def service_env(
+    spec: ServiceSpec,
+    settings: PlatformSettings,
+    *,
+    database_url: str,
+    kafka_bootstrap_servers: str,
+    kafka_idempotence: bool,
+) -> dict[str, str]:
+    """Our environment plus what this service must be told; ours wins over anything inherited."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap_servers,
+            "KAFKA_IDEMPOTENCE": "true" if kafka_idempotence else "false",
+            "KAFKA_TOPIC_PARTITIONS": str(settings.kafka_topic_partitions),
+            "HTTP_HOST": settings.http_host,
+            "HTTP_PORT": str(spec.port(settings)),
+            "STATE_DIR": str(settings.state_dir),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if spec is not REGISTRY:  # the issuer verifies its own tokens from its own key
+        registry_url = settings.base_url(REGISTRY.port(settings))
+        env["JWKS_URL"] = f"{registry_url}/.well-known/jwks.json"
+    return env
