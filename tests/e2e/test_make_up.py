@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from tzsb_common.embedded import free_port
 
 SERVICES = ("registry", "inspection", "elevator-maintenance", "cylinder-trace", "reporting")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from cylinder_trace.main import create_app
 from cylinder_trace.settings import CylinderTraceSettings
 from tzsb_common.testing import ServiceUnderTest

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from elevator_maintenance.main import create_app
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
 from tzsb_common.testing import ServiceUnderTest

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from inspection.main import create_app
 from inspection.settings import InspectionSettings
 from tzsb_common.testing import ServiceUnderTest

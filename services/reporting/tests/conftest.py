@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from reporting.main import create_app
 from reporting.settings import ReportingSettings
 from tzsb_common.testing import ServiceUnderTest

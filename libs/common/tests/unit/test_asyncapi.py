@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import yaml
+
 from tzsb_common.asyncapi import build_asyncapi, write
 from tzsb_common.events import event_catalogue
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import httpx
+
 from tzsb_common.auth import CallerKind
 from tzsb_common.testing import TokenFactory
 
