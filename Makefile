@@ -9,7 +9,7 @@ TOOLS := var/tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen --all-packages
 
-.PHONY: help up test lint format asyncapi install clean-state
+.PHONY: help up test lint format asyncapi benchmark install
 
 help:
 	@echo "make up        install everything and run the whole platform (Ctrl-C stops it)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint      ruff and mypy"
 	@echo "make format    ruff format and autofix"
 	@echo "make asyncapi  regenerate deploy/asyncapi.yaml and deploy/schemas/ from the models"
+	@echo "make benchmark print throughput and latency figures (no pass/fail)"
 
 $(TOOLS)/bin/uv:
 	$(PYTHON) -m venv $(TOOLS)
@@ -42,3 +43,6 @@ format: install
 
 asyncapi: install
 	$(RUN) python -m tzsb_common.asyncapi
+
+benchmark: install
+	$(RUN) python benchmarks/registry_and_outbox.py

@@ -49,7 +49,9 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
         async_url(settings.database_url),
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per checkout; a connection that broke is
+        # invalidated when its error surfaces, and the request answers 503.
+        pool_recycle=1800,
         connect_args={"server_settings": {"application_name": settings.service_name}},
     )
 

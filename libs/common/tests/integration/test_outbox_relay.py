@@ -114,3 +114,21 @@ async def test_row_whose_transaction_commits_late_is_still_published(
 
     records = await topic_reader.read(THINGS_TOPIC, count=2)
     assert {json.loads(r.value)["id"] for r in records} == {str(early.id), str(late.id)}
+
+
+async def test_a_commit_wakes_the_relay_without_waiting_for_the_next_poll(
+    engine: AsyncEngine, settings: ServiceSettings, topic_reader: TopicReader
+) -> None:
+    slow_polling = settings.model_copy(update={"outbox_poll_interval_s": 120.0})
+    relay = OutboxRelay(engine=engine, table=outbox, settings=slow_polling)
+    running = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(1.0)  # the relay has found nothing and waits on LISTEN
+        event = thing_event(new_subject(), 1)
+        await _write(engine, settings, [event])
+        # Well inside the two-minute poll: only the NOTIFY sent at commit can explain it.
+        records = await topic_reader.read(THINGS_TOPIC, count=1, timeout_s=30)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert [json.loads(r.value)["id"] for r in records] == [str(event.id)]
