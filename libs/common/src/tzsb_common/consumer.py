@@ -12,11 +12,12 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, Uuid, func
+from sqlalchemy import Column, DateTime, Index, MetaData, Table, Text, Uuid, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,6 +28,8 @@ from tzsb_common.metrics import CONSUMER_APPLIED, CONSUMER_LAG, DLQ_EVENTS
 from tzsb_common.settings import ServiceSettings
 
 log = get_logger(__name__)
+
+_PRUNE_INTERVAL_S = 600.0
 
 EventHandler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 """Applies one event inside the caller's transaction; never commits."""
@@ -40,6 +43,7 @@ def add_inbox_table(metadata: MetaData) -> Table:
         Column("event_id", Uuid, primary_key=True),
         Column("topic", Text, nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Index("ix_inbox_processed_at", "consumer", "processed_at"),
     )
 
 
@@ -93,6 +97,7 @@ class ConsumerLoop:
         self.restarts = 0
         self._running_since: float | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
+        self._last_prune = 0.0
         self.last_error: str | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -156,6 +161,8 @@ class ConsumerLoop:
             if time.monotonic() - last_check >= 5:
                 last_check = time.monotonic()
                 await self._watch_progress(consumer)
+            if time.monotonic() - self._last_prune >= _PRUNE_INTERVAL_S:
+                await self._prune_inbox()
 
     async def _watch_progress(self, consumer: AIOKafkaConsumer) -> None:
         """aiokafka #1154: after a broker restart a consumer can stop fetching without error."""
@@ -178,6 +185,26 @@ class ConsumerLoop:
             self.last_progress = time.monotonic()
         elif idle_for > self.settings.consumer_stall_timeout_s:
             raise ConsumerStalled(f"{behind} messages behind and no progress for {idle_for:.0f}s")
+
+    async def _prune_inbox(self) -> None:
+        """Forget ids older than any redelivery can be (Kafka keeps a topic for days, not weeks).
+
+        Deleted in bounded chunks so a large backlog never holds one long transaction.
+        """
+        self._last_prune = time.monotonic()
+        cutoff = func.now() - timedelta(days=self.settings.inbox_retention_days)
+        stale = (
+            select(self.inbox.c.event_id)
+            .where(self.inbox.c.consumer == self.name, self.inbox.c.processed_at < cutoff)
+            .limit(10_000)
+            .scalar_subquery()
+        )
+        async with self.session_factory() as session, session.begin():
+            await session.execute(
+                self.inbox.delete().where(
+                    self.inbox.c.consumer == self.name, self.inbox.c.event_id.in_(stale)
+                )
+            )
 
     async def _apply_records(self, records: list[ConsumerRecord]) -> None:
         """One transaction for the run of records that apply cleanly, a savepoint each."""

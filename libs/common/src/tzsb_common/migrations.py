@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command, context
@@ -34,16 +35,25 @@ def alembic_config(migrations_dir: Path, database_url: str) -> Config:
 
 def upgrade_to_head(migrations_dir: Path, database_url: str) -> None:
     """Apply every migration of one service. Safe to call from inside a running event loop."""
+    _in_own_thread(command.upgrade, alembic_config(migrations_dir, database_url), "head")
+
+
+def downgrade_to_base(migrations_dir: Path, database_url: str) -> None:
+    """Undo every migration of one service (tests prove each history unwinds)."""
+    _in_own_thread(command.downgrade, alembic_config(migrations_dir, database_url), "base")
+
+
+def _in_own_thread(step: Callable[[Config, str], None], config: Config, revision: str) -> None:
+    # env.py runs its own event loop (asyncio.run), which cannot nest in a running one.
     error: list[BaseException] = []
 
-    def _upgrade() -> None:
+    def run() -> None:
         try:
-            command.upgrade(alembic_config(migrations_dir, database_url), "head")
+            step(config, revision)
         except BaseException as exc:  # re-raised in the caller's thread
             error.append(exc)
 
-    # env.py runs its own event loop (asyncio.run), which cannot nest in a running one.
-    worker = threading.Thread(target=_upgrade, name="alembic-upgrade")
+    worker = threading.Thread(target=run, name="alembic")
     worker.start()
     worker.join()
     if error:

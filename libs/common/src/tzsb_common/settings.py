@@ -55,6 +55,8 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(default=5, gt=0)
     consumer_retry_base_s: float = Field(default=0.2, gt=0)
     consumer_stall_timeout_s: float = Field(default=30.0, gt=0)
+    inbox_retention_days: int = Field(default=30, gt=0)
+    """How long a consumed event's id is remembered to make its redelivery a no-op."""
 
     jwks_url: str | None = None
     """Where to fetch the token issuer's public keys (any OIDC provider's JWKS endpoint)."""

@@ -33,6 +33,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_inbox")),
     )
+    op.create_index("ix_inbox_processed_at", "inbox", ["consumer", "processed_at"], unique=False)
     op.create_table(
         "organisations",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -208,4 +209,5 @@ def downgrade() -> None:
     op.drop_table("outbox")
     op.drop_index("ix_organisations_kind_id", table_name="organisations")
     op.drop_table("organisations")
+    op.drop_index("ix_inbox_processed_at", table_name="inbox")
     op.drop_table("inbox")

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from registry.clients.routes import jwks_router
+from registry.clients.routes import clients_router, jwks_router
 from registry.clients.routes import router as oauth_router
 from registry.db import inbox, load_metadata, outbox
 from registry.equipment.routes import router as equipment_router
@@ -46,7 +46,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[oauth_router, organisations_router, equipment_router],
+            routers=[oauth_router, organisations_router, clients_router, equipment_router],
             root_routers=[jwks_router],
             hooks=[issuer],
         )

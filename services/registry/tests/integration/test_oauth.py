@@ -184,3 +184,20 @@ async def test_jwks_serves_the_key_that_verifies_issued_tokens(
         token, jwt.PyJWK(key).key, algorithms=["RS256"], audience="tzsb", issuer="tzsb-registry"
     )
     assert claims["kind"] == "use_unit"
+
+
+async def test_client_scopes_must_be_plain_lower_case_names(
+    client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    organisation = (
+        await client.post(
+            "/api/v1/organisations", json=make.organisation(), headers=tokens.bureau()
+        )
+    ).json()
+    response = await client.post(
+        f"/api/v1/organisations/{organisation['id']}/clients",
+        json={"scopes": ["registry:write", "Bad Scope"]},
+        headers=tokens.bureau(),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == ["body", "scopes", 1]

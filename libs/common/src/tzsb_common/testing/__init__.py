@@ -88,7 +88,7 @@ class DatabaseFactory:
 
         return async_url(make_url(self.admin_url).set(database=database).render_as_string(False))
 
-    async def _admin(self, sql: str) -> None:
+    async def admin_execute(self, sql: str) -> None:
         conn = await asyncpg.connect(self.admin_dsn)
         try:
             await conn.execute(sql)
@@ -98,7 +98,7 @@ class DatabaseFactory:
     async def template(self, migrations_dir: Path) -> str:
         if migrations_dir not in self._templates:
             name = f"tmpl_{migrations_dir.parent.name.replace('-', '_')}_{uuid.uuid4().hex[:6]}"
-            await self._admin(f'CREATE DATABASE "{name}"')
+            await self.admin_execute(f'CREATE DATABASE "{name}"')
             upgrade_to_head(migrations_dir, self._url_of(name))
             self._templates[migrations_dir] = name
         return self._templates[migrations_dir]
@@ -106,11 +106,13 @@ class DatabaseFactory:
     async def clone(self, migrations_dir: Path) -> str:
         template = await self.template(migrations_dir)
         name = f"t_{uuid.uuid4().hex[:12]}"
-        await self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+        await self.admin_execute(
+            f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY'
+        )
         return name
 
     async def drop(self, name: str) -> None:
-        await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await self.admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def url(self, name: str) -> str:
         return self._url_of(name)

@@ -41,6 +41,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_inbox")),
     )
+    op.create_index("ix_inbox_processed_at", "inbox", ["consumer", "processed_at"], unique=False)
     op.create_table(
         "outbox",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
@@ -88,5 +89,6 @@ def downgrade() -> None:
         "ix_outbox_sent_at", table_name="outbox", postgresql_where=sa.text("sent_at IS NOT NULL")
     )
     op.drop_table("outbox")
+    op.drop_index("ix_inbox_processed_at", table_name="inbox")
     op.drop_table("inbox")
     op.drop_table("applied")

@@ -4,21 +4,32 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote_plus
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 
 from registry.clients import service
-from registry.clients.schemas import TokenResponse
+from registry.clients.schemas import ClientCreate, ClientCreated, TokenResponse
 from registry.clients.service import OAuthError
 from registry.settings import RegistrySettings
+from tzsb_common.auth import BureauPrincipal
 from tzsb_common.db import DbSession
 
 router = APIRouter(tags=["oauth 认证"])
+clients_router = APIRouter(
+    prefix="/organisations/{organisation_id}/clients", tags=["clients 接口客户端"]
+)
 jwks_router = APIRouter(tags=["oauth 认证"])
+clients_router = APIRouter(
+    prefix="/organisations/{organisation_id}/clients", tags=["clients 接口客户端"]
+)
+clients_router = APIRouter(
+    prefix="/organisations/{organisation_id}/clients", tags=["clients 接口客户端"]
+)
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -99,3 +110,11 @@ async def jwks(request: Request) -> JSONResponse:
         request.app.state.signing_key.public_jwks(),
         headers={"Cache-Control": "public, max-age=300"},
     )
+
+
+@clients_router.post("", status_code=status.HTTP_201_CREATED, response_model=ClientCreated)
+async def create_client(
+    organisation_id: uuid.UUID, data: ClientCreate, _: BureauPrincipal, session: DbSession
+) -> ClientCreated:
+    """创建接口客户端 — the secret is in this answer only; store it safely."""
+    return await service.create_client(session, organisation_id=organisation_id, data=data)

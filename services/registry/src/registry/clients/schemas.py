@@ -2,19 +2,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from registry.organisations.schemas import OrganisationKind
 
-SCOPE_PATTERN = r"^[a-z][a-z0-9_.:-]{0,63}$"
+Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
+"""e.g. `registry:write`: lower-case, no spaces (a token carries them space-separated)."""
 
 
 class ClientCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(default="api", min_length=1, max_length=100, description="客户端名称")
-    scopes: list[str] = Field(
+    scopes: list[Scope] = Field(
         default_factory=list,
         max_length=50,
         description="Scopes the client may ask for; its tokens carry them",

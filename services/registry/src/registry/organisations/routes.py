@@ -6,8 +6,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
-from registry.clients import service as clients_service
-from registry.clients.schemas import ClientCreate, ClientCreated
 from registry.organisations import service
 from registry.organisations.schemas import (
     OrganisationCreate,
@@ -85,15 +83,3 @@ async def list_organisations(
     )
     page, next_cursor = keyset_page(items, limit, lambda o: {"id": str(o.id)})
     return OrganisationPage(items=page, next_cursor=next_cursor)
-
-
-@router.post(
-    "/{organisation_id}/clients",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ClientCreated,
-)
-async def create_client(
-    organisation_id: uuid.UUID, data: ClientCreate, _: BureauPrincipal, session: DbSession
-) -> ClientCreated:
-    """创建接口客户端 — the secret is in this answer only; store it safely."""
-    return await clients_service.create_client(session, organisation_id=organisation_id, data=data)
