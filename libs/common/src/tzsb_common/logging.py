@@ -56,6 +56,11 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
     structlog.contextvars.bind_contextvars(service=service)
     # aiokafka logs every failed reconnect at ERROR; the relay and consumer report outages once.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+    # uvicorn installs its own plain-text handlers before the app exists; route them through ours.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
 
 

@@ -27,6 +27,7 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     max_request_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_batch_items: int = Field(default=1000, gt=0)
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:54329/tzsb"
     database_pool_size: int = Field(default=10, gt=0)

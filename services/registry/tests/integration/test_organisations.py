@@ -115,3 +115,16 @@ async def test_an_organisation_sees_itself_but_not_others(
         await client.get(f"/api/v1/organisations/{other['id']}", headers=station)
     ).status_code == 404
     assert (await client.get("/api/v1/organisations", headers=station)).status_code == 403
+
+
+async def test_openapi_documents_the_registry_with_its_chinese_labels(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    assert {"/api/v1/equipment", "/api/v1/organisations", "/api/v1/oauth/token"} <= set(
+        document["paths"]
+    )
+    status = document["components"]["schemas"]["EquipmentRead"]["properties"]["status"]
+    assert "在用" in status["description"]
+    assert document["components"]["securitySchemes"]
+    assert (await client.get("/docs")).status_code == 200
