@@ -35,7 +35,8 @@ async def test_invalid_credit_code_is_refused_naming_the_field(
     problem = response.json()
     assert problem["type"] == "urn:tzsb:problem:validation-error"
     assert [e["location"] for e in problem["errors"]] == [["body", "credit_code"]]
-    assert "check character" in problem["errors"][0]["message"]
+    assert problem["errors"][0]["code"] == "credit_code_invalid"
+    assert problem["errors"][0]["message"].startswith("the check character")
 
 
 async def test_same_credit_code_twice_is_a_conflict(

@@ -5,6 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from registry.organisations.rules import credit_code_problem
 from tzsb_common.pagination import Page
@@ -51,7 +52,7 @@ class OrganisationCreate(BaseModel):
         value = value.upper()
         problem = credit_code_problem(value)
         if problem is not None:
-            raise ValueError(problem)
+            raise PydanticCustomError("credit_code_invalid", problem)
         return value
 
 
