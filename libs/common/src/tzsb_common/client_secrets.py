@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 
 import anyio.to_thread
@@ -14,6 +15,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 # argon2-cffi's defaults are RFC 9106's low-memory profile of argon2id (64 MiB, 3 passes),
 # about 50 ms of CPU per hash; the async variants keep that off the event loop.
 _hasher = PasswordHasher()
+
+_CONCURRENT_HASHES = 2
+"""Each hash holds 64 MiB: a flood of token requests must queue, not exhaust memory."""
+_hash_slots: asyncio.Semaphore | None = None
+
+
+def _slots() -> asyncio.Semaphore:
+    global _hash_slots
+    if _hash_slots is None:
+        _hash_slots = asyncio.Semaphore(_CONCURRENT_HASHES)
+    return _hash_slots
 
 
 def new_client_secret() -> str:
@@ -34,8 +46,10 @@ def verify_secret(secret: str, hashed: str) -> bool:
 
 
 async def hash_secret_async(secret: str) -> str:
-    return await anyio.to_thread.run_sync(hash_secret, secret)
+    async with _slots():
+        return await anyio.to_thread.run_sync(hash_secret, secret)
 
 
 async def verify_secret_async(secret: str, hashed: str) -> bool:
-    return await anyio.to_thread.run_sync(verify_secret, secret, hashed)
+    async with _slots():
+        return await anyio.to_thread.run_sync(verify_secret, secret, hashed)

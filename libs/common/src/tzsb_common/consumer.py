@@ -25,11 +25,13 @@ from tzsb_common.events import CloudEvent, dlq_topic
 from tzsb_common.kafka import new_producer, stop_quietly
 from tzsb_common.logging import get_logger
 from tzsb_common.metrics import CONSUMER_APPLIED, CONSUMER_LAG, DLQ_EVENTS
+from tzsb_common.problems import is_database_unavailable
 from tzsb_common.settings import ServiceSettings
 
 log = get_logger(__name__)
 
 _PRUNE_INTERVAL_S = 600.0
+_KAFKA_CALL_TIMEOUT_S = 30.0
 
 EventHandler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 """Applies one event inside the caller's transaction; never commits."""
@@ -98,6 +100,8 @@ class ConsumerLoop:
         self._running_since: float | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
         self._last_prune = 0.0
+        self.behind = 0
+        """Messages not yet applied on the assigned partitions, as of the last check."""
         self.last_error: str | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -130,8 +134,11 @@ class ConsumerLoop:
                 await stop_quietly(self._dlq_producer)
 
     def health(self) -> str | None:
-        if self._running_since is None and time.monotonic() - self.last_progress > 60:
+        idle_for = time.monotonic() - self.last_progress
+        if self._running_since is None and idle_for > 60:
             return f"consumer {self.name} not running: {self.last_error}"
+        if self.behind > 0 and idle_for > self.settings.consumer_stall_timeout_s:
+            return f"consumer {self.name} stalled: {self.behind} behind for {idle_for:.0f}s"
         return None
 
     def _new_consumer(self) -> AIOKafkaConsumer:
@@ -156,7 +163,10 @@ class ConsumerLoop:
             )
             for tp, records in batch.items():
                 await self._apply_records(records)
-                await consumer.commit({tp: records[-1].offset + 1})
+                # Bounded: aiokafka retries a commit for as long as the coordinator is away.
+                await asyncio.wait_for(
+                    consumer.commit({tp: records[-1].offset + 1}), timeout=_KAFKA_CALL_TIMEOUT_S
+                )
                 self.last_progress = time.monotonic()
             if time.monotonic() - last_check >= 5:
                 last_check = time.monotonic()
@@ -169,18 +179,22 @@ class ConsumerLoop:
         assignment = consumer.assignment()
         idle_for = time.monotonic() - self.last_progress
         if not assignment:
-            if idle_for > self.settings.consumer_stall_timeout_s:
-                raise ConsumerStalled("no partitions assigned")
+            # A replica beyond the partition count legitimately holds none; restarting it
+            # would only rebalance the whole group.
+            self.behind = 0
             return
-        end_offsets = await asyncio.wait_for(consumer.end_offsets(list(assignment)), timeout=10)
+        end_offsets = await asyncio.wait_for(
+            consumer.end_offsets(list(assignment)), timeout=_KAFKA_CALL_TIMEOUT_S
+        )
         behind = 0
         for tp in assignment:
-            position = await consumer.position(tp)
+            position = await asyncio.wait_for(consumer.position(tp), timeout=_KAFKA_CALL_TIMEOUT_S)
             lag = max(0, end_offsets[tp] - position)
             behind += lag
             CONSUMER_LAG.labels(
                 self.settings.service_name, self.group_id, tp.topic, str(tp.partition)
             ).set(lag)
+        self.behind = behind
         if behind == 0:
             self.last_progress = time.monotonic()
         elif idle_for > self.settings.consumer_stall_timeout_s:
@@ -243,7 +257,11 @@ class ConsumerLoop:
 
     async def _retry_or_dead_letter(self, record: ConsumerRecord, error: Exception) -> None:
         attempts = 1
-        while not isinstance(error, PoisonEvent) and attempts < self.settings.consumer_max_attempts:
+        while (
+            not isinstance(error, PoisonEvent)
+            and not is_database_unavailable(error)
+            and attempts < self.settings.consumer_max_attempts
+        ):
             await asyncio.sleep(self.settings.consumer_retry_base_s * 2 ** (attempts - 1))
             attempts += 1
             try:
@@ -252,12 +270,20 @@ class ConsumerLoop:
                 return
             except Exception as exc:
                 error = exc
+        if is_database_unavailable(error):
+            # An outage says nothing about the event: restart from the last committed offset
+            # (nothing past it is committed) instead of dead-lettering everything read meanwhile.
+            raise error
         await self._dead_letter(record, error, attempts)
 
     async def _dead_letter(self, record: ConsumerRecord, error: Exception, attempts: int) -> None:
         if self._dlq_producer is None:
             producer = new_producer(self.settings)
-            await asyncio.wait_for(producer.start(), timeout=30)
+            try:
+                await asyncio.wait_for(producer.start(), timeout=_KAFKA_CALL_TIMEOUT_S)
+            except BaseException:
+                await stop_quietly(producer)
+                raise
             self._dlq_producer = producer
         headers = [
             *(record.headers or ()),

@@ -52,8 +52,8 @@ async def ensure_topics(
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout_s * 1000)
     )
-    await asyncio.wait_for(admin.start(), timeout=timeout_s)
     try:
+        await asyncio.wait_for(admin.start(), timeout=timeout_s)
         existing = set(await asyncio.wait_for(admin.list_topics(), timeout=timeout_s))
         missing = [t for t in dict.fromkeys(topics) if t not in existing]
         if not missing:

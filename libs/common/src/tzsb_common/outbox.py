@@ -10,6 +10,11 @@ a transaction-scoped advisory lock, in id order, by one relay at a time. A row i
 the same transaction that held the lock while it was published, so two relays never publish it
 twice; a crash between the broker's ack and the commit republishes it (at least once — the
 consumers' inbox makes that harmless).
+
+One retry case can repeat an older event after a newer one: when a batch fails part-way, batches
+the producer already queued may still be delivered while it stops, and the retry then sends the
+whole batch again. Snapshot events therefore carry a `version`, and a replica applies one only if
+it is newer than what it holds.
 """
 
 from __future__ import annotations
@@ -294,12 +299,16 @@ class OutboxRelay:
     async def _ensure_listener(self) -> None:
         if self._listener is not None and not self._listener.is_closed():
             return
+        conn: asyncpg.Connection | None = None
         try:
             conn = await asyncpg.connect(asyncpg_dsn(self.settings.database_url), timeout=5)
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wakeup.set())
             self._listener = conn
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
             self._listener = None  # polling still finds the rows
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(conn.close(), timeout=2)
             log.warning("outbox listener unavailable, polling", error=str(exc))
 
     async def _drop_listener(self) -> None:

@@ -218,6 +218,9 @@ def answer_unhandled_error(exc: BaseException, *, method: str, path: str) -> JSO
     if is_database_unavailable(exc):
         _log.warning("database unavailable", method=method, path=path, error=type(exc).__name__)
         return database_unavailable().to_response(path)
+    if is_unstorable_value(exc):
+        _log.info("value refused by the database", method=method, path=path)
+        return unstorable_value().to_response(path)
     _log.error("unhandled exception", method=method, path=path, exc_info=exc)
     return internal_error().to_response(path)
 
@@ -244,6 +247,31 @@ def is_database_unavailable(exc: BaseException) -> bool:
             None if current.__suppress_context__ else current.__context__
         )
     return False
+
+
+def is_unstorable_value(exc: BaseException) -> bool:
+    """SQLSTATE class 22 (data exception): a value PostgreSQL cannot store, e.g. a NUL
+    character in text or a number out of range — the client's input, not our bug."""
+    current: BaseException | None = exc
+    for _ in range(5):
+        if current is None:
+            return False
+        sqlstate = getattr(current, "sqlstate", None) or getattr(
+            getattr(current, "orig", None), "sqlstate", None
+        )
+        if isinstance(sqlstate, str) and sqlstate.startswith("22"):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def unstorable_value() -> Problem:
+    return Problem(
+        status=422,
+        slug="unstorable-value",
+        title="Value cannot be stored",
+        detail="A value in the request cannot be stored (for example a NUL character in text).",
+    )
 
 
 def _signals_unreachable_database(exc: BaseException) -> bool:

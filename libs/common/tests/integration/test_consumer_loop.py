@@ -108,3 +108,60 @@ async def test_poison_events_go_to_the_dlq_and_the_next_event_is_applied(
     assert b"refusing thing" in headers[1]["x-error-message"]
     assert headers[1]["x-attempts"] == str(settings.consumer_max_attempts).encode()
     assert headers[1]["x-original-topic"] == topic.encode()
+
+
+async def test_a_database_outage_is_not_dead_lettered_and_nothing_is_lost(
+    engine: AsyncEngine,
+    settings: ServiceSettings,
+    producer: AIOKafkaProducer,
+    topic_reader: TopicReader,
+) -> None:
+    unreachable = settings.model_copy(
+        update={"database_url": "postgresql+asyncpg://postgres@127.0.0.1:9/nowhere"}
+    )
+    down = create_engine(unreachable)
+    loop = ConsumerLoop(
+        spec=ConsumerSpec("applier", [THINGS_TOPIC], apply_thing),
+        settings=settings,
+        session_factory=create_session_factory(down),
+        inbox=inbox,
+    )
+    task = asyncio.create_task(loop.run())
+    try:
+        subject = new_subject()
+        await producer.send_and_wait(
+            settings.topic(THINGS_TOPIC), thing_event(subject, 1).to_json_bytes()
+        )
+        await eventually(lambda: asyncio.sleep(0, result=loop.restarts), until=lambda n: n >= 2)
+        assert await topic_reader.read(dlq_topic(THINGS_TOPIC), count=1, timeout_s=2) == []
+
+        loop.session_factory = create_session_factory(engine)  # the database is back
+        rows = await eventually(lambda: _applied(engine))
+        assert rows == [(subject, 1)]
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await down.dispose()
+
+
+async def test_a_replica_without_partitions_is_not_restarted_as_stalled(
+    engine: AsyncEngine, settings: ServiceSettings
+) -> None:
+    quick = settings.model_copy(update={"consumer_stall_timeout_s": 2.0})
+    loops = [
+        ConsumerLoop(
+            spec=ConsumerSpec("applier", [THINGS_TOPIC], apply_thing),
+            settings=quick,
+            session_factory=create_session_factory(engine),
+            inbox=inbox,
+        )
+        for _ in range(2)
+    ]  # one partition, two members: one of them holds nothing
+    tasks = [asyncio.create_task(loop.run()) for loop in loops]
+    try:
+        await asyncio.sleep(12)
+        assert [loop.restarts for loop in loops] == [0, 0]
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -246,3 +246,34 @@ async def test_maintenance_company_cannot_list_equipment_without_contracts(
         "/api/v1/equipment", headers=tokens.headers(CallerKind.maintenance_company)
     )
     assert response.status_code == 403
+
+
+async def test_values_postgresql_cannot_store_are_422_not_500(
+    client: httpx.AsyncClient, tokens: TokenFactory, use_unit: str
+) -> None:
+    infinite = (
+        b'{"equipment_code": "311000000000000777", "category": "3000", "variety": "3110", '
+        b'"use_unit_id": "' + use_unit.encode() + b'", "region": {"province": "a", '
+        b'"city": "b", "district": "c"}, "attributes": {"rated_load_kg": Infinity}}'
+    )
+    response = await client.post(
+        "/api/v1/equipment",
+        content=infinite,
+        headers={**tokens.bureau(), "content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert ["body", "attributes", "rated_load_kg"] in [
+        e["location"] for e in response.json()["errors"]
+    ]
+
+    nul = await client.post(
+        "/api/v1/equipment",
+        json=make.elevator(use_unit, manufacturer="bad\u0000name"),
+        headers=tokens.bureau(),
+    )
+    assert nul.status_code == 422
+    assert nul.json()["type"] == "urn:tzsb:problem:unstorable-value"
+    listed = await client.get(
+        "/api/v1/equipment", params={"park": "a\u0000"}, headers=tokens.bureau()
+    )
+    assert listed.status_code == 422

@@ -201,3 +201,12 @@ async def test_client_scopes_must_be_plain_lower_case_names(
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == ["body", "scopes", 1]
+
+
+async def test_a_malformed_client_id_is_an_unknown_client(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": "a\u0000b", "client_secret": "x"},
+    )
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"

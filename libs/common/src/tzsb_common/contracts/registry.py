@@ -47,7 +47,9 @@ class EquipmentSnapshot(BaseModel):
     attributes: dict[str, Any]
     rescue_code: str | None = Field(description="96333 emergency-platform code")
     rescue_sign_posted: bool
-    version: int = Field(description="Increases by one with every change of the record")
+    version: int = Field(
+        description="Increases by one with every change; apply a snapshot only if it is newer"
+    )
 
 
 @register_event

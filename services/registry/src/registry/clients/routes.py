@@ -24,12 +24,6 @@ clients_router = APIRouter(
     prefix="/organisations/{organisation_id}/clients", tags=["clients 接口客户端"]
 )
 jwks_router = APIRouter(tags=["oauth 认证"])
-clients_router = APIRouter(
-    prefix="/organisations/{organisation_id}/clients", tags=["clients 接口客户端"]
-)
-clients_router = APIRouter(
-    prefix="/organisations/{organisation_id}/clients", tags=["clients 接口客户端"]
-)
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 

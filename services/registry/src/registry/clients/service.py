@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from datetime import timedelta
@@ -19,6 +20,9 @@ from tzsb_common.problems import NotFound, Problem
 from tzsb_common.signing import SigningKey
 
 _UNKNOWN_CLIENT_HASH: str | None = None
+
+
+CLIENT_ID_PATTERN = re.compile(r"tzsb_[0-9a-f]{24}")
 
 
 def new_client_id() -> str:
@@ -92,6 +96,8 @@ async def issue_token(
     audience: str,
     ttl: timedelta,
 ) -> TokenResponse:
+    if not CLIENT_ID_PATTERN.fullmatch(client_id):
+        raise OAuthError(401, "invalid_client", "unknown client or wrong secret")
     row = (
         await session.execute(
             select(

@@ -11,7 +11,8 @@ from tzsb_common.problems import FieldError, field_error
 
 
 class _Attributes(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # JSON has no Infinity or NaN; PostgreSQL's jsonb refuses them too.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ElevatorAttributes(_Attributes):

@@ -36,7 +36,7 @@ ATTRIBUTES_DESCRIPTION = (
 
 
 class EquipmentRegion(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     province: str = Field(min_length=1, max_length=50, description="省")
     city: str = Field(min_length=1, max_length=50, description="市")
@@ -46,7 +46,7 @@ class EquipmentRegion(BaseModel):
 class _EquipmentFields(BaseModel):
     """Fields a client may set; shared by create and update."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     registration_number: str | None = Field(
         default=None, min_length=1, max_length=100, description="使用登记证编号; null 未登记"
