@@ -26,6 +26,7 @@ from tzsb_common.http import install_http_middleware
 from tzsb_common.kafka import broker_reachable, ensure_topics
 from tzsb_common.logging import configure_logging, get_logger
 from tzsb_common.metrics import metrics_router
+from tzsb_common.openapi import install_problem_openapi
 from tzsb_common.outbox import Outbox, OutboxRelay
 from tzsb_common.problems import install_problem_handlers
 from tzsb_common.settings import ServiceSettings
@@ -136,6 +137,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         openapi_tags=definition.openapi_tags or None,
     )
     install_problem_handlers(app)
+    install_problem_openapi(app)
     install_http_middleware(app, settings)
     app.include_router(health_router())
     app.include_router(metrics_router())

@@ -277,3 +277,29 @@ async def test_values_postgresql_cannot_store_are_422_not_500(
         "/api/v1/equipment", params={"park": "a\u0000"}, headers=tokens.bureau()
     )
     assert listed.status_code == 422
+
+
+async def test_scrapped_equipment_cannot_be_put_back_in_use(
+    client: httpx.AsyncClient, tokens: TokenFactory, use_unit: str
+) -> None:
+    body = make.elevator(use_unit)
+    code = body["equipment_code"]
+    await client.post("/api/v1/equipment", json=body, headers=tokens.bureau())
+    scrapped = await client.patch(
+        f"/api/v1/equipment/{code}", json={"status": "scrapped"}, headers=tokens.bureau()
+    )
+    assert scrapped.status_code == 200
+    revived = await client.patch(
+        f"/api/v1/equipment/{code}", json={"status": "in_use"}, headers=tokens.bureau()
+    )
+    assert revived.status_code == 422
+    assert revived.json()["errors"][0]["code"] == "status_change_not_allowed"
+
+
+async def test_commissioning_before_manufacture_is_refused(
+    client: httpx.AsyncClient, tokens: TokenFactory, use_unit: str
+) -> None:
+    body = make.elevator(use_unit, manufactured_on="2026-06-01", commissioned_on="2026-01-15")
+    response = await client.post("/api/v1/equipment", json=body, headers=tokens.bureau())
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "dates_inconsistent"

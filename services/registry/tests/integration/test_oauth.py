@@ -210,3 +210,17 @@ async def test_a_malformed_client_id_is_an_unknown_client(client: httpx.AsyncCli
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+
+
+async def test_credentials_by_basic_and_in_the_body_at_once_are_refused(
+    client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    created = await _client_for(client, tokens, "use_unit")
+    basic = base64.b64encode(f"{created['client_id']}:{created['client_secret']}".encode())
+    response = await client.post(
+        "/api/v1/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": created["client_id"]},
+        headers={"Authorization": f"Basic {basic.decode()}"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"

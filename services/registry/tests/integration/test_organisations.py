@@ -128,4 +128,9 @@ async def test_openapi_documents_the_registry_with_its_chinese_labels(
     status = document["components"]["schemas"]["EquipmentRead"]["properties"]["status"]
     assert "在用" in status["description"]
     assert document["components"]["securitySchemes"]
+    create = document["paths"]["/api/v1/organisations"]["post"]["responses"]
+    assert set(create) >= {"201", "401", "403", "409", "422"}
+    assert create["422"]["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/ProblemDetails"
+    }
     assert (await client.get("/docs")).status_code == 200

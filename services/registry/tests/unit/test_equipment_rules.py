@@ -1,10 +1,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from registry.equipment.access import may_read, may_write_equipment
 from registry.equipment.catalogue import VARIETIES, Category, variety_belongs_to
-from registry.equipment.rules import ATTRIBUTES_BY_CATEGORY, check_attributes
+from registry.equipment.rules import (
+    ATTRIBUTES_BY_CATEGORY,
+    check_attributes,
+    dates_problem,
+    status_change_problem,
+)
+from registry.equipment.schemas import EquipmentStatus as S
 from tzsb_common.auth import CallerKind, Principal
 
 
@@ -67,3 +74,19 @@ def test_a_use_unit_reads_only_its_own_equipment() -> None:
     assert not may_read(me, uuid.uuid4())
     assert may_read(_principal(CallerKind.inspection_agency), unit)
     assert not may_read(_principal(CallerKind.maintenance_company), unit)
+
+
+def test_scrapped_equipment_cannot_return_to_use_and_deregistered_is_final() -> None:
+    assert status_change_problem(S.in_use, S.suspended) is None
+    assert status_change_problem(S.suspended, S.in_use) is None
+    assert status_change_problem(S.scrapped, S.deregistered) is None
+    assert status_change_problem(S.scrapped, S.in_use) is not None
+    assert all(
+        status_change_problem(S.deregistered, s) is not None for s in S if s is not S.deregistered
+    )
+
+
+def test_commissioning_cannot_precede_manufacture() -> None:
+    assert dates_problem(date(2025, 6, 1), date(2026, 1, 15)) is None
+    assert dates_problem(date(2026, 6, 1), date(2026, 1, 15)) is not None
+    assert dates_problem(None, date(2026, 1, 15)) is None

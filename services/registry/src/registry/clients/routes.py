@@ -77,6 +77,11 @@ async def token(request: Request, session: DbSession) -> JSONResponse:
     if fields.get("grant_type") != "client_credentials":
         raise OAuthError(400, "unsupported_grant_type", "only client_credentials is supported")
     credentials = _basic_credentials(request)
+    if credentials is not None and ("client_id" in fields or "client_secret" in fields):
+        # RFC 6749 §2.3: a client must not use more than one authentication method.
+        raise OAuthError(
+            400, "invalid_request", "send credentials by Basic or in the body, not both"
+        )
     if credentials is None:
         client_id, secret = fields.get("client_id"), fields.get("client_secret")
         if not client_id or not secret:

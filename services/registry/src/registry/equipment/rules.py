@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from registry.equipment.catalogue import Category
+from registry.equipment.schemas import EquipmentStatus
 from tzsb_common.problems import FieldError, field_error
 
 
@@ -16,44 +18,58 @@ class _Attributes(BaseModel):
 
 
 class ElevatorAttributes(_Attributes):
-    rated_load_kg: float | None = Field(default=None, gt=0, description="额定载重量 (kg)")
-    rated_speed_ms: float | None = Field(default=None, gt=0, description="额定速度 (m/s)")
-    stops: int | None = Field(default=None, ge=2, description="层站数")
+    rated_load_kg: float | None = Field(
+        default=None, gt=0, le=100_000, description="额定载重量 (kg)"
+    )
+    rated_speed_ms: float | None = Field(default=None, gt=0, le=25, description="额定速度 (m/s)")
+    stops: int | None = Field(default=None, ge=2, le=500, description="层站数")
 
 
 class BoilerAttributes(_Attributes):
-    rated_capacity_t_h: float | None = Field(default=None, gt=0, description="额定蒸发量 (t/h)")
-    rated_pressure_mpa: float | None = Field(default=None, gt=0, description="额定工作压力 (MPa)")
+    rated_capacity_t_h: float | None = Field(
+        default=None, gt=0, le=10_000, description="额定蒸发量 (t/h)"
+    )
+    rated_pressure_mpa: float | None = Field(
+        default=None, gt=0, le=1_000, description="额定工作压力 (MPa)"
+    )
     fuel: str | None = Field(default=None, max_length=50, description="燃料种类")
 
 
 class PressureVesselAttributes(_Attributes):
     safety_grade: int | None = Field(default=None, ge=1, le=5, description="安全状况等级 1–5")
-    design_pressure_mpa: float | None = Field(default=None, gt=0, description="设计压力 (MPa)")
-    volume_m3: float | None = Field(default=None, gt=0, description="容积 (m³)")
+    design_pressure_mpa: float | None = Field(
+        default=None, gt=0, le=1_000, description="设计压力 (MPa)"
+    )
+    volume_m3: float | None = Field(default=None, gt=0, le=1_000_000, description="容积 (m³)")
     medium: str | None = Field(default=None, max_length=100, description="介质")
 
 
 class PressurePipelineAttributes(_Attributes):
     safety_grade: int | None = Field(default=None, ge=1, le=5, description="安全状况等级 1–5")
-    length_m: float | None = Field(default=None, gt=0, description="管道长度 (m)")
-    design_pressure_mpa: float | None = Field(default=None, gt=0, description="设计压力 (MPa)")
+    length_m: float | None = Field(default=None, gt=0, le=10_000_000, description="管道长度 (m)")
+    design_pressure_mpa: float | None = Field(
+        default=None, gt=0, le=1_000, description="设计压力 (MPa)"
+    )
     medium: str | None = Field(default=None, max_length=100, description="介质")
 
 
 class CraneAttributes(_Attributes):
-    rated_lifting_capacity_t: float | None = Field(default=None, gt=0, description="额定起重量 (t)")
+    rated_lifting_capacity_t: float | None = Field(
+        default=None, gt=0, le=50_000, description="额定起重量 (t)"
+    )
     lifts_molten_metal: bool | None = Field(default=None, description="吊运熔融金属")
 
 
 class InPlantVehicleAttributes(_Attributes):
-    rated_capacity_kg: float | None = Field(default=None, gt=0, description="额定起重量/载客")
+    rated_capacity_kg: float | None = Field(
+        default=None, gt=0, le=1_000_000, description="额定起重量/载客"
+    )
     power: str | None = Field(default=None, max_length=50, description="动力方式")
 
 
 class RideAttributes(_Attributes):
-    rated_passengers: int | None = Field(default=None, gt=0, description="额定乘客人数")
-    rated_speed_ms: float | None = Field(default=None, gt=0, description="额定速度 (m/s)")
+    rated_passengers: int | None = Field(default=None, gt=0, le=100_000, description="额定乘客人数")
+    rated_speed_ms: float | None = Field(default=None, gt=0, le=100, description="额定速度 (m/s)")
 
 
 class EmptyAttributes(_Attributes):
@@ -91,3 +107,30 @@ def check_attributes(
             for error in exc.errors(include_input=False)
         ]
     return parsed.model_dump(exclude_none=True), []
+
+
+# 报废 (scrapped) is final for use; 注销 (deregistered) ends the record. Moving between in use
+# and suspended (停用/重新启用) is the ordinary change of status.
+_STATUS_CHANGES: dict[EquipmentStatus, frozenset[EquipmentStatus]] = {
+    EquipmentStatus.in_use: frozenset(
+        {EquipmentStatus.suspended, EquipmentStatus.scrapped, EquipmentStatus.deregistered}
+    ),
+    EquipmentStatus.suspended: frozenset(
+        {EquipmentStatus.in_use, EquipmentStatus.scrapped, EquipmentStatus.deregistered}
+    ),
+    EquipmentStatus.scrapped: frozenset({EquipmentStatus.deregistered}),
+    EquipmentStatus.deregistered: frozenset(),
+}
+
+
+def status_change_problem(current: EquipmentStatus, new: EquipmentStatus) -> str | None:
+    """None when a record may move from `current` to `new`, else why not."""
+    if new is current or new in _STATUS_CHANGES[current]:
+        return None
+    return f"equipment that is {current.value} cannot become {new.value}"
+
+
+def dates_problem(manufactured_on: date | None, commissioned_on: date | None) -> str | None:
+    if manufactured_on and commissioned_on and commissioned_on < manufactured_on:
+        return "commissioned_on is before manufactured_on"
+    return None

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.equipment import queries
 from registry.equipment.catalogue import Category, variety_belongs_to
-from registry.equipment.rules import check_attributes
+from registry.equipment.rules import check_attributes, dates_problem, status_change_problem
 from registry.equipment.schemas import (
     NOT_NULLABLE_ON_UPDATE,
     EquipmentCreate,
@@ -80,9 +80,26 @@ def _flatten_region(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _refuse_inconsistent(
+    current: EquipmentRead | None, merged: dict[str, Any], changes: dict[str, Any]
+) -> None:
+    errors: list[FieldError] = []
+    problem = dates_problem(merged.get("manufactured_on"), merged.get("commissioned_on"))
+    if problem is not None:
+        field = "manufactured_on" if "manufactured_on" in changes else "commissioned_on"
+        errors.append(field_error(["body", field], problem, "dates_inconsistent"))
+    if current is not None and "status" in changes:
+        problem = status_change_problem(current.status, changes["status"])
+        if problem is not None:
+            errors.append(field_error(["body", "status"], problem, "status_change_not_allowed"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
 async def register_equipment(
     session: AsyncSession, outbox: Outbox, *, data: EquipmentCreate
 ) -> EquipmentRead:
+    _refuse_inconsistent(None, data.model_dump(), data.model_dump())
     values = await _check_references(
         session, category=data.category, values=data.model_dump(mode="python")
     )
@@ -113,6 +130,7 @@ async def change_equipment(
     if current_row is None:
         raise NotFound(f"no equipment with code {equipment_code}")
     current = to_read(current_row)
+    _refuse_inconsistent(current, {**current.model_dump(), **requested}, requested)
     category = current.category
     checked = await _check_references(session, category=category, values=requested)
     before = current.model_dump(mode="python")

@@ -37,6 +37,7 @@ class OrganisationCreate(BaseModel):
     credit_code: str = Field(
         description="统一社会信用代码: 18 characters, the last a check character (GB 32100-2015)",
         examples=["91350100M000100Y43"],
+        json_schema_extra={"pattern": "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"},
     )
     name: str = Field(min_length=1, max_length=200, description="单位名称")
     kind: OrganisationKind = Field(
