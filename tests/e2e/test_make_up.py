@@ -147,6 +147,16 @@ def test_make_up_starts_all_five_services_stops_on_ctrl_c_and_keeps_data(
     assert httpx.get(f"{inspection}/api/v1", headers=headers).status_code == 200
     assert httpx.get(f"{inspection}/api/v1").status_code == 401
 
+    concurrent = subprocess.run(
+        [sys.executable, "-m", "tzsb_platform"],
+        env=platform_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert concurrent.returncode != 0
+    assert "already running" in concurrent.stdout + concurrent.stderr
+
     assert first.interrupt() == 0
     assert "stopped" in first.lines[-1]
 
