@@ -129,12 +129,9 @@ def test_each_service_runs_from_the_shared_image_by_its_directory_name(name: str
 
 
 def test_the_entry_point_knows_the_same_settings_classes() -> None:
-    from tzsb_platform.serve import SERVICES as ENTRY_POINTS
+    from tzsb_platform.services import SERVICES_BY_NAME
 
-    assert {
-        name: f"{entry.package}.settings.{entry.settings_class}"
-        for name, entry in ENTRY_POINTS.items()
-    } == {name: f"{cls.__module__}.{cls.__name__}" for name, cls in SETTINGS.items()}
+    assert {name: type(spec.load_settings()) for name, spec in SERVICES_BY_NAME.items()} == SETTINGS
 
 
 def test_the_dockerfile_runs_the_entry_point_and_checks_health() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -20,13 +21,13 @@ import httpx
 import pytest
 
 from tzsb_common.embedded import free_port
+from tzsb_platform.services import SERVICES
 
-SERVICES = ("registry", "inspection", "elevator-maintenance", "cylinder-trace", "reporting")
 READY_TIMEOUT_S = 180
 
 
 @pytest.fixture
-def platform_env(tmp_path: Path) -> dict[str, str]:
+def platform_env() -> dict[str, str]:
     state = Path(os.environ.get("TMPDIR", "/tmp")) / f"tzsb-e2e-{os.getpid()}-{time.monotonic_ns()}"
     env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
@@ -99,8 +100,6 @@ def run(platform_env: dict[str, str]) -> Iterator[type[Platform]]:
     for platform in started:
         if platform.process.poll() is None:
             os.killpg(platform.process.pid, signal.SIGKILL)
-    import shutil
-
     shutil.rmtree(platform_env["STATE_DIR"], ignore_errors=True)
 
 
@@ -119,9 +118,11 @@ def test_make_up_starts_all_five_services_stops_on_ctrl_c_and_keeps_data(
 ) -> None:
     first = run(platform_env)
     first.wait_until_ready()
-    for service in SERVICES:
-        url = first.url_of(service)
-        assert f"docs {url}/docs" in next(line for line in first.lines if line.startswith(service))
+    for spec in SERVICES:
+        url = first.url_of(spec.name)
+        assert f"docs {url}/docs" in next(
+            line for line in first.lines if line.startswith(spec.name)
+        )
         assert httpx.get(f"{url}/readyz").status_code == 200
 
     credential_path = Path(platform_env["STATE_DIR"]) / "bureau-client.json"

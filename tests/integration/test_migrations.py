@@ -13,16 +13,8 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tzsb_common.migrations import downgrade_to_base, upgrade_to_head
-from tzsb_common.settings import REPO_ROOT
 from tzsb_common.testing import DatabaseFactory
-
-SERVICES = {
-    "registry": "registry",
-    "inspection": "inspection",
-    "elevator-maintenance": "elevator_maintenance",
-    "cylinder-trace": "cylinder_trace",
-    "reporting": "reporting",
-}
+from tzsb_platform.services import SERVICES, ServiceSpec
 
 
 def _metadata(package: str) -> MetaData:
@@ -34,11 +26,11 @@ def _differences(connection: Any, metadata: MetaData) -> list[Any]:
     return list(compare_metadata(MigrationContext.configure(connection), metadata))
 
 
-@pytest.mark.parametrize("service", sorted(SERVICES))
+@pytest.mark.parametrize("service", SERVICES, ids=lambda spec: spec.name)
 async def test_migrations_build_the_declared_schema_and_downgrade_cleanly(
-    service: str, database_factory: DatabaseFactory
+    service: ServiceSpec, database_factory: DatabaseFactory
 ) -> None:
-    migrations = REPO_ROOT / "services" / service / "migrations"
+    migrations = service.migrations_dir
     name = f"mig_{uuid.uuid4().hex[:10]}"
     await database_factory.admin_execute(f'CREATE DATABASE "{name}"')
     url = database_factory.url(name)
@@ -47,8 +39,8 @@ async def test_migrations_build_the_declared_schema_and_downgrade_cleanly(
         engine = create_async_engine(url)
         try:
             async with engine.connect() as conn:
-                diff = await conn.run_sync(_differences, _metadata(SERVICES[service]))
-            assert diff == [], f"models and migrations of {service} differ: {diff}"
+                diff = await conn.run_sync(_differences, _metadata(service.package))
+            assert diff == [], f"models and migrations of {service.name} differ: {diff}"
         finally:
             await engine.dispose()
         downgrade_to_base(migrations, url)

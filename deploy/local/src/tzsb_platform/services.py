@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tzsb_common.embedded import log_tail, stop_process, stop_stale_process
-from tzsb_common.settings import REPO_ROOT
+from tzsb_common.settings import REPO_ROOT, ServiceSettings
 from tzsb_platform.settings import PlatformSettings
 
 
@@ -22,6 +23,8 @@ class ServiceSpec:
     package: str
     port_setting: str
     """The PlatformSettings field (and, upper-cased, the environment variable) of its port."""
+    settings_class: str
+    """Its pydantic-settings class, in `<package>.settings`."""
 
     @property
     def database(self) -> str:
@@ -39,17 +42,31 @@ class ServiceSpec:
         port: int = getattr(settings, self.port_setting)
         return port
 
+    def load_settings(self) -> ServiceSettings:
+        module = importlib.import_module(f"{self.package}.settings")
+        settings_class = getattr(module, self.settings_class)
+        if not (isinstance(settings_class, type) and issubclass(settings_class, ServiceSettings)):
+            raise TypeError(f"{self.package}.settings.{self.settings_class} is not settings")
+        return settings_class()
+
 
 SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("registry", "registry", "registry_port"),
-    ServiceSpec("inspection", "inspection", "inspection_port"),
-    ServiceSpec("elevator-maintenance", "elevator_maintenance", "elevator_maintenance_port"),
-    ServiceSpec("cylinder-trace", "cylinder_trace", "cylinder_trace_port"),
-    ServiceSpec("reporting", "reporting", "reporting_port"),
+    ServiceSpec("registry", "registry", "registry_port", "RegistrySettings"),
+    ServiceSpec("inspection", "inspection", "inspection_port", "InspectionSettings"),
+    ServiceSpec(
+        "elevator-maintenance",
+        "elevator_maintenance",
+        "elevator_maintenance_port",
+        "ElevatorMaintenanceSettings",
+    ),
+    ServiceSpec("cylinder-trace", "cylinder_trace", "cylinder_trace_port", "CylinderTraceSettings"),
+    ServiceSpec("reporting", "reporting", "reporting_port", "ReportingSettings"),
 )
 """In start order; the registry first, since it issues the tokens the others verify."""
 
 REGISTRY = SERVICES[0]
+SERVICES_BY_NAME = {spec.name: spec for spec in SERVICES}
+TOKEN_ENDPOINT_PATH = "/api/v1/oauth/token"  # noqa: S105  (a URL path, not a secret)
 
 
 class ServiceProcess:

@@ -12,6 +12,18 @@ from tzsb_common.embedded import BrokerChoice
 from tzsb_common.settings import DEFAULT_STATE_DIR
 
 
+def reachable_host(host: str) -> str:
+    """The host part of a URL that reaches a server listening on `host` (a wildcard address
+    means loopback)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host or "127.0.0.1"
+    if address.is_unspecified:
+        return "127.0.0.1" if address.version == 4 else "[::1]"
+    return f"[{host}]" if address.version == 6 else host
+
+
 class PlatformSettings(BaseSettings):
     """Every field reads the upper-case environment variable of its name."""
 
@@ -54,14 +66,7 @@ class PlatformSettings(BaseSettings):
 
     @property
     def reachable_host(self) -> str:
-        """The host part of URLs that reach the services (a wildcard address means loopback)."""
-        try:
-            address = ipaddress.ip_address(self.http_host)
-        except ValueError:
-            return self.http_host or "127.0.0.1"
-        if address.is_unspecified:
-            return "127.0.0.1" if address.version == 4 else "[::1]"
-        return f"[{self.http_host}]" if address.version == 6 else self.http_host
+        return reachable_host(self.http_host)
 
     def base_url(self, port: int) -> str:
         return f"http://{self.reachable_host}:{port}"

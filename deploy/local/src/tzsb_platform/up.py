@@ -38,6 +38,7 @@ from tzsb_common.logging import configure_logging, get_logger
 from tzsb_platform.services import (
     REGISTRY,
     SERVICES,
+    TOKEN_ENDPOINT_PATH,
     ServiceProcess,
     ServiceSpec,
     service_env,
@@ -46,7 +47,6 @@ from tzsb_platform.settings import PlatformSettings
 
 log = get_logger(__name__)
 
-TOKEN_ENDPOINT_PATH = "/api/v1/oauth/token"  # noqa: S105  (a URL path, not a secret)
 _NAME_WIDTH = 22
 
 

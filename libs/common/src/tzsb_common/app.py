@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Table
@@ -53,7 +53,6 @@ class ServiceDefinition:
     hooks: Sequence[LifespanHook] = ()
     """Entered after the database is ready and before workers start (e.g. load signing keys)."""
     version: str = "0.1.0"
-    openapi_tags: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -134,7 +133,6 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
-        openapi_tags=definition.openapi_tags or None,
     )
     install_problem_handlers(app)
     install_problem_openapi(app)

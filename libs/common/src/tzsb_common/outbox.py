@@ -168,6 +168,19 @@ class OutboxRelay:
         self._listener: asyncpg.Connection | None = None
         self._failing_since: float | None = None
         self._last_cleanup = 0.0
+        self._last_backlog_count = 0.0
+        # One index probe per bucket: constant cost however large a backlog grew while Kafka
+        # was away (a DISTINCT over the unsent rows would read them all on every pass).
+        bucket = (
+            func.generate_series(0, settings.outbox_buckets - 1)
+            .table_valued("value")
+            .render_derived(name="buckets")
+        )
+        self._pending_buckets = select(bucket.c.value).where(
+            select(table.c.id)
+            .where(table.c.bucket == bucket.c.value, table.c.sent_at.is_(None))
+            .exists()
+        )
         self.last_error: str | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -208,15 +221,7 @@ class OutboxRelay:
         total = 0
         while True:
             async with self.engine.connect() as conn:
-                buckets = list(
-                    (
-                        await conn.execute(
-                            select(self.table.c.bucket)
-                            .where(self.table.c.sent_at.is_(None))
-                            .distinct()
-                        )
-                    ).scalars()
-                )
+                buckets = list((await conn.execute(self._pending_buckets)).scalars())
             if not buckets:
                 return total
             random.shuffle(buckets)  # replicas start on different buckets
@@ -325,6 +330,11 @@ class OutboxRelay:
     # -- bookkeeping -----------------------------------------------------------------------
 
     async def _record_backlog(self) -> None:
+        """Counting reads every unsent row, so a busy relay does it every few seconds only."""
+        now = time.monotonic()
+        if now - self._last_backlog_count < 5:
+            return
+        self._last_backlog_count = now
         async with self.engine.connect() as conn:
             backlog = await conn.scalar(
                 select(func.count()).select_from(self.table).where(self.table.c.sent_at.is_(None))

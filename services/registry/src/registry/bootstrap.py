@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from registry.clients import service as clients_service
 from registry.clients.schemas import ClientCreate
@@ -54,8 +54,6 @@ async def ensure_bureau_client(
                     )
                 )
                 await conn.commit()
-        from sqlalchemy.ext.asyncio import async_sessionmaker
-
         async with async_sessionmaker(engine)() as session:
             client = await clients_service.create_client(
                 session,
@@ -81,21 +79,3 @@ def _write_private_json(path: Path, document: dict[str, str]) -> None:
     with os.fdopen(fd, "w") as handle:
         json.dump(document, handle, indent=2, ensure_ascii=False)
         handle.write("\n")
-
-
-def main() -> None:
-    """`python -m registry.bootstrap` — for installs that do not use `make up`."""
-    from registry.settings import RegistrySettings
-
-    settings = RegistrySettings()
-    token_url = settings.public_token_url or (
-        f"http://{settings.http_host}:{settings.http_port}/api/v1/oauth/token"
-    )
-    path, created = asyncio.run(
-        ensure_bureau_client(settings.database_url, settings.state_dir, token_url)
-    )
-    print(f"bureau credential {'written to' if created else 'already in'} {path}")
-
-
-if __name__ == "__main__":
-    main()

@@ -34,6 +34,7 @@ import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 
 from tzsb_common.auth import CallerKind
 from tzsb_common.db import async_url, asyncpg_dsn
@@ -84,8 +85,6 @@ class DatabaseFactory:
         self._templates: dict[Path, str] = {}
 
     def _url_of(self, database: str) -> str:
-        from sqlalchemy.engine import make_url
-
         return async_url(make_url(self.admin_url).set(database=database).render_as_string(False))
 
     async def admin_execute(self, sql: str) -> None:
@@ -296,3 +295,20 @@ async def eventually(
         if time.monotonic() > deadline:
             pytest.fail(f"condition not met within {timeout_s}s; last value: {value!r}")
         await asyncio.sleep(interval_s)
+
+
+async def check_service_shell(
+    client: httpx.AsyncClient, tokens: TokenFactory, *, service_name: str
+) -> None:
+    """What every service answers from its first day: health, readiness and metrics without a
+    token, and an API root that needs one and names the service."""
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert set(ready.json()["checks"]) >= {"database", "kafka"}
+    metrics = await client.get("/metrics")
+    assert "tzsb_http_request_duration_seconds" in metrics.text
+    assert (await client.get("/api/v1")).status_code == 401
+    answer = await client.get("/api/v1", headers=tokens.headers(CallerKind.use_unit))
+    assert answer.status_code == 200
+    assert answer.json()["service"] == service_name

@@ -99,10 +99,9 @@ def _refuse_inconsistent(
 async def register_equipment(
     session: AsyncSession, outbox: Outbox, *, data: EquipmentCreate
 ) -> EquipmentRead:
-    _refuse_inconsistent(None, data.model_dump(), data.model_dump())
-    values = await _check_references(
-        session, category=data.category, values=data.model_dump(mode="python")
-    )
+    values = data.model_dump()
+    _refuse_inconsistent(None, values, values)
+    values = await _check_references(session, category=data.category, values=values)
     row = await queries.insert_equipment(session, _flatten_region(values))
     if row is None:
         raise Conflict(f"equipment {data.equipment_code} is already registered")
