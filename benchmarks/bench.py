@@ -1,0 +1,501 @@
+"""`make bench`: every hot path beside a bare reference measured in the same run.
+
+Absolute figures drift on a shared 2-core machine; the ratio to a reference measured minutes
+apart on the same PostgreSQL does not drift as much, so the ratio is the figure to watch.
+
+The platform under test is the running `make up` (found by its registry answering /readyz on
+REGISTRY_PORT and its bureau credential in STATE_DIR), or one this script starts itself with its
+state in var/bench on free ports and stops at the end. Load comes from `wrk` (C, two threads,
+one per core), which the Makefile installs from Debian's packages when it is missing.
+
+Each row: path, clients, rate, p50, p99, errors, the reference's rate and p99, and the ratio.
+Rows of the machinery benchmarks (bulk writes, consumer apply rate, outbox retention, event
+latency) are added by their modules' `measure()` when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from registry.organisations.rules import CREDIT_CODE_ALPHABET, credit_code_check_character
+from tzsb_common.migrations import upgrade_to_head
+from tzsb_common.settings import REPO_ROOT
+
+BENCH_DIR = Path(__file__).resolve().parent
+REFERENCE_DATABASE = "tzsb_bench_reference"
+WRK_THREADS = 2
+
+
+@dataclass
+class Row:
+    path: str
+    clients: int | str
+    rate: float
+    unit: str = "req/s"
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    errors: int = 0
+    reference_rate: float | None = None
+    reference_p99_ms: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.reference_rate:
+            return None
+        return self.rate / self.reference_rate
+
+
+@dataclass
+class Platform:
+    server_url: str
+    """Server-level PostgreSQL URL (the `postgres` database)."""
+    kafka: str
+    registry_url: str
+    state_dir: Path
+    registry_env: dict[str, str] = field(default_factory=dict)
+
+
+# -- the platform -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextlib.contextmanager
+def platform() -> Iterator[Platform]:
+    state_dir = Path(os.environ.get("STATE_DIR", REPO_ROOT / "var"))
+    registry_url = f"http://127.0.0.1:{os.environ.get('REGISTRY_PORT', '8001')}"
+    if (state_dir / "bureau-client.json").exists() and _ready(registry_url):
+        pg_port = os.environ.get("PG_PORT", "54329")
+        print(f"using the running platform ({registry_url}, state in {state_dir})")
+        yield Platform(
+            server_url=os.environ.get(
+                "DATABASE_URL", f"postgresql://postgres@127.0.0.1:{pg_port}/postgres"
+            ),
+            kafka=os.environ.get(
+                "KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
+            ),
+            registry_url=registry_url,
+            state_dir=state_dir,
+        )
+        return
+    yield from _own_platform()
+
+
+def _own_platform() -> Iterator[Platform]:
+    state_dir = REPO_ROOT / "var" / "bench"
+    ports = {
+        name: str(free_port())
+        for name in (
+            "PG_PORT", "KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "REGISTRY_PORT", "INSPECTION_PORT",
+            "ELEVATOR_MAINTENANCE_PORT", "CYLINDER_TRACE_PORT", "REPORTING_PORT",
+        )
+    }  # fmt: skip
+    env = {**os.environ, **ports, "STATE_DIR": str(state_dir), "LOG_LEVEL": "WARNING"}
+    for inherited in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS"):
+        env.pop(inherited, None)
+    print(f"starting the platform for this run (state in {state_dir})", flush=True)
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "tzsb_platform.up"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    assert runner.stdout is not None
+    lines: list[str] = []
+    for line in runner.stdout:
+        lines.append(line)
+        if line.strip() == "ready":
+            break
+    else:
+        raise SystemExit("the platform did not start:\n" + "".join(lines[-30:]))
+    try:
+        yield Platform(
+            server_url=f"postgresql://postgres@127.0.0.1:{ports['PG_PORT']}/postgres",
+            kafka=f"127.0.0.1:{ports['KAFKA_PORT']}",
+            registry_url=f"http://127.0.0.1:{ports['REGISTRY_PORT']}",
+            state_dir=state_dir,
+        )
+    finally:
+        runner.send_signal(signal.SIGINT)
+        try:
+            runner.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(runner.pid, signal.SIGKILL)
+
+
+def database_url(server_url: str, database: str) -> str:
+    return server_url.rsplit("/", 1)[0] + "/" + database
+
+
+def bureau_token(platform: Platform) -> str:
+    client = json.loads((platform.state_dir / "bureau-client.json").read_text())
+    response = httpx.post(
+        f"{platform.registry_url}/api/v1/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(client["client_id"], client["client_secret"]),
+        timeout=30,
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
+def credit_code() -> str:
+    rng = uuid.uuid4().int
+    body = "91620100" + "".join(
+        CREDIT_CODE_ALPHABET[(rng >> (5 * i)) % len(CREDIT_CODE_ALPHABET)] for i in range(9)
+    )
+    return body + credit_code_check_character(body)
+
+
+def create_use_unit(platform: Platform, token: str) -> str:
+    response = httpx.post(
+        f"{platform.registry_url}/api/v1/organisations",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "credit_code": credit_code(),
+            "name": f"压测使用单位 {uuid.uuid4().hex[:8]}",
+            "kind": "use_unit",
+            "region": {"province": "甘肃省", "city": "兰州市", "district": "兰州新区"},
+        },
+        timeout=30,
+    )
+    response.raise_for_status()
+    unit: str = response.json()["id"]
+    return unit
+
+
+def equipment_body(code: str, use_unit: str) -> dict[str, Any]:
+    return {
+        "equipment_code": code,
+        "category": "3000",
+        "variety": "3110",
+        "use_unit_id": use_unit,
+        "region": {"province": "甘肃省", "city": "兰州市", "district": "兰州新区"},
+        "attributes": {"rated_load_kg": 1000, "rated_speed_ms": 1.75, "stops": 18},
+    }
+
+
+# -- the reference ----------------------------------------------------------------------------
+
+
+async def prepare_reference_database(server_url: str) -> str:
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{REFERENCE_DATABASE}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{REFERENCE_DATABASE}"')
+    finally:
+        await admin.close()
+    url = database_url(server_url, REFERENCE_DATABASE)
+    # The registry's own migrations: the reference writes the very same tables and indexes.
+    await asyncio.to_thread(
+        upgrade_to_head, REPO_ROOT / "services" / "registry" / "migrations", url
+    )
+    return url
+
+
+@contextlib.contextmanager
+def reference_server(url: str) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "reference_app:app", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        env={**os.environ, "REFERENCE_DATABASE_URL": url, "PYTHONPATH": str(BENCH_DIR)},
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"{base}/equipment/none", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def seed_reference_use_unit(url: str, use_unit: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            "INSERT INTO organisations (id, name, kind, credit_code) "
+            "VALUES ($1, 'benchmark unit', 'use_unit', $2) ON CONFLICT DO NOTHING",
+            uuid.UUID(use_unit),
+            credit_code(),
+        )
+    finally:
+        await conn.close()
+
+
+# -- wrk ----------------------------------------------------------------------------------------
+
+_WRK_REPORT = """
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+                 + summary.errors.status + summary.errors.timeout
+  io.write(string.format(
+    '\\nWRK-JSON {"requests": %d, "duration_us": %d, "errors": %d, "timeouts": %d, '
+    .. '"p50_us": %d, "p99_us": %d}\\n',
+    summary.requests, summary.duration, errors, summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+_WRK_POST = """
+local run = "%(run)s"
+local counter = 0
+local threads = 0
+function setup(thread)
+  thread:set("thread_number", threads)
+  threads = threads + 1
+end
+request = function()
+  counter = counter + 1
+  local code = string.format("3110%%s%%02d%%010d", run, thread_number, counter)
+  local body = string.format('%(body)s', code)
+  return wrk.format("POST", "%(path)s", {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "%(authorization)s"}, body)
+end
+"""
+
+_WRK_GET = """
+wrk.method = "GET"
+wrk.headers["Authorization"] = "%(authorization)s"
+"""
+
+
+@dataclass
+class WrkResult:
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def run_wrk(url: str, script: str, clients: int, seconds: int) -> WrkResult:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script + _WRK_REPORT)
+        script_path = handle.name
+    try:
+        completed = subprocess.run(
+            ["wrk", "-t", str(min(WRK_THREADS, clients)), "-c", str(clients), "-d", f"{seconds}s",
+             "--timeout", "2s", "-s", script_path, url],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    finally:
+        os.unlink(script_path)
+    report = next(line for line in completed.stdout.splitlines() if line.startswith("WRK-JSON "))
+    figures = json.loads(report.removeprefix("WRK-JSON "))
+    return WrkResult(
+        rate=figures["requests"] / (figures["duration_us"] / 1e6),
+        p50_ms=figures["p50_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+        errors=figures["errors"],
+    )
+
+
+def post_script(path: str, token: str | None, use_unit: str, run: str) -> str:
+    body = json.dumps(equipment_body("%s", use_unit), ensure_ascii=True)
+    return _WRK_POST % {
+        "run": run,
+        "body": body.replace("\\", "\\\\").replace("'", "\\'"),
+        "path": path,
+        "authorization": f"Bearer {token}" if token else "",
+    }
+
+
+def get_script(token: str | None) -> str:
+    return _WRK_GET % {"authorization": f"Bearer {token}" if token else ""}
+
+
+# -- the HTTP rows ------------------------------------------------------------------------------
+
+
+async def http_rows(platform: Platform, seconds: int) -> list[Row]:
+    token = bureau_token(platform)
+    use_unit = create_use_unit(platform, token)
+    reference_url = await prepare_reference_database(platform.server_url)
+    await seed_reference_use_unit(reference_url, use_unit)
+    run = f"{int(time.time()) % 100:02d}"
+    seed_code = f"3110{run}99{uuid.uuid4().int % 10**10:010d}"
+    headers = {"Authorization": f"Bearer {token}"}
+    httpx.post(
+        f"{platform.registry_url}/api/v1/equipment",
+        json=equipment_body(seed_code, use_unit),
+        headers=headers,
+        timeout=30,
+    ).raise_for_status()
+    rows: list[Row] = []
+    with reference_server(reference_url) as reference:
+        httpx.post(
+            f"{reference}/equipment", json=equipment_body(seed_code, use_unit), timeout=30
+        ).raise_for_status()
+        cases = [
+            ("GET /api/v1/equipment/{code}", 32, "GET"),
+            ("POST /api/v1/equipment", 32, "POST"),
+            ("POST /api/v1/equipment", 200, "POST"),
+        ]
+        for n, (label, clients, method) in enumerate(cases):
+            tag = f"{run[-1]}{n}"
+            if method == "GET":
+                ours = run_wrk(
+                    f"{platform.registry_url}/api/v1/equipment/{seed_code}",
+                    get_script(token),
+                    clients,
+                    seconds,
+                )
+                theirs = run_wrk(
+                    f"{reference}/equipment/{seed_code}", get_script(None), clients, seconds
+                )
+            else:
+                ours = run_wrk(
+                    platform.registry_url,
+                    post_script("/api/v1/equipment", token, use_unit, tag),
+                    clients,
+                    seconds,
+                )
+                theirs = run_wrk(
+                    reference,
+                    post_script("/equipment", None, use_unit, tag),
+                    clients,
+                    seconds,
+                )
+            rows.append(
+                Row(
+                    path=label,
+                    clients=clients,
+                    rate=ours.rate,
+                    p50_ms=ours.p50_ms,
+                    p99_ms=ours.p99_ms,
+                    errors=ours.errors,
+                    reference_rate=theirs.rate,
+                    reference_p99_ms=theirs.p99_ms,
+                )
+            )
+            print_row(rows[-1])
+    return rows
+
+
+# -- the machinery rows -------------------------------------------------------------------------
+
+MACHINERY_MODULES = ("bulk_write", "consumer_apply", "outbox_retention", "event_latency")
+
+
+async def machinery_rows(platform: Platform) -> list[Row]:
+    """Each module's `measure(database_url=…, kafka=…)` runs in a scratch database of its own."""
+    rows: list[Row] = []
+    sys.path.insert(0, str(BENCH_DIR))
+    for name in MACHINERY_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+        scratch = f"tzsb_bench_{name}"
+        admin = await asyncpg.connect(platform.server_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+            await admin.execute(f'CREATE DATABASE "{scratch}"')
+        finally:
+            await admin.close()
+        measured = await module.measure(
+            database_url=database_url(platform.server_url, scratch),
+            kafka=platform.kafka,
+            registry_url=platform.registry_url,
+            state_dir=platform.state_dir,
+        )
+        for figures in measured:
+            row = Row(
+                path=figures["path"],
+                clients=figures.get("clients", 1),
+                rate=figures["rate"],
+                unit=figures.get("unit", "req/s"),
+                p50_ms=figures.get("p50_ms"),
+                p99_ms=figures.get("p99_ms"),
+                errors=figures.get("errors", 0),
+                reference_rate=figures.get("reference_rate"),
+                note=figures.get("note", ""),
+            )
+            rows.append(row)
+            print_row(row)
+    return rows
+
+
+# -- output -------------------------------------------------------------------------------------
+
+_HEADER = (
+    f"{'path':<44} {'clients':>7} {'rate':>11} {'unit':<8} {'p50 ms':>8} {'p99 ms':>8} "
+    f"{'errors':>6} {'reference':>11} {'ref p99':>8} {'ratio':>6}"
+)
+
+
+def _number(value: float | None, width: int, digits: int = 1) -> str:
+    return f"{value:>{width},.{digits}f}" if value is not None else f"{'—':>{width}}"
+
+
+def print_row(row: Row) -> None:
+    ratio = f"{row.ratio:>5.2f}×" if row.ratio is not None else f"{'—':>6}"
+    print(
+        f"{row.path:<44} {row.clients!s:>7} {_number(row.rate, 11, 0)} {row.unit:<8} "
+        f"{_number(row.p50_ms, 8)} {_number(row.p99_ms, 8)} {row.errors:>6} "
+        f"{_number(row.reference_rate, 11, 0)} {_number(row.reference_p99_ms, 8)} {ratio}"
+        + (f"  {row.note}" if row.note else ""),
+        flush=True,
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 10)))
+    parser.add_argument("--only", choices=["http", "machinery"], default=None)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (make bench installs it: apt-get install wrk)")
+    print(f"tzsb bench on {os.cpu_count()} cores; {args.seconds} s per HTTP run, wrk -t2")
+    with platform() as running:
+        print(_HEADER, flush=True)
+        if args.only in (None, "http"):
+            await http_rows(running, args.seconds)
+        if args.only in (None, "machinery"):
+            await machinery_rows(running)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
