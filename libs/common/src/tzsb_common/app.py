@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
+import asyncpg
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Table
 
@@ -28,6 +29,7 @@ from tzsb_common.logging import configure_logging, get_logger
 from tzsb_common.metrics import metrics_router
 from tzsb_common.openapi import install_problem_openapi
 from tzsb_common.outbox import Outbox, OutboxRelay
+from tzsb_common.pg import create_pool
 from tzsb_common.problems import install_problem_handlers
 from tzsb_common.settings import ServiceSettings
 
@@ -87,6 +89,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         app.state.settings = settings
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
+        app.state.pg_pool = await create_pool(settings)
         app.state.outbox = Outbox(definition.outbox_table, settings)
         app.state.readiness_checks = [
             DatabaseCheck(engine),
@@ -126,6 +129,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await asyncio.wait_for(task, timeout=10)
                 await engine.dispose()
+                await _close_pool(app.state.pg_pool)
                 log.info("service stopped")
 
     app = FastAPI(
@@ -157,6 +161,13 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     for router in definition.root_routers:
         app.include_router(router)
     return app
+
+
+async def _close_pool(pool: asyncpg.Pool) -> None:
+    try:
+        await asyncio.wait_for(pool.close(), timeout=10)
+    except TimeoutError:
+        pool.terminate()
 
 
 def all_topics(settings: ServiceSettings, consumers: Sequence[ConsumerSpec] = ()) -> list[str]:

@@ -146,8 +146,36 @@ class Outbox:
             ],
         )
 
+    async def add_on_connection(
+        self, conn: asyncpg.Connection, payload: EventPayload, *, subject: str
+    ) -> CloudEvent:
+        """`add` for the hot paths that hold a raw asyncpg connection (tzsb_common.pg)."""
+        event = payload.to_event(source=self.settings.service_name, subject=subject)
+        await self.add_events_on_connection(conn, [(event, payload.topic)])
+        return event
 
-def _request_outbox(request: Request) -> Outbox:
+    async def add_events_on_connection(
+        self, conn: asyncpg.Connection, events: Sequence[tuple[CloudEvent, str]]
+    ) -> None:
+        """Many events in one statement on a raw asyncpg connection, in its transaction."""
+        if not events:
+            return
+        buckets = self.settings.outbox_buckets
+        await conn.execute(
+            f"INSERT INTO {self.table.name} (event_id, topic, key, bucket, event) "  # noqa: S608
+            # The documents travel as text: a jsonb codec on the connection would encode them
+            # a second time.
+            "SELECT i, t, k, b, e::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], "
+            "$4::int2[], $5::text[]) AS batch(i, t, k, b, e)",
+            [event.id for event, _ in events],
+            [self.settings.topic(topic) for _, topic in events],
+            [event.subject for event, _ in events],
+            [subject_bucket(event.subject, buckets) for event, _ in events],
+            [event.model_dump_json() for event, _ in events],
+        )
+
+
+async def _request_outbox(request: Request) -> Outbox:
     outbox: Outbox = request.app.state.outbox
     return outbox
 

@@ -90,6 +90,19 @@ class Conflict(Problem):
         super().__init__(status=409, slug="conflict", title="Conflict", detail=detail, **extensions)
 
 
+class PreconditionFailed(Problem):
+    """412: the `If-Match` of a conditional write names a version that is no longer current."""
+
+    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(
+            status=412,
+            slug="precondition-failed",
+            title="Precondition failed",
+            detail=detail,
+            **extensions,
+        )
+
+
 class Forbidden(Problem):
     def __init__(self, detail: str | None = None, **extensions: Any) -> None:
         super().__init__(
@@ -308,6 +321,7 @@ _HTTP_STATUS_SLUGS: Mapping[int, tuple[str, str]] = {
     405: ("method-not-allowed", "Method not allowed"),
     406: ("not-acceptable", "Not acceptable"),
     409: ("conflict", "Conflict"),
+    412: ("precondition-failed", "Precondition failed"),
     413: ("payload-too-large", "Payload too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("validation-error", "Validation failed"),

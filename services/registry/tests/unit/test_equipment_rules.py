@@ -41,15 +41,15 @@ def test_elevator_attributes_are_normalised_and_unset_ones_dropped() -> None:
 
 def test_unknown_or_invalid_attributes_are_errors_located_under_attributes() -> None:
     _, errors = check_attributes(Category.elevator, {"rated_lod_kg": 1000, "stops": 1})
-    assert sorted(e["location"] for e in errors) == [
-        ["body", "attributes", "rated_lod_kg"],
-        ["body", "attributes", "stops"],
+    assert sorted(e.field for e in errors) == [
+        ("attributes", "rated_lod_kg"),
+        ("attributes", "stops"),
     ]
 
 
 def test_safety_grade_is_one_to_five() -> None:
     _, errors = check_attributes(Category.pressure_vessel, {"safety_grade": 6})
-    assert [e["field"] for e in errors] == ["attributes.safety_grade"]
+    assert [e.field for e in errors] == [("attributes", "safety_grade")]
     attributes, errors = check_attributes(Category.pressure_pipeline, {"safety_grade": 3})
     assert errors == []
     assert attributes == {"safety_grade": 3}
@@ -57,7 +57,15 @@ def test_safety_grade_is_one_to_five() -> None:
 
 def test_categories_without_attributes_refuse_any() -> None:
     _, errors = check_attributes(Category.safety_accessory, {"anything": 1})
-    assert [e["code"] for e in errors] == ["extra_forbidden"]
+    assert [e.code for e in errors] == ["extra_forbidden"]
+
+
+def test_attributes_are_strict_json_types() -> None:
+    _, errors = check_attributes(Category.elevator, {"rated_load_kg": "1000", "stops": True})
+    assert sorted(e.field for e in errors) == [
+        ("attributes", "rated_load_kg"),
+        ("attributes", "stops"),
+    ]
 
 
 def test_only_the_bureau_or_a_scoped_government_system_writes_equipment() -> None:

@@ -1,10 +1,19 @@
-"""Who may see and change which equipment records — pure decisions on the caller."""
+"""Who may see and change which equipment records: pure decisions on the caller, and the typed
+dependencies routes declare in their signatures so that authorisation happens before the body
+is even validated."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from tzsb_common.auth import CallerKind, Principal
+from fastapi import Depends, Path
+
+from registry.equipment import service
+from registry.equipment.schemas import EQUIPMENT_CODE, EquipmentRead
+from tzsb_common.auth import CallerKind, CurrentPrincipal, Principal
+from tzsb_common.pg import DbConnection
+from tzsb_common.problems import Forbidden, NotFound
 
 WRITE_SCOPE = "registry:write"
 """Government systems that push registrations carry this scope."""
@@ -39,3 +48,49 @@ def may_read(principal: Principal, use_unit_id: uuid.UUID) -> bool:
     except PermissionError:
         return False
     return own is None or own == use_unit_id
+
+
+# -- typed dependencies -----------------------------------------------------------------------
+
+EquipmentCode = Annotated[str, Path(pattern=EQUIPMENT_CODE, description="设备代码, 18 digits")]
+
+
+async def _equipment_writer(principal: CurrentPrincipal) -> Principal:
+    if not may_write_equipment(principal):
+        raise Forbidden("only the bureau or a government system with registry:write may do this")
+    return principal
+
+
+EquipmentWriter = Annotated[Principal, Depends(_equipment_writer)]
+"""The bureau, or a government system pushing registrations (scope `registry:write`)."""
+
+
+class ReadScope:
+    """Which equipment a caller may list: `use_unit_id` None means every record."""
+
+    def __init__(self, use_unit_id: uuid.UUID | None) -> None:
+        self.use_unit_id = use_unit_id
+
+
+async def _equipment_reader(principal: CurrentPrincipal) -> ReadScope:
+    try:
+        return ReadScope(readable_use_unit(principal))
+    except PermissionError:
+        raise Forbidden("this kind of caller cannot list equipment") from None
+
+
+EquipmentReader = Annotated[ReadScope, Depends(_equipment_reader)]
+
+
+async def _readable_equipment(
+    equipment_code: EquipmentCode, principal: CurrentPrincipal, conn: DbConnection
+) -> EquipmentRead:
+    record = await service.get_equipment(conn, equipment_code=equipment_code)
+    # Someone else's record answers exactly like a missing one: a caller learns nothing of it.
+    if record is None or not may_read(principal, record.use_unit_id):
+        raise NotFound(f"no equipment with code {equipment_code}")
+    return record
+
+
+ReadableEquipment = Annotated[EquipmentRead, Depends(_readable_equipment)]
+"""The record named in the path, if this caller may see it; 404 otherwise."""

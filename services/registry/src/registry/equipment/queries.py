@@ -1,68 +1,88 @@
-"""The SQL of the equipment feature."""
+"""The SQL of the equipment feature, on raw asyncpg (tzsb_common.pg).
+
+Statements are constants, so asyncpg prepares each once per connection and reuses it; the
+dynamic parts (which columns a PATCH sets, which filters a list uses) are built only from the
+table's own column names, never from input.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from registry.equipment.tables import equipment
-from registry.organisations.tables import organisations
+from tzsb_common.pg import Connection
+
+COLUMNS = tuple(column.name for column in equipment.columns)
+_COLUMN_LIST = ", ".join(COLUMNS)
+_FILTERABLE = frozenset({"category", "variety", "park", "status", "use_unit_id"})
+_WRITABLE = frozenset(COLUMNS) - {"created_at"}
+
+_ORGANISATION_KIND = "SELECT kind FROM organisations WHERE id = $1"
+_SELECT_ONE = f"SELECT {_COLUMN_LIST} FROM equipment WHERE equipment_code = $1"  # noqa: S608
+_SELECT_ONE_FOR_UPDATE = _SELECT_ONE + " FOR UPDATE"
 
 
-async def organisation_kind(session: AsyncSession, organisation_id: uuid.UUID) -> str | None:
-    kind: str | None = await session.scalar(
-        select(organisations.c.kind).where(organisations.c.id == organisation_id)
-    )
+async def organisation_kind(conn: Connection, organisation_id: uuid.UUID) -> str | None:
+    kind: str | None = await conn.fetchval(_ORGANISATION_KIND, organisation_id)
     return kind
 
 
-async def insert_equipment(session: AsyncSession, values: dict[str, Any]) -> Row[Any] | None:
+async def insert_equipment(conn: Connection, values: dict[str, Any]) -> dict[str, Any] | None:
     """None when the equipment code is already registered."""
-    result = await session.execute(
-        insert(equipment)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[equipment.c.equipment_code])
-        .returning(*equipment.c)
+    names = [name for name in values if name in _WRITABLE]
+    placeholders = ", ".join(f"${n}" for n in range(1, len(names) + 1))
+    row = await conn.fetchrow(
+        f"INSERT INTO equipment ({', '.join(names)}) VALUES ({placeholders}) "  # noqa: S608
+        f"ON CONFLICT (equipment_code) DO NOTHING RETURNING {_COLUMN_LIST}",
+        *(values[name] for name in names),
     )
-    return result.first()
+    return dict(row) if row is not None else None
 
 
 async def get_equipment(
-    session: AsyncSession, equipment_code: str, *, for_update: bool = False
-) -> Row[Any] | None:
-    query = select(equipment).where(equipment.c.equipment_code == equipment_code)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).first()
+    conn: Connection, equipment_code: str, *, for_update: bool = False
+) -> dict[str, Any] | None:
+    row = await conn.fetchrow(_SELECT_ONE_FOR_UPDATE if for_update else _SELECT_ONE, equipment_code)
+    return dict(row) if row is not None else None
 
 
 async def update_equipment(
-    session: AsyncSession, equipment_code: str, values: dict[str, Any]
-) -> Row[Any]:
-    result = await session.execute(
-        equipment.update()
-        .where(equipment.c.equipment_code == equipment_code)
-        .values(**values)
-        .returning(*equipment.c)
+    conn: Connection, equipment_code: str, values: dict[str, Any]
+) -> dict[str, Any]:
+    names = [name for name in values if name in _WRITABLE]
+    assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(names, start=2))
+    row = await conn.fetchrow(
+        f"UPDATE equipment SET {assignments} WHERE equipment_code = $1 "  # noqa: S608
+        f"RETURNING {_COLUMN_LIST}",
+        equipment_code,
+        *(values[name] for name in names),
     )
-    return result.one()
+    assert row is not None, "the caller holds the row lock"
+    return dict(row)
 
 
 async def list_equipment(
-    session: AsyncSession,
+    conn: Connection,
     *,
     filters: dict[str, Any],
     after_code: str | None,
     limit: int,
-) -> list[Row[Any]]:
-    query = select(equipment).order_by(equipment.c.equipment_code).limit(limit)
+) -> list[dict[str, Any]]:
+    conditions: list[str] = []
+    arguments: list[Any] = []
     for column, value in filters.items():
-        if value is not None:
-            query = query.where(equipment.c[column] == value)
+        if value is not None and column in _FILTERABLE:
+            arguments.append(value)
+            conditions.append(f"{column} = ${len(arguments)}")
     if after_code is not None:
-        query = query.where(equipment.c.equipment_code > after_code)
-    return list((await session.execute(query)).all())
+        arguments.append(after_code)
+        conditions.append(f"equipment_code > ${len(arguments)}")
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    arguments.append(limit)
+    rows = await conn.fetch(
+        f"SELECT {_COLUMN_LIST} FROM equipment {where} "  # noqa: S608
+        f"ORDER BY equipment_code LIMIT ${len(arguments)}",
+        *arguments,
+    )
+    return [dict(row) for row in rows]

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Header, Query, status
 from pydantic import BaseModel
+from starlette.responses import Response
 
 from registry.equipment import service
-from registry.equipment.access import may_read, may_write_equipment, readable_use_unit
+from registry.equipment.access import (
+    EquipmentCode,
+    EquipmentReader,
+    EquipmentWriter,
+    ReadableEquipment,
+)
 from registry.equipment.catalogue import Category
 from registry.equipment.schemas import (
-    EQUIPMENT_CODE,
     EquipmentCreate,
     EquipmentPage,
     EquipmentRead,
     EquipmentStatus,
     EquipmentUpdate,
 )
-from tzsb_common.auth import CurrentPrincipal
-from tzsb_common.db import DbSession
+from registry.equipment.service import EquipmentRefused
 from tzsb_common.outbox import CurrentOutbox
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,
@@ -29,46 +33,68 @@ from tzsb_common.pagination import (
     decode_cursor_as,
     keyset_page,
 )
-from tzsb_common.problems import Forbidden, NotFound
+from tzsb_common.pg import DbConnection
+from tzsb_common.problems import Forbidden, ValidationFailed, field_error
+from tzsb_common.responses import matching_versions, none_match, record_response, version_etag
 
 router = APIRouter(prefix="/equipment", tags=["equipment 设备"])
 
-EquipmentCode = Annotated[str, Path(pattern=EQUIPMENT_CODE, description="设备代码, 18 digits")]
+_CONDITIONAL_WRITE: dict[int | str, dict[str, Any]] = {
+    412: {"description": "`If-Match` names a version that is no longer current"},
+}
+_ETAG_HEADER = {
+    "ETag": {"description": 'The record\'s version, e.g. "v3"; send it back in `If-Match`.'}
+}
 
 
 class _EquipmentCursor(BaseModel):
     equipment_code: str
 
 
-def _refuse_unless_writer(principal: CurrentPrincipal) -> None:
-    if not may_write_equipment(principal):
-        raise Forbidden("only the bureau or a government system with registry:write may do this")
+def _refused(exc: EquipmentRefused) -> ValidationFailed:
+    return ValidationFailed(
+        [field_error(["body", *v.field], v.message, v.code) for v in exc.violations]
+    )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=EquipmentRead)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EquipmentRead,
+    responses={201: {"headers": _ETAG_HEADER}},
+)
 async def register_equipment(
-    data: EquipmentCreate, principal: CurrentPrincipal, session: DbSession, outbox: CurrentOutbox
-) -> EquipmentRead:
+    _: EquipmentWriter, data: EquipmentCreate, conn: DbConnection, outbox: CurrentOutbox
+) -> Response:
     """登记设备 — enter a piece of special equipment in the registry."""
-    _refuse_unless_writer(principal)
-    return await service.register_equipment(session, outbox, data=data)
+    try:
+        record = await service.register_equipment(conn, outbox, data=data)
+    except EquipmentRefused as exc:
+        raise _refused(exc) from None
+    return record_response(record, status_code=status.HTTP_201_CREATED, version=record.version)
 
 
-@router.get("/{equipment_code}", response_model=EquipmentRead)
+@router.get(
+    "/{equipment_code}",
+    response_model=EquipmentRead,
+    responses={
+        200: {"headers": _ETAG_HEADER},
+        304: {"description": "`If-None-Match` names the current version"},
+    },
+)
 async def get_equipment(
-    equipment_code: EquipmentCode, principal: CurrentPrincipal, session: DbSession
-) -> EquipmentRead:
-    record = await service.get_equipment(session, equipment_code=equipment_code)
-    if not may_read(principal, record.use_unit_id):
-        # Same answer as a missing record: a caller learns nothing of others' equipment.
-        raise NotFound(f"no equipment with code {equipment_code}")
-    return record
+    record: ReadableEquipment,
+    if_none_match: Annotated[str | None, Header(description="an ETag read earlier")] = None,
+) -> Response:
+    if none_match(if_none_match, record.version):
+        return Response(status_code=304, headers={"ETag": version_etag(record.version)})
+    return record_response(record, version=record.version)
 
 
 @router.get("", response_model=EquipmentPage)
 async def list_equipment(
-    principal: CurrentPrincipal,
-    session: DbSession,
+    scope: EquipmentReader,
+    conn: DbConnection,
     category: Annotated[Category | None, Query(description="设备种类 code")] = None,
     variety: Annotated[str | None, Query(min_length=4, max_length=4, description="品种")] = None,
     park: Annotated[str | None, Query(max_length=100, description="园区")] = None,
@@ -76,18 +102,14 @@ async def list_equipment(
     use_unit_id: Annotated[uuid.UUID | None, Query(description="使用单位")] = None,
     limit: PageLimit = DEFAULT_PAGE_LIMIT,
     cursor: PageCursor = None,
-) -> EquipmentPage:
-    try:
-        own_unit = readable_use_unit(principal)
-    except PermissionError:
-        raise Forbidden("this kind of caller cannot list equipment") from None
-    if own_unit is not None:
-        if use_unit_id not in (None, own_unit):
+) -> Response:
+    if scope.use_unit_id is not None:
+        if use_unit_id not in (None, scope.use_unit_id):
             raise Forbidden("a use unit may list only its own equipment")
-        use_unit_id = own_unit
+        use_unit_id = scope.use_unit_id
     after = decode_cursor_as(cursor, _EquipmentCursor).equipment_code if cursor else None
     items = await service.list_equipment(
-        session,
+        conn,
         filters={
             "category": category,
             "variety": variety,
@@ -99,19 +121,34 @@ async def list_equipment(
         limit=limit + 1,
     )
     page, next_cursor = keyset_page(items, limit, lambda e: {"equipment_code": e.equipment_code})
-    return EquipmentPage(items=page, next_cursor=next_cursor)
+    return record_response(EquipmentPage(items=page, next_cursor=next_cursor))
 
 
-@router.patch("/{equipment_code}", response_model=EquipmentRead)
+@router.patch(
+    "/{equipment_code}",
+    response_model=EquipmentRead,
+    responses={200: {"headers": _ETAG_HEADER}, **_CONDITIONAL_WRITE},
+)
 async def change_equipment(
+    _: EquipmentWriter,
     equipment_code: EquipmentCode,
     changes: EquipmentUpdate,
-    principal: CurrentPrincipal,
-    session: DbSession,
+    conn: DbConnection,
     outbox: CurrentOutbox,
-) -> EquipmentRead:
+    if_match: Annotated[
+        str | None,
+        Header(description='Change only if the record is still at this version, e.g. "v3"'),
+    ] = None,
+) -> Response:
     """变更设备信息 — status (停用/报废/注销), registration, data; only the fields sent change."""
-    _refuse_unless_writer(principal)
-    return await service.change_equipment(
-        session, outbox, equipment_code=equipment_code, changes=changes
-    )
+    try:
+        record = await service.change_equipment(
+            conn,
+            outbox,
+            equipment_code=equipment_code,
+            changes=changes,
+            expected_versions=matching_versions(if_match),
+        )
+    except EquipmentRefused as exc:
+        raise _refused(exc) from None
+    return record_response(record, version=record.version)

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from registry.equipment.catalogue import Category
 from registry.equipment.schemas import EquipmentStatus
-from tzsb_common.problems import FieldError, field_error
+
+
+class EquipmentReason(StrEnum):
+    """Why a record was refused. Values are stable API (the `code` of a validation problem)."""
+
+    unknown_variety = "unknown_variety"
+    unknown_use_unit = "unknown_use_unit"
+    dates_inconsistent = "dates_inconsistent"
+    status_change_not_allowed = "status_change_not_allowed"
+    null_not_allowed = "null_not_allowed"
+    invalid_attribute = "invalid_attribute"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One refused value: the field it concerns (a path in the record, e.g. `("attributes",
+    "stops")`), a stable code and a message for a person. The HTTP layer decides where in the
+    request that field was."""
+
+    field: tuple[str | int, ...]
+    code: str
+    message: str
 
 
 class _Attributes(BaseModel):
@@ -92,18 +115,20 @@ ATTRIBUTES_BY_CATEGORY: dict[Category, type[_Attributes]] = {
 
 def check_attributes(
     category: Category, attributes: dict[str, Any]
-) -> tuple[dict[str, Any], list[FieldError]]:
+) -> tuple[dict[str, Any], list[Violation]]:
     """Validate a record's `attributes` against its category.
 
-    Returns the normalised attributes (unset ones dropped) and the errors, each with its location
-    under `attributes`, so an unknown or mistyped attribute is refused, never silently dropped.
+    Returns the normalised attributes (unset ones dropped) and the violations, each under
+    `attributes`, so an unknown or mistyped attribute is refused, never silently dropped. The
+    code is pydantic's error type (`extra_forbidden`, `greater_than_equal`, …).
     """
     model = ATTRIBUTES_BY_CATEGORY[category]
     try:
-        parsed = model.model_validate(attributes)
+        # Strict, like every JSON body: "1000" is not a load and true is not a number.
+        parsed = model.model_validate(attributes, strict=True)
     except ValidationError as exc:
         return {}, [
-            field_error(["body", "attributes", *error["loc"]], error["msg"], error["type"])
+            Violation(("attributes", *error["loc"]), error["type"], error["msg"])
             for error in exc.errors(include_input=False)
         ]
     return parsed.model_dump(exclude_none=True), []
