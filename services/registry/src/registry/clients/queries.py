@@ -33,8 +33,12 @@ async def insert_client(session: AsyncSession, **values: Any) -> datetime:
     return created_at
 
 
-async def select_client_for_token(session: AsyncSession, client_id: str) -> Row[Any] | None:
-    row: Row[Any] | None = (
+ClientForToken = Row[Any, Any, Any, Any, Any]
+"""secret_hash, scopes, organisation_id, revoked_at and the organisation's kind."""
+
+
+async def select_client_for_token(session: AsyncSession, client_id: str) -> ClientForToken | None:
+    row: ClientForToken | None = (
         await session.execute(
             select(
                 api_clients.c.secret_hash,
