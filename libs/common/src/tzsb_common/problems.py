@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from tzsb_common.logging import get_logger, request_id_var
 
@@ -390,7 +391,24 @@ async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     problem = Problem(status=exc.status_code, slug=slug, title=title, detail=detail)
     if exc.headers:
         problem.headers.update(exc.headers)
+    if exc.status_code == 405:
+        # The router names the methods of the first route matching the path only; a path
+        # served by several routes (GET and PATCH on one record) supports them all.
+        problem.headers["Allow"] = ", ".join(allowed_methods(request))
     return problem.to_response(request.url.path)
+
+
+_HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on this request's path."""
+    allowed: list[str] = []
+    for method in _HTTP_METHODS:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def _generic_slug(status: int) -> tuple[str, str]:
