@@ -181,4 +181,5 @@ def service_env(
     if spec is not REGISTRY:  # the issuer verifies its own tokens from its own key
         registry_url = settings.base_url(REGISTRY.port(settings))
         env["JWKS_URL"] = f"{registry_url}/.well-known/jwks.json"
+        env["REVOKED_CLIENTS_URL"] = f"{registry_url}/.well-known/revoked-clients"
     return env

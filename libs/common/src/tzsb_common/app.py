@@ -21,9 +21,11 @@ from tzsb_common.auth import CurrentPrincipal, TokenVerifier
 from tzsb_common.consumer import ConsumerLoop, ConsumerSpec
 from tzsb_common.contracts import ALL_TOPICS
 from tzsb_common.db import create_engine, create_session_factory
+from tzsb_common.docs import install_local_docs
 from tzsb_common.events import dlq_topic
 from tzsb_common.health import DatabaseCheck, health_router
 from tzsb_common.http import install_http_middleware
+from tzsb_common.json_bodies import use_strict_json_bodies
 from tzsb_common.kafka import broker_reachable, ensure_topics
 from tzsb_common.logging import configure_logging, get_logger
 from tzsb_common.metrics import metrics_router
@@ -101,6 +103,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 await stack.enter_async_context(hook(app))
             if not hasattr(app.state, "token_verifier"):  # a hook may verify its own tokens
                 app.state.token_verifier = TokenVerifier(settings)
+            await stack.enter_async_context(app.state.token_verifier.refreshing())
             if settings.run_background_workers:
                 relay = OutboxRelay(engine=engine, table=definition.outbox_table, settings=settings)
                 loops = [
@@ -137,7 +140,12 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
+        # The docs pages are served with their scripts from this service (install_local_docs):
+        # FastAPI's own pages load them from a public CDN, blank on a closed network.
+        docs_url=None,
+        redoc_url=None,
     )
+    install_local_docs(app)
     install_problem_handlers(app)
     install_problem_openapi(app)
     install_http_middleware(app, settings)
@@ -156,6 +164,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         }
 
     for router in definition.routers:
+        use_strict_json_bodies(router)
         api.include_router(router)
     app.include_router(api)
     for router in definition.root_routers:

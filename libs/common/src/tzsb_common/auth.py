@@ -9,10 +9,13 @@ built-in issuer can be swapped for any OIDC provider by pointing `JWKS_URL` at i
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
@@ -75,6 +78,124 @@ class Principal:
         return scope in self.scopes
 
 
+RevokedClientsSource = Callable[[], Awaitable[frozenset[str]]]
+"""Returns the ids of every revoked API client (the registry reads its own table)."""
+REVOKED_CLIENTS_FETCH_TIMEOUT_S = 5.0
+
+
+class RevokedClients:
+    """The ids of revoked API clients, refreshed in the background.
+
+    A revoked client cannot get new tokens, but the tokens it already holds stay valid until
+    they expire (up to `token_ttl_seconds`). Every service therefore refreshes this list every
+    `revoked_clients_refresh_seconds` and refuses the tokens of the clients on it. When the
+    list cannot be fetched the last one is kept (an outage of the registry must not stop every
+    service); the failure is logged.
+    """
+
+    def __init__(self, source: RevokedClientsSource | None, *, refresh_seconds: float) -> None:
+        self._source = source
+        self._refresh_seconds = refresh_seconds
+        self.client_ids: frozenset[str] = frozenset()
+        self.refreshed_at: float | None = None
+
+    def __contains__(self, client_id: str) -> bool:
+        return client_id in self.client_ids
+
+    def add(self, client_id: str) -> None:
+        """Known revoked right now (this process revoked it), before the next refresh."""
+        self.client_ids = self.client_ids | {client_id}
+
+    async def refresh(self) -> bool:
+        if self._source is None:
+            return False
+        try:
+            self.client_ids = await asyncio.wait_for(
+                self._source(), timeout=REVOKED_CLIENTS_FETCH_TIMEOUT_S
+            )
+        except Exception as exc:  # keep the last list; the next round retries
+            _log.warning("revoked clients refresh failed", error=f"{type(exc).__name__}: {exc}")
+            return False
+        self.refreshed_at = time.monotonic()
+        return True
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self._refresh_seconds)
+            await self.refresh()
+
+    @contextlib.asynccontextmanager
+    async def refreshing(self) -> AsyncIterator[None]:
+        """Fetch once now, then keep refreshing until the context ends."""
+        if self._source is None:
+            yield
+            return
+        await self.refresh()
+        task = asyncio.create_task(self.run(), name="revoked-clients-refresh")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def revoked_clients_from_url(
+    url: str, *, transport: httpx.AsyncBaseTransport | None = None
+) -> RevokedClientsSource:
+    """A source reading the registry's `/.well-known/revoked-clients` document."""
+
+    async def fetch() -> frozenset[str]:
+        async with httpx.AsyncClient(
+            timeout=REVOKED_CLIENTS_FETCH_TIMEOUT_S, transport=transport
+        ) as client:
+            response = await client.get(url, headers={"Accept": "application/json"})
+            response.raise_for_status()
+            document = response.json()
+        ids = document.get("revoked_client_ids") if isinstance(document, dict) else None
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise ValueError("the revoked-clients document needs a revoked_client_ids list")
+        return frozenset(ids)
+
+    return fetch
+
+
+class VerifiedTokenCache:
+    """Principals of tokens already verified, until their `exp`, least recently used dropped
+    first. Keyed by a SHA-256 of the token, so the cache holds no usable credential."""
+
+    def __init__(self, max_entries: int, *, wall_clock: Callable[[], float] = time.time) -> None:
+        self._max_entries = max_entries
+        self._wall_clock = wall_clock
+        self._entries: OrderedDict[bytes, tuple[Principal, float]] = OrderedDict()
+
+    @staticmethod
+    def key(token: str) -> bytes:
+        return hashlib.sha256(token.encode()).digest()
+
+    def get(self, key: bytes) -> Principal | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        principal, expires_at = entry
+        if self._wall_clock() >= expires_at:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return principal
+
+    def put(self, key: bytes, principal: Principal, expires_at: float) -> None:
+        if self._max_entries <= 0:
+            return
+        self._entries[key] = (principal, expires_at)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class TokenVerifier:
     """Verifies access tokens against the issuer's JWKS.
 
@@ -91,7 +212,19 @@ class TokenVerifier:
         jwks: Mapping[str, Any] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        revoked_clients_source: RevokedClientsSource | None = None,
     ) -> None:
+        """`revoked_clients_source` defaults to `settings.revoked_clients_url` when set."""
+        self._wall_clock = wall_clock
+        self._cache = VerifiedTokenCache(settings.token_cache_size, wall_clock=wall_clock)
+        if revoked_clients_source is None and settings.revoked_clients_url:
+            revoked_clients_source = revoked_clients_from_url(
+                settings.revoked_clients_url, transport=transport
+            )
+        self.revoked_clients = RevokedClients(
+            revoked_clients_source, refresh_seconds=settings.revoked_clients_refresh_seconds
+        )
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._cache_seconds = float(settings.jwks_cache_seconds)
@@ -113,9 +246,24 @@ class TokenVerifier:
         else:
             raise ValueError("no token keys configured: set JWKS_URL or JWKS_JSON")
 
+    def refreshing(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Keeps the revocation list fresh while the service runs (entered by its lifespan)."""
+        return self.revoked_clients.refreshing()
+
     async def verify(self, token: str) -> Principal:
         if len(token) > _MAX_TOKEN_LENGTH:
             raise _refusal("token too long")
+        cache_key = self._cache.key(token)
+        principal = self._cache.get(cache_key)
+        if principal is None:
+            principal, expires_at = await self._verify_signed(token)
+            self._cache.put(cache_key, principal, expires_at)
+        # Checked on every request, cached or not: a revocation must reach cached tokens too.
+        if principal.client_id in self.revoked_clients:
+            raise _refusal("client revoked")
+        return principal
+
+    async def _verify_signed(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -144,7 +292,9 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise _refusal(type(exc).__name__) from None
-        return _principal_from(claims)
+        principal = _principal_from(claims)
+        # `exp` is required and checked above; the cache keeps the token no longer than that.
+        return principal, float(claims["exp"])
 
     async def _key_for(self, kid: str | None) -> jwt.PyJWK | None:
         if self._jwks_url is None:
@@ -311,3 +461,9 @@ def require_scope(scope: str) -> Callable[[Principal], Awaitable[Principal]]:
 
 
 BureauPrincipal = Annotated[Principal, Depends(require_kind(CallerKind.bureau))]
+"""The caller is the bureau (市场监督管理局); others get 403."""
+SupervisoryPrincipal = Annotated[
+    Principal, Depends(require_kind(CallerKind.bureau, CallerKind.government_system))
+]
+"""The caller oversees every organisation: the bureau or another government system; others
+get 403."""

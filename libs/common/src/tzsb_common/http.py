@@ -29,7 +29,19 @@ _UNMATCHED_ROUTE = "<unmatched>"
 # Probes and scrapes arrive every few seconds; logging each at INFO would drown real traffic.
 _QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
+_API_PREFIX = "/api/"
+
 _access_log = get_logger("tzsb.http.access")
+
+
+def _add_security_headers(headers: MutableHeaders, api_answer: bool) -> None:
+    """nosniff on everything (a JSON answer must never be run as a script or page), and
+    `no-store` on API answers, which carry tokens and personal data, unless the route chose
+    its own caching."""
+    raw = headers.raw
+    raw.append((b"x-content-type-options", b"nosniff"))
+    if api_answer and not any(name == b"cache-control" for name, _ in raw):
+        raw.append((b"cache-control", b"no-store"))
 
 
 def request_id_from(scope: Scope) -> str:
@@ -69,12 +81,16 @@ class RequestTelemetryMiddleware:
         status = 500
         response_started = False
 
+        api_answer = scope["path"].startswith(_API_PREFIX)
+
         async def send_with_request_id(message: Message) -> None:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID_HEADER] = request_id
+                _add_security_headers(headers, api_answer)
             await send(message)
 
         try:

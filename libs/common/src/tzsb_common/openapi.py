@@ -32,7 +32,11 @@ class ProblemDetails(BaseModel):
     instance: str | None = Field(default=None, description="The request path")
     request_id: str | None = Field(default=None, description="Quote it when reporting a problem")
     errors: list[ProblemFieldError] | None = Field(
-        default=None, description="Validation problems: every offending field"
+        default=None,
+        description="Validation problems: the offending fields (at most MAX_VALIDATION_ERRORS)",
+    )
+    errors_omitted: int | None = Field(
+        default=None, description="Validation problems: how many more errors were not listed"
     )
 
 
@@ -46,6 +50,12 @@ _PROBLEMS_BY_STATUS = {
     "503": "The database (or the token issuer's keys) cannot be reached; retry",
 }
 _UNAUTHENTICATED_PATHS = ("/api/v1/oauth/token",)
+_UNSUPPORTED_MEDIA_TYPE = "The body is not application/json"
+TRANSPORT_ERRORS_NOTE = (
+    "\n\nErrors are RFC 9457 `application/problem+json` documents. A request the HTTP server "
+    "cannot parse at all (a malformed request line or header, an invalid `Content-Length`) is "
+    "answered `400 Bad Request` by the server itself, in plain text, before it reaches the API."
+)
 
 
 def install_problem_openapi(app: FastAPI) -> None:
@@ -55,7 +65,7 @@ def install_problem_openapi(app: FastAPI) -> None:
         document = get_openapi(
             title=app.title,
             version=app.version,
-            description=app.description,
+            description=(app.description or "") + TRANSPORT_ERRORS_NOTE,
             routes=app.routes,
             tags=app.openapi_tags,
         )
@@ -72,6 +82,9 @@ def install_problem_openapi(app: FastAPI) -> None:
                     if status == "401" and path in _UNAUTHENTICATED_PATHS:
                         description = "Unknown client or wrong secret (RFC 6749 invalid_client)"
                     responses[status] = {"description": description, "content": problem}
+                body = operation.get("requestBody", {}).get("content", {})
+                if "application/json" in body:
+                    responses["415"] = {"description": _UNSUPPORTED_MEDIA_TYPE, "content": problem}
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
         app.openapi_schema = document

@@ -17,11 +17,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from tzsb_common.logging import get_logger, request_id_var
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:tzsb:problem:"
+DEFAULT_MAX_VALIDATION_ERRORS = 50
+"""A validation problem lists at most this many errors (setting `max_validation_errors`): a
+body of a million bad keys must not buy an answer ten times its size."""
 
 _log = get_logger(__name__)
 
@@ -160,21 +164,29 @@ def field_error(location: Sequence[str | int], message: str, code: str) -> Field
 
 
 class ValidationFailed(Problem):
+    """422 listing the offending fields: the first `max_errors`, and in `errors_omitted` how
+    many more there were."""
+
     def __init__(
         self,
         errors: Sequence[FieldError],
         detail: str | None = None,
+        *,
+        max_errors: int = DEFAULT_MAX_VALIDATION_ERRORS,
         **extensions: Any,
     ) -> None:
+        listed = list(errors[:max_errors])
+        if len(errors) > len(listed):
+            extensions["errors_omitted"] = len(errors) - len(listed)
         super().__init__(
             status=422,
             slug="validation-error",
             title="Validation failed",
             detail=detail or _count_invalid_fields(len(errors)),
-            errors=list(errors),
+            errors=listed,
             **extensions,
         )
-        self.errors = list(errors)
+        self.errors = listed
 
     @classmethod
     def at(
@@ -202,6 +214,21 @@ class ServiceUnavailable(Problem):
         )
         if retry_after_s is not None:
             self.headers["Retry-After"] = str(retry_after_s)
+
+
+class TooManyRequests(Problem):
+    """429 with `Retry-After` (RFC 6585): the caller is over a rate limit."""
+
+    def __init__(self, detail: str | None = None, *, retry_after_s: int, **extensions: Any) -> None:
+        super().__init__(
+            status=429,
+            slug="too-many-requests",
+            title="Too many requests",
+            detail=detail,
+            retry_after_s=retry_after_s,
+            **extensions,
+        )
+        self.headers["Retry-After"] = str(retry_after_s)
 
 
 def database_unavailable() -> ServiceUnavailable:
@@ -340,8 +367,15 @@ async def _problem_handler(request: Request, exc: Exception) -> JSONResponse:
 
 async def _request_validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [_field_error_from_pydantic(error) for error in exc.errors()]
-    return ValidationFailed(errors).to_response(request.url.path)
+    settings = getattr(request.app.state, "settings", None)
+    max_errors = getattr(settings, "max_validation_errors", DEFAULT_MAX_VALIDATION_ERRORS)
+    raw_errors = exc.errors()
+    # Only the listed errors are converted: the count of the others is all the answer needs.
+    errors = [_field_error_from_pydantic(error) for error in raw_errors[:max_errors]]
+    problem = ValidationFailed(errors, detail=_count_invalid_fields(len(raw_errors)))
+    if len(raw_errors) > len(errors):
+        problem.extensions["errors_omitted"] = len(raw_errors) - len(errors)
+    return problem.to_response(request.url.path)
 
 
 def _field_error_from_pydantic(error: Mapping[str, Any]) -> FieldError:
@@ -371,7 +405,24 @@ async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     problem = Problem(status=exc.status_code, slug=slug, title=title, detail=detail)
     if exc.headers:
         problem.headers.update(exc.headers)
+    if exc.status_code == 405:
+        # The router names the methods of the first route matching the path only; a path
+        # served by several routes (GET and PATCH on one record) supports them all.
+        problem.headers["Allow"] = ", ".join(allowed_methods(request))
     return problem.to_response(request.url.path)
+
+
+_HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on this request's path."""
+    allowed: list[str] = []
+    for method in _HTTP_METHODS:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def _generic_slug(status: int) -> tuple[str, str]:

@@ -28,6 +28,8 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     max_request_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_batch_items: int = Field(default=1000, gt=0)
+    max_validation_errors: int = Field(default=50, gt=0)
+    """A validation problem lists at most this many errors and counts the rest."""
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:54329/tzsb"
     database_pool_size: int = Field(default=10, gt=0)
@@ -66,6 +68,14 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "tzsb-registry"
     jwt_audience: str = "tzsb"
     jwks_cache_seconds: int = Field(default=300, gt=0)
+    token_cache_size: int = Field(default=10_000, ge=0)
+    """Verified tokens kept (least recently used dropped) so a token's signature is checked
+    once, not on every request; 0 turns the cache off."""
+    revoked_clients_url: str | None = None
+    """The registry's list of revoked API clients (`/.well-known/revoked-clients`); unset: no
+    list is fetched and a revoked client's tokens work until they expire."""
+    revoked_clients_refresh_seconds: float = Field(default=30.0, gt=0)
+    """How often the revocation list is refreshed in the background."""
 
     state_dir: Path = DEFAULT_STATE_DIR
 

@@ -59,6 +59,7 @@ async def ensure_bureau_client(
                 session,
                 organisation_id=bureau_id,
                 data=ClientCreate(name="bureau-bootstrap"),
+                max_clients=None,
             )
     finally:
         await engine.dispose()

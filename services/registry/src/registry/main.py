@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from registry.clients.routes import clients_router, jwks_router
+from registry.clients import service as clients_service
+from registry.clients.routes import TokenThrottle, clients_router, jwks_router
 from registry.clients.routes import router as oauth_router
+from registry.clients.service import SecretCheckTiming
 from registry.db import inbox, load_metadata, outbox
 from registry.equipment.routes import router as equipment_router
 from registry.organisations.routes import router as organisations_router
@@ -32,8 +34,18 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     async def issuer(app: FastAPI) -> AsyncIterator[None]:
         key = signing_key(settings)
         app.state.signing_key = key
-        # The issuer verifies its own tokens from its own key: no HTTP call to itself.
-        app.state.token_verifier = TokenVerifier(settings, jwks=key.public_jwks())
+
+        async def revoked_client_ids() -> frozenset[str]:
+            async with app.state.session_factory() as session:
+                return await clients_service.revoked_client_ids(session)
+
+        # The issuer verifies its own tokens from its own key and reads its own revocation
+        # list from its database: no HTTP call to itself.
+        app.state.token_verifier = TokenVerifier(
+            settings, jwks=key.public_jwks(), revoked_clients_source=revoked_client_ids
+        )
+        app.state.token_throttle = TokenThrottle(settings)
+        app.state.secret_check_timing = SecretCheckTiming()
         yield
 
     return create_service_app(

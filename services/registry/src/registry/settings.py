@@ -15,3 +15,9 @@ class RegistrySettings(ServiceSettings):
     token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
     public_token_url: str | None = None
     """The token endpoint as clients reach it (behind a proxy); written to bureau-client.json."""
+    max_clients_per_organisation: int = Field(default=10, gt=0)
+    """Unrevoked API clients one organisation may hold; creating one more is a 409 problem."""
+    token_requests_per_minute_per_client: int = Field(default=20, gt=0)
+    """Token requests one client id may make in any minute (right or wrong secret)."""
+    token_requests_per_minute_per_address: int = Field(default=120, gt=0)
+    """Token requests one source address may make in any minute."""

@@ -7,12 +7,13 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from registry.organisations.schemas import OrganisationKind
+from tzsb_common.json_bodies import StrictModel
 
 Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
 """e.g. `registry:write`: lower-case, no spaces (a token carries them space-separated)."""
 
 
-class ClientCreate(BaseModel):
+class ClientCreate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(default="api", min_length=1, max_length=100, description="客户端名称")
@@ -40,3 +41,7 @@ class TokenResponse(BaseModel):
     token_type: str = "Bearer"  # noqa: S105  (RFC 6749 token type, not a secret)
     expires_in: int
     scope: str
+
+
+class RevokedClients(BaseModel):
+    revoked_client_ids: list[str] = Field(description="Refuse tokens whose `sub` is one of these")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import ARRAY, Column, DateTime, ForeignKey, Table, Text, Uuid, func
+from sqlalchemy import ARRAY, Column, DateTime, ForeignKey, Index, Table, Text, Uuid, func, text
 
 from registry.db import metadata
 
@@ -14,4 +14,6 @@ api_clients = Table(
     Column("scopes", ARRAY(Text), nullable=False, server_default="{}"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("revoked_at", DateTime(timezone=True)),
+    Column("revoked_by", Text),  # the client id of the bureau caller who revoked it
+    Index("ix_api_clients_revoked", "client_id", postgresql_where=text("revoked_at IS NOT NULL")),
 )

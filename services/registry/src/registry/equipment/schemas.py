@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry.equipment.catalogue import Category
+from tzsb_common.json_bodies import StrictModel
 from tzsb_common.pagination import Page
 
 EQUIPMENT_CODE = r"^[0-9]{18}$"
@@ -35,7 +36,7 @@ ATTRIBUTES_DESCRIPTION = (
 )
 
 
-class EquipmentRegion(BaseModel):
+class EquipmentRegion(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     province: str = Field(min_length=1, max_length=50, description="省")
@@ -43,7 +44,7 @@ class EquipmentRegion(BaseModel):
     district: str = Field(min_length=1, max_length=50, description="区/县")
 
 
-class _EquipmentFields(BaseModel):
+class _EquipmentFields(StrictModel):
     """Fields a client may set; shared by create and update."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)

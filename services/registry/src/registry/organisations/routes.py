@@ -1,19 +1,22 @@
+"""HTTP for organisations: parse, authorise (typed dependencies), call the service, shape."""
+
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 from pydantic import BaseModel
 
 from registry.organisations import service
+from registry.organisations.rules import may_see_organisation
 from registry.organisations.schemas import (
     OrganisationCreate,
     OrganisationKind,
     OrganisationPage,
     OrganisationRead,
 )
-from tzsb_common.auth import BureauPrincipal, CallerKind, CurrentPrincipal
+from tzsb_common.auth import BureauPrincipal, CurrentPrincipal, SupervisoryPrincipal
 from tzsb_common.db import DbSession
 from tzsb_common.outbox import CurrentOutbox
 from tzsb_common.pagination import (
@@ -23,15 +26,27 @@ from tzsb_common.pagination import (
     decode_cursor_as,
     keyset_page,
 )
-from tzsb_common.problems import Forbidden, NotFound
+from tzsb_common.problems import NotFound
 
 router = APIRouter(prefix="/organisations", tags=["organisations 单位"])
-
-_SEE_EVERY_ORGANISATION = frozenset({CallerKind.bureau, CallerKind.government_system})
 
 
 class _OrganisationCursor(BaseModel):
     id: uuid.UUID
+
+
+async def visible_organisation_id(
+    organisation_id: Annotated[uuid.UUID, Path(description="单位 id")],
+    principal: CurrentPrincipal,
+) -> uuid.UUID:
+    """The organisation named in the path, if this caller may see it; else 404, the same
+    answer as for a missing one, so a caller learns nothing of organisations not its own."""
+    if not may_see_organisation(principal, organisation_id):
+        raise NotFound(f"no organisation with id {organisation_id}")
+    return organisation_id
+
+
+VisibleOrganisationId = Annotated[uuid.UUID, Depends(visible_organisation_id)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OrganisationRead)
@@ -44,19 +59,14 @@ async def create_organisation(
 
 @router.get("/{organisation_id}", response_model=OrganisationRead)
 async def get_organisation(
-    organisation_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession
+    organisation_id: VisibleOrganisationId, session: DbSession
 ) -> OrganisationRead:
-    if (
-        principal.kind not in _SEE_EVERY_ORGANISATION
-        and principal.organisation_id != organisation_id
-    ):
-        raise NotFound(f"no organisation with id {organisation_id}")
-    return await service.get_organisation(session, organisation_id=organisation_id)
+    return await service.require_organisation(session, organisation_id=organisation_id)
 
 
 @router.get("", response_model=OrganisationPage)
 async def list_organisations(
-    principal: CurrentPrincipal,
+    _: SupervisoryPrincipal,
     session: DbSession,
     kind: Annotated[OrganisationKind | None, Query(description="单位类型")] = None,
     credit_code: Annotated[str | None, Query(max_length=18, description="统一社会信用代码")] = None,
@@ -67,8 +77,7 @@ async def list_organisations(
     limit: PageLimit = DEFAULT_PAGE_LIMIT,
     cursor: PageCursor = None,
 ) -> OrganisationPage:
-    if principal.kind not in _SEE_EVERY_ORGANISATION:
-        raise Forbidden("only the bureau and government systems may list organisations")
+    """The bureau and government systems only."""
     after = decode_cursor_as(cursor, _OrganisationCursor).id if cursor else None
     items = await service.list_organisations(
         session,

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from registry.organisations.rules import credit_code_problem
+from tzsb_common.json_bodies import StrictModel
 from tzsb_common.pagination import Page
 
 
@@ -22,7 +23,7 @@ class OrganisationKind(StrEnum):
     inspection_agency = "inspection_agency"  # 检验机构
 
 
-class OrganisationRegion(BaseModel):
+class OrganisationRegion(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     province: str = Field(min_length=1, max_length=50, description="省")
@@ -31,7 +32,7 @@ class OrganisationRegion(BaseModel):
     park: str | None = Field(default=None, max_length=100, description="园区 (null outside a park)")
 
 
-class OrganisationCreate(BaseModel):
+class OrganisationCreate(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     credit_code: str = Field(

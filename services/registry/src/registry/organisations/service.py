@@ -1,21 +1,20 @@
-"""Organisation use cases."""
+"""Organisation use cases: one transaction each, the event in the same transaction."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.organisations import queries
 from registry.organisations.schemas import (
     OrganisationCreate,
     OrganisationKind,
     OrganisationRead,
     OrganisationRegion,
 )
-from registry.organisations.tables import organisations
 from tzsb_common.contracts.registry import OrganisationCreatedV1, OrganisationSnapshot
 from tzsb_common.outbox import Outbox
 from tzsb_common.problems import Conflict, NotFound
@@ -51,21 +50,15 @@ def _snapshot(record: OrganisationRead) -> OrganisationSnapshot:
 async def create_organisation(
     session: AsyncSession, outbox: Outbox, *, data: OrganisationCreate
 ) -> OrganisationRead:
-    row = (
-        await session.execute(
-            insert(organisations)
-            .values(
-                id=uuid.uuid4(),
-                credit_code=data.credit_code,
-                name=data.name,
-                kind=data.kind.value,
-                address=data.address,
-                **data.region.model_dump(),
-            )
-            .on_conflict_do_nothing(index_elements=[organisations.c.credit_code])
-            .returning(*organisations.c)
-        )
-    ).first()
+    row = await queries.insert_organisation(
+        session,
+        id=uuid.uuid4(),
+        credit_code=data.credit_code,
+        name=data.name,
+        kind=data.kind.value,
+        address=data.address,
+        **data.region.model_dump(),
+    )
     if row is None:
         raise Conflict(f"an organisation with credit code {data.credit_code} already exists")
     record = to_read(row)
@@ -78,13 +71,18 @@ async def create_organisation(
 
 async def get_organisation(
     session: AsyncSession, *, organisation_id: uuid.UUID
+) -> OrganisationRead | None:
+    row = await queries.select_organisation(session, organisation_id)
+    return to_read(row) if row is not None else None
+
+
+async def require_organisation(
+    session: AsyncSession, *, organisation_id: uuid.UUID
 ) -> OrganisationRead:
-    row = (
-        await session.execute(select(organisations).where(organisations.c.id == organisation_id))
-    ).first()
-    if row is None:
+    record = await get_organisation(session, organisation_id=organisation_id)
+    if record is None:
         raise NotFound(f"no organisation with id {organisation_id}")
-    return to_read(row)
+    return record
 
 
 async def list_organisations(
@@ -99,18 +97,17 @@ async def list_organisations(
     after_id: uuid.UUID | None,
     limit: int,
 ) -> list[OrganisationRead]:
-    query = select(organisations).order_by(organisations.c.id).limit(limit)
-    filters = {
-        "kind": kind.value if kind else None,
-        "credit_code": credit_code,
-        "province": province,
-        "city": city,
-        "district": district,
-        "park": park,
-    }
-    for column, value in filters.items():
-        if value is not None:
-            query = query.where(organisations.c[column] == value)
-    if after_id is not None:
-        query = query.where(organisations.c.id > after_id)
-    return [to_read(row) for row in (await session.execute(query)).all()]
+    rows = await queries.select_organisations(
+        session,
+        equal_to={
+            "kind": kind.value if kind else None,
+            "credit_code": credit_code,
+            "province": province,
+            "city": city,
+            "district": district,
+            "park": park,
+        },
+        after_id=after_id,
+        limit=limit,
+    )
+    return [to_read(row) for row in rows]

@@ -1,0 +1,186 @@
+"""JSON request bodies are read as JSON says, not as Python would like.
+
+pydantic's default ("lax") mode coerces: `true` becomes 1.0, `"yes"` becomes True, `"1000"`
+becomes 1000, and a date-time string is accepted for a date. FastAPI also validates the body in
+pydantic's Python mode, where strict mode would refuse the string forms of UUIDs and dates that
+JSON has no other way to carry. So every route with a JSON body validates it here, once, in
+pydantic's JSON mode with `strict=True` (UUID, date and date-time fields take their ISO string
+forms; nothing else is coerced), after refusing a JSON object that repeats a key (the standard
+parser would silently keep the last value). FastAPI then receives the validated model and
+accepts it as it is; its OpenAPI generation is untouched because the routes stay FastAPI routes.
+
+`StrictModel` is the base of every request model, so a model validated outside HTTP (a test, a
+consumer) is strict too.
+"""
+
+from __future__ import annotations
+
+import email.message
+import json
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request, Response, params
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from tzsb_common.problems import Problem
+
+
+class StrictModel(BaseModel):
+    """Base of request models: JSON types as sent, unknown fields refused, no NaN/Infinity."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+
+
+class DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):  # the common case costs one length comparison
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(key)
+            seen.add(key)
+    return document
+
+
+def parse_json_refusing_duplicate_keys(raw: bytes) -> Any:
+    """`json.loads`, except that an object repeating a key raises `DuplicateKeyError`."""
+    return json.loads(raw, object_pairs_hook=_refuse_duplicate_keys)
+
+
+def unsupported_media_type() -> Problem:
+    return Problem(
+        status=415,
+        slug="unsupported-media-type",
+        title="Unsupported media type",
+        detail="Send the body as application/json.",
+    )
+
+
+def _is_json_media_type(content_type: str) -> bool:
+    message = email.message.Message()
+    message["content-type"] = content_type
+    if message.get_content_maintype() != "application":
+        return False
+    subtype = message.get_content_subtype()
+    return subtype == "json" or subtype.endswith("+json")
+
+
+class _ReadBodyRequest(Request):
+    """The request as FastAPI's handler sees it: the body already read and validated."""
+
+    def __init__(self, request: Request, raw: bytes, value: Any) -> None:
+        super().__init__(request.scope, request.receive)
+        self._raw_body = raw
+        self._value = value
+
+    async def body(self) -> bytes:
+        return self._raw_body
+
+    async def json(self) -> Any:
+        return self._value
+
+
+def _invalid_json(reason: str) -> RequestValidationError:
+    return RequestValidationError(
+        [
+            {
+                "type": "json_invalid",
+                "loc": ("body",),
+                "msg": "JSON decode error",
+                "ctx": {"error": reason},
+            }
+        ]
+    )
+
+
+def _duplicate_key(key: str) -> RequestValidationError:
+    return RequestValidationError(
+        [
+            {
+                "type": "duplicate_key",
+                "loc": ("body",),
+                "msg": f"The key {key!r} appears more than once in one JSON object",
+            }
+        ]
+    )
+
+
+class StrictJsonRoute(APIRoute):
+    """An APIRoute whose JSON body is validated strictly, in JSON mode, once."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        body_params = self.dependant.body_params
+        if self.body_field is None or not body_params:
+            return handler
+        if isinstance(self.body_field.field_info, params.Form):  # File is a Form too
+            return handler
+        # One non-embedded body parameter is the body itself: validate it here in JSON mode.
+        # Several (or an embedded one) are fields of an object FastAPI splits up; there only the
+        # duplicate-key check applies and FastAPI validates the parts.
+        adapter: TypeAdapter[Any] | None = None
+        if len(body_params) == 1 and not self._embed_body_fields:
+            field = body_params[0]
+            body_type: Any = Annotated[field.field_info.annotation, field.field_info]
+            adapter = TypeAdapter(body_type)
+
+        async def strict_json_handler(request: Request) -> Response:
+            raw = await request.body()
+            if not raw:
+                return await handler(request)  # FastAPI answers the missing body
+            content_type = request.headers.get("content-type")
+            if content_type is None or not _is_json_media_type(content_type):
+                raise unsupported_media_type()
+            try:
+                document = parse_json_refusing_duplicate_keys(raw)
+            except DuplicateKeyError as exc:
+                raise _duplicate_key(exc.key) from None
+            except (ValueError, RecursionError) as exc:  # JSONDecodeError and bad UTF-8
+                raise _invalid_json(_decode_reason(exc)) from None
+            value: Any = document
+            if adapter is not None:
+                try:
+                    value = adapter.validate_json(raw, strict=True)
+                except ValidationError as exc:
+                    errors = exc.errors(
+                        include_url=False, include_input=False, include_context=False
+                    )
+                    raise RequestValidationError(
+                        [{**error, "loc": ("body", *error["loc"])} for error in errors]
+                    ) from None
+            return await handler(_ReadBodyRequest(request, raw, value))
+
+        return strict_json_handler
+
+
+def _decode_reason(exc: BaseException) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} (line {exc.lineno} column {exc.colno})"
+    if isinstance(exc, UnicodeDecodeError):
+        return "the body is not UTF-8"
+    if isinstance(exc, RecursionError):
+        return "the body nests too deeply"
+    return "unreadable"
+
+
+def use_strict_json_bodies(router: APIRouter) -> None:
+    """Make every route of `router` (and those added later) a `StrictJsonRoute`.
+
+    Feature routers are built in their own modules; switching them here, before the service
+    includes them, makes the rule hold for every service without each router remembering it.
+    """
+    router.route_class = StrictJsonRoute
+    for route in router.routes:
+        if type(route) is APIRoute:
+            # StrictJsonRoute adds no state, only the handler it builds; FastAPI builds the
+            # handler of an included route when the router is included, i.e. after this.
+            route.__class__ = StrictJsonRoute
