@@ -414,6 +414,86 @@ async def http_rows(platform: Platform, seconds: int) -> list[Row]:
     return rows
 
 
+# -- scale-out: several worker processes per service -------------------------------------------
+
+
+@contextlib.contextmanager
+def scaled_registry(platform: Platform, workers: int) -> Iterator[str]:
+    """A second registry on the platform's database with `WEB_CONCURRENCY` worker processes
+    (its relay and consumers off: the platform's own registry runs those)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(platform.server_url, "tzsb_registry"),
+        "KAFKA_BOOTSTRAP_SERVERS": platform.kafka,
+        "STATE_DIR": str(platform.state_dir),
+        "HTTP_PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        "RUN_BACKGROUND_WORKERS": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tzsb_platform.serve", "registry"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _ready(url):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the scaled registry did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def scale_out_rows(platform: Platform, seconds: int, reference_rows: list[Row]) -> list[Row]:
+    token = bureau_token(platform)
+    use_unit = create_use_unit(platform, token)
+    workers = max(2, os.cpu_count() or 2)
+    references = {(r.path, r.clients): r for r in reference_rows}
+    rows: list[Row] = []
+    with scaled_registry(platform, workers) as url:
+        seed_code = f"3110{int(time.time()) % 100:02d}98{uuid.uuid4().int % 10**10:010d}"
+        httpx.post(
+            f"{url}/api/v1/equipment",
+            json=equipment_body(seed_code, use_unit),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        ).raise_for_status()
+        get = run_wrk(f"{url}/api/v1/equipment/{seed_code}", get_script(token), 32, seconds)
+        tag = f"{int(time.time()) % 10}8"
+        post = run_wrk(url, post_script("/api/v1/equipment", token, use_unit, tag), 32, seconds)
+        for label, result in (
+            ("GET /api/v1/equipment/{code}", get),
+            ("POST /api/v1/equipment", post),
+        ):
+            reference = references.get((label, 32))
+            rows.append(
+                Row(
+                    path=f"{label} ×{workers} workers",
+                    clients=32,
+                    rate=result.rate,
+                    p50_ms=result.p50_ms,
+                    p99_ms=result.p99_ms,
+                    errors=result.errors,
+                    reference_rate=reference.reference_rate if reference else None,
+                    reference_p99_ms=reference.reference_p99_ms if reference else None,
+                    note="WEB_CONCURRENCY; reference single-process",
+                )
+            )
+            print_row(rows[-1])
+    return rows
+
+
 # -- the machinery rows -------------------------------------------------------------------------
 
 MACHINERY_MODULES = ("bulk_write", "consumer_apply", "outbox_retention", "event_latency")
@@ -492,7 +572,8 @@ async def main() -> None:
     with platform() as running:
         print(_HEADER, flush=True)
         if args.only in (None, "http"):
-            await http_rows(running, args.seconds)
+            single = await http_rows(running, args.seconds)
+            scale_out_rows(running, args.seconds, single)
         if args.only in (None, "machinery"):
             await machinery_rows(running)
 
