@@ -60,7 +60,7 @@ from aiokafka.errors import (
     MessageSizeTooLargeError,
     RecordTooLargeError,
 )
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request, status
 from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
@@ -83,6 +83,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from tzsb_common.auth import BureauPrincipal
@@ -105,6 +106,7 @@ from tzsb_common.pagination import (
     decode_cursor_as,
     keyset_page,
 )
+from tzsb_common.problems import NotFound
 from tzsb_common.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -290,6 +292,7 @@ async def apply_bucket_count(
             .where(_claimable(table), table.c.bucket != new_bucket)
             .values(bucket=new_bucket)
         )
+        await conn.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))  # relays look again
     log.warning(
         "outbox bucket count changed",
         previous=previous,
@@ -405,6 +408,31 @@ async def list_failed_rows(
     return [FailedOutboxRow.model_validate(dict(row)) for row in rows]
 
 
+async def retry_failed_row(session: AsyncSession, table: Table, row_id: int) -> bool:
+    """Give a failed row a fresh set of attempts, once its cause is mended (e.g. the broker's
+    `message.max.bytes` raised); False when no failed row has that id. Commits.
+
+    It is published after the later events of its subject that went on without it, so a
+    consumer sees an older snapshot last: the snapshot `version` makes a replica ignore it."""
+    stored_table = outbox_settings_table(table)
+    stored_count = func.coalesce(
+        select(stored_table.c.buckets).where(stored_table.c.id == 1).scalar_subquery(), 1
+    )
+    result = await session.execute(
+        table.update()
+        .where(table.c.id == row_id, table.c.failed_at.is_not(None))
+        .values(
+            failed_at=None,
+            attempts=0,
+            last_error=None,
+            # Failed rows are not moved by a bucket-count change: place it by today's count.
+            bucket=func.outbox_bucket_of(table.c.key, stored_count),
+        )
+    )
+    await session.commit()
+    return bool(getattr(result, "rowcount", 0))
+
+
 def failed_outbox_router(table: Table) -> APIRouter:
     """`GET /outbox/failed` for the bureau: the events this service could not publish."""
     router = APIRouter(prefix="/outbox", tags=["outbox"])
@@ -422,6 +450,17 @@ def failed_outbox_router(table: Table) -> APIRouter:
         rows = await list_failed_rows(session, table, limit=limit + 1, after_id=after)
         page, next_cursor = keyset_page(rows, limit, lambda row: {"id": row.id})
         return Page[FailedOutboxRow](items=page, next_cursor=next_cursor)
+
+    @router.post("/failed/{row_id}/retry", status_code=status.HTTP_204_NO_CONTENT)
+    async def retry_failed_outbox_event(
+        row_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+        _: BureauPrincipal,
+        session: DbSession,
+    ) -> None:
+        """Publish a failed event again (after its cause was mended): it gets a fresh set of
+        `OUTBOX_MAX_ATTEMPTS` and leaves the failed list."""
+        if not await retry_failed_row(session, table, row_id):
+            raise NotFound(f"No failed outbox event has id {row_id}.")
 
     return router
 
@@ -462,6 +501,7 @@ class OutboxRelay:
         self._failing_since: float | None = None
         self._last_backlog_count = 0.0
         self._bucket_count_applied = False
+        self._next_bucket_count_attempt = 0.0
         # One index probe per bucket of the stored count: constant cost however large a backlog
         # grew while Kafka was away (a DISTINCT over the unsent rows would read them all).
         stored_table = outbox_settings_table(table)
@@ -482,15 +522,11 @@ class OutboxRelay:
 
     async def run(self) -> None:
         backoff = 0.2
-        retention = asyncio.create_task(self._retention_loop(), name="outbox-retention")
+        retention = asyncio.create_task(self.keep_retention(), name="outbox-retention")
         try:
             while True:
                 try:
-                    if not self._bucket_count_applied:
-                        await apply_bucket_count(
-                            self.engine, self.table, self.settings.outbox_buckets
-                        )
-                        self._bucket_count_applied = True
+                    await self._apply_bucket_count()
                     await self._ensure_listener()
                     published = await self.publish_pending()
                     await self._record_backlog()
@@ -510,6 +546,22 @@ class OutboxRelay:
             await asyncio.gather(retention, return_exceptions=True)
             await self._drop_producer()
             await self._drop_listener()
+
+    async def _apply_bucket_count(self) -> None:
+        """Once per start. A change that cannot take its locks now (a long transaction on the
+        outbox) is tried again later; publishing goes on with the stored count meanwhile."""
+        if self._bucket_count_applied or time.monotonic() < self._next_bucket_count_attempt:
+            return
+        try:
+            await apply_bucket_count(self.engine, self.table, self.settings.outbox_buckets)
+            self._bucket_count_applied = True
+        except DBAPIError as exc:
+            self._next_bucket_count_attempt = time.monotonic() + 30
+            log.warning(
+                "cannot change the outbox bucket count yet; publishing with the stored one",
+                buckets=self.settings.outbox_buckets,
+                error=_describe(exc),
+            )
 
     def health(self) -> str | None:
         if self._failing_since is not None and time.monotonic() - self._failing_since > 30:
@@ -722,7 +774,9 @@ class OutboxRelay:
             OUTBOX_DELETED.labels(self.settings.service_name).inc(total)
         return total
 
-    async def _retention_loop(self) -> None:
+    async def keep_retention(self) -> None:
+        """Delete expired sent rows every `OUTBOX_CLEANUP_INTERVAL_S`, for ever (`run` starts
+        it beside the publishing loop)."""
         while True:
             try:
                 await self.delete_expired_sent_rows()

@@ -206,6 +206,43 @@ async def test_failed_rows_are_listed_for_the_bureau_only_and_page_by_cursor(
     assert bad_cursor.status_code == 422
 
 
+async def test_bureau_retries_a_failed_row_and_the_relay_publishes_it(
+    engine: AsyncEngine,
+    settings: ServiceSettings,
+    client: httpx.AsyncClient,
+    tokens: TokenFactory,
+    topic_reader: TopicReader,
+) -> None:
+    event = thing_event(new_subject(), 1)
+    await _write(engine, settings, [event])
+    async with engine.begin() as conn:
+        await conn.execute(
+            outbox.update().values(failed_at=func.now(), attempts=2, last_error="test: mended")
+        )
+    row_id = (await _row(engine, event)).id
+
+    path = f"/api/v1/outbox/failed/{row_id}/retry"
+    company = tokens.headers(CallerKind.maintenance_company)
+    assert (await client.post(path, headers=company)).status_code == 403
+    missing = await client.post(
+        f"/api/v1/outbox/failed/{row_id + 1000}/retry", headers=tokens.bureau()
+    )
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+    assert (await client.post(path, headers=tokens.bureau())).status_code == 204
+    retried = await _row(engine, event)
+    assert (retried.failed_at, retried.attempts, retried.last_error) == (None, 0, None)
+    assert (await client.post(path, headers=tokens.bureau())).status_code == 404  # not failed now
+
+    relay = OutboxRelay(engine=engine, table=outbox, settings=settings)
+    try:
+        assert await relay.publish_pending() == 1
+    finally:
+        await relay._drop_producer()
+    records = await topic_reader.read(THINGS_TOPIC, count=1)
+    assert [json.loads(r.value)["id"] for r in records] == [str(event.id)]
+
+
 # -- the bucket count -----------------------------------------------------------------------
 
 
