@@ -288,6 +288,17 @@ async def test_lowering_the_bucket_count_moves_unsent_rows_and_strands_none(
     assert all(len(buckets) == 1 and buckets <= {0, 1, 2} for buckets in after.values())
 
     await _write(engine, settings, [thing_event(s, 3) for s in subjects])  # written after
+    stale = thing_event(new_subject(), 0)
+    async with engine.begin() as conn:  # a writer that still fills `bucket` by the old count
+        await conn.execute(
+            outbox.insert().values(
+                event_id=stale.id,
+                topic=settings.topic(THINGS_TOPIC),
+                key=stale.subject,
+                bucket=15,
+                event=stale.model_dump(mode="json"),
+            )
+        )
     assert await _rows_off_their_bucket(engine, 3) == 0
     # A relay still configured for 16 (a rolling deploy) and one for 3 publish side by side:
     # both scan the stored count, so every row goes out once, in subject order.
@@ -300,8 +311,8 @@ async def test_lowering_the_bucket_count_moves_unsent_rows_and_strands_none(
     finally:
         await old_config._drop_producer()
         await new_config._drop_producer()
-    assert sum(counts) == 160
-    seqs = await _published_in_log_order(topic_reader, 160)
+    assert sum(counts) == 161
+    seqs = await _published_in_log_order(topic_reader, 161)
     assert all(seqs[s] == [0, 1, 2, 3] for s in subjects)
 
 
