@@ -112,7 +112,7 @@ from tzsb_common.settings import ServiceSettings
 log = get_logger(__name__)
 
 NOTIFY_CHANNEL = "tzsb_outbox"
-_ADVISORY_LOCK_CLASS = 0x7A5B0001
+ADVISORY_LOCK_CLASS = 0x7A5B0001
 """First key of the two-key advisory lock; the bucket number is the second."""
 MAX_BUCKETS = 32_767
 """`bucket` is a smallint."""
@@ -283,7 +283,7 @@ async def apply_bucket_count(
             .render_derived(name="buckets")
         )
         await conn.execute(
-            select(func.pg_advisory_xact_lock(_ADVISORY_LOCK_CLASS, every_bucket.c.value))
+            select(func.pg_advisory_xact_lock(ADVISORY_LOCK_CLASS, every_bucket.c.value))
         )
         quoted = conn.dialect.identifier_preparer.format_table(table)
         await conn.execute(text(f"LOCK TABLE {quoted} IN SHARE MODE"))
@@ -600,7 +600,7 @@ class OutboxRelay:
         t = self.table
         async with self.engine.begin() as conn:
             locked = await conn.scalar(
-                select(func.pg_try_advisory_xact_lock(_ADVISORY_LOCK_CLASS, bucket))
+                select(func.pg_try_advisory_xact_lock(ADVISORY_LOCK_CLASS, bucket))
             )
             if not locked:
                 return 0, 0  # another relay is publishing this bucket

@@ -20,6 +20,7 @@ from tzsb_common.auth import CallerKind
 from tzsb_common.events import CloudEvent
 from tzsb_common.kafka import ensure_topics
 from tzsb_common.outbox import (
+    ADVISORY_LOCK_CLASS,
     Outbox,
     OutboxRelay,
     apply_bucket_count,
@@ -333,6 +334,22 @@ async def test_bucket_count_change_waits_for_a_writer_in_flight_and_moves_its_ro
     row = await _row(engine, event)
     assert await _rows_off_their_bucket(engine, 5) == 0
     assert 0 <= row.bucket < 5
+
+
+async def test_bucket_count_change_waits_for_a_relay_publishing_a_bucket(
+    engine: AsyncEngine, settings: ServiceSettings
+) -> None:
+    await _write(engine, settings, [thing_event(new_subject(), 1)])
+    async with engine.connect() as relay_conn, relay_conn.begin():
+        # What a relay holds while it publishes bucket 7 (the lock `_publish_bucket` takes).
+        assert await relay_conn.scalar(
+            select(func.pg_try_advisory_xact_lock(ADVISORY_LOCK_CLASS, 7))
+        )
+        change = asyncio.create_task(apply_bucket_count(engine, outbox, 2, lock_timeout_s=60))
+        await asyncio.sleep(1.0)
+        assert not change.done()
+    assert await change == 16
+    assert await stored_bucket_count(engine, outbox) == 2
 
 
 async def test_relay_applies_its_configured_bucket_count_when_it_starts(
