@@ -30,7 +30,7 @@ from tzsb_common.kafka import broker_reachable, ensure_topics
 from tzsb_common.logging import configure_logging, get_logger
 from tzsb_common.metrics import metrics_router
 from tzsb_common.openapi import install_problem_openapi
-from tzsb_common.outbox import Outbox, OutboxRelay
+from tzsb_common.outbox import Outbox, OutboxRelay, failed_outbox_router
 from tzsb_common.pg import create_pool
 from tzsb_common.problems import install_problem_handlers
 from tzsb_common.settings import ServiceSettings
@@ -166,6 +166,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     for router in definition.routers:
         use_strict_json_bodies(router)
         api.include_router(router)
+    api.include_router(failed_outbox_router(definition.outbox_table))
     app.include_router(api)
     for router in definition.root_routers:
         app.include_router(router)

@@ -28,6 +28,24 @@ OUTBOX_PUBLISHED = Counter(
     ["service", "topic"],
 )
 
+OUTBOX_GIVEN_UP = Counter(
+    "tzsb_outbox_given_up",
+    "Outbox rows marked failed after their own fault (too large, invalid) kept them from Kafka.",
+    ["service", "topic"],
+)
+
+OUTBOX_FAILED_ROWS = Gauge(
+    "tzsb_outbox_failed_rows",
+    "Outbox rows marked failed and waiting for an operator (GET /api/v1/outbox/failed).",
+    ["service"],
+)
+
+OUTBOX_DELETED = Counter(
+    "tzsb_outbox_deleted",
+    "Sent outbox rows deleted after their retention.",
+    ["service"],
+)
+
 CONSUMER_LAG = Gauge(
     "tzsb_consumer_lag",
     "Messages behind the end of the partition for a consumer group.",

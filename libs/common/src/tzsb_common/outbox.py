@@ -3,18 +3,40 @@
 Producer contract: `add_event` inserts through the caller's session and never commits; the
 event exists exactly when the change it describes does.
 
-Relay contract: rows are claimed by state (`sent_at IS NULL`), never by an id cursor, so a row
-whose transaction commits after a later row's is still published (the "outbox gap"). Order per
-subject holds because every subject hashes to one bucket, and a bucket is published only under
-a transaction-scoped advisory lock, in id order, by one relay at a time. A row is marked sent in
-the same transaction that held the lock while it was published, so two relays never publish it
-twice; a crash between the broker's ack and the commit republishes it (at least once — the
-consumers' inbox makes that harmless).
+Relay contract: rows are claimed by state (`sent_at IS NULL AND failed_at IS NULL`), never by an
+id cursor, so a row whose transaction commits after a later row's is still published (the
+"outbox gap"). Order per subject holds because every subject hashes to one bucket, and a bucket
+is published only under a transaction-scoped advisory lock, in id order, by one relay at a time.
+A row is marked sent in the same transaction that held the lock while it was published, so two
+relays never publish it twice; a crash between the broker's ack and the commit republishes it
+(at least once — the consumers' inbox makes that harmless).
+
+Buckets are assigned by the database, not by the writer: a trigger hashes the subject into the
+bucket count stored in `outbox_settings`, so every process — whatever its `OUTBOX_BUCKETS` —
+writes one subject into one bucket, and relays scan the stored count. `OUTBOX_BUCKETS` is the
+count a relay asks for: when it differs from the stored one, the relay changes it at start under
+every bucket lock and a SHARE lock on the outbox (so no writer or relay is half-way), and moves
+the unsent rows to their new buckets in the same transaction. Every change is safe, also in a
+rolling deploy; replicas should still agree, or each start moves the rows again.
+
+Poison rows: a row that fails for a reason of its own — too large for the broker, not a valid
+envelope, not serialisable — is retried `OUTBOX_MAX_ATTEMPTS` times and then marked failed
+(`failed_at`, `last_error`); it is counted in `/metrics` and listed at `GET
+/api/v1/outbox/failed`. While it is being retried, later rows of the same subject wait behind it;
+once it is marked failed, they go on. Going on is the right default: every snapshot event
+carries a newer `version` than the failed one, so replicas converge on the subject's latest
+state, whereas waiting would freeze the subject in every consumer until an operator acts. A
+broker that is away is nobody's row's fault: those rows are retried for ever, with backoff.
 
 One retry case can repeat an older event after a newer one: when a batch fails part-way, batches
 the producer already queued may still be delivered while it stops, and the retry then sends the
 whole batch again. Snapshot events therefore carry a `version`, and a replica applies one only if
 it is newer than what it holds.
+
+Retention: sent rows are deleted in batches every `OUTBOX_CLEANUP_INTERVAL_S` once older than
+`OUTBOX_RETENTION_HOURS`, each pass until nothing expired is left, so clean-up keeps pace with
+any sustained publishing rate (benchmarks/outbox_retention.py measures it). Failed rows are kept
+until an operator deals with them.
 """
 
 from __future__ import annotations
@@ -23,62 +45,141 @@ import asyncio
 import contextlib
 import random
 import time
+import uuid
 import zlib
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from fastapi import Depends, Request
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTopicError,
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+)
+from fastapi import APIRouter, Depends, Path, Request, status
+from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
+    ColumnElement,
     DateTime,
     Identity,
     Index,
+    Integer,
     MetaData,
     SmallInteger,
     Table,
     Text,
     Uuid,
+    and_,
     func,
     select,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from tzsb_common.db import asyncpg_dsn
+from tzsb_common.auth import BureauPrincipal
+from tzsb_common.db import DbSession, asyncpg_dsn
 from tzsb_common.events import CLOUDEVENTS_CONTENT_TYPE, CloudEvent, EventPayload
 from tzsb_common.kafka import new_producer, stop_quietly
 from tzsb_common.logging import get_logger
-from tzsb_common.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
+from tzsb_common.metrics import (
+    OUTBOX_BACKLOG,
+    OUTBOX_DELETED,
+    OUTBOX_FAILED_ROWS,
+    OUTBOX_GIVEN_UP,
+    OUTBOX_PUBLISHED,
+)
+from tzsb_common.pagination import (
+    DEFAULT_PAGE_LIMIT,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor_as,
+    keyset_page,
+)
+from tzsb_common.problems import NotFound
 from tzsb_common.settings import ServiceSettings
 
 log = get_logger(__name__)
 
 NOTIFY_CHANNEL = "tzsb_outbox"
-_ADVISORY_LOCK_CLASS = 0x7A5B0001
+ADVISORY_LOCK_CLASS = 0x7A5B0001
 """First key of the two-key advisory lock; the bucket number is the second."""
+MAX_BUCKETS = 32_767
+"""`bucket` is a smallint."""
+SETTINGS_TABLE = "outbox_settings"
+
+ROW_FAULT_ERRORS: tuple[type[Exception], ...] = (
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    CorruptRecordException,
+    InvalidTopicError,
+)
+"""Kafka errors that are the row's own fault: sending it again cannot succeed. Together with an
+envelope that does not validate or serialise, they count towards `OUTBOX_MAX_ATTEMPTS`; every
+other error (broker away, leader moving, timeouts) is retried for ever. The producer's
+`max_request_size` (1 MiB) is below Apache Kafka's default `message.max.bytes`, so an oversize
+row is refused by the client before it is queued, alone, not in a batch with good rows."""
+_ENVELOPE_OR_ROW_FAULT_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    *ROW_FAULT_ERRORS,
+)
 
 
 def add_outbox_table(metadata: MetaData) -> Table:
-    """The outbox lives on the service's own metadata, so its Alembic history owns it."""
-    return Table(
+    """The outbox lives on the service's own metadata, so its Alembic history owns it.
+
+    Adds `outbox_settings` (the stored bucket count) beside it."""
+    outbox = Table(
         "outbox",
         metadata,
         Column("id", BigInteger, Identity(always=True), primary_key=True),
         Column("event_id", Uuid, nullable=False, unique=True),
         Column("topic", Text, nullable=False),
         Column("key", Text, nullable=False),
+        # Assigned by the `outbox_assign_bucket` trigger from the stored bucket count.
         Column("bucket", SmallInteger, nullable=False),
         Column("event", JSONB, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("sent_at", DateTime(timezone=True)),
-        Index("ix_outbox_unsent", "bucket", "id", postgresql_where=text("sent_at IS NULL")),
+        # Failed publishing attempts that were the row's own fault.
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        Column("failed_at", DateTime(timezone=True)),
+        Column("last_error", Text),
+        Index(
+            "ix_outbox_unsent",
+            "bucket",
+            "id",
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
         Index("ix_outbox_sent_at", "sent_at", postgresql_where=text("sent_at IS NOT NULL")),
+        Index("ix_outbox_failed", "id", postgresql_where=text("failed_at IS NOT NULL")),
     )
+    Table(
+        SETTINGS_TABLE,
+        metadata,
+        Column("id", SmallInteger, primary_key=True, autoincrement=False),
+        Column("buckets", Integer, nullable=False),
+        Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint(f"buckets BETWEEN 1 AND {MAX_BUCKETS}", name="buckets_in_range"),
+    )
+    return outbox
+
+
+def outbox_settings_table(outbox: Table) -> Table:
+    key = SETTINGS_TABLE if outbox.schema is None else f"{outbox.schema}.{SETTINGS_TABLE}"
+    return outbox.metadata.tables[key]
 
 
 NOTIFY_TRIGGER_DDL = (
@@ -103,10 +204,117 @@ DROP_NOTIFY_TRIGGER_DDL = (
     "DROP FUNCTION IF EXISTS outbox_notify()",
 )
 
+BUCKET_TRIGGER_DDL = (
+    # hashtextextended is what hash partitioning of text uses, so PostgreSQL keeps it stable.
+    """
+    CREATE OR REPLACE FUNCTION outbox_bucket_of(subject text, buckets integer)
+    RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT (((hashtextextended(subject, 0) % buckets) + buckets) % buckets)::integer
+    $$
+    """,
+    # The count is read once per transaction and kept in a transaction-local setting (a read
+    # per row doubled the cost of an insert). That is exact: from its first outbox insert the
+    # transaction holds ROW EXCLUSIVE on the outbox, so no change (which needs SHARE) can commit
+    # before it does; and under READ COMMITTED the first read takes a fresh snapshot, after
+    # any change it waited for.
+    """
+    CREATE OR REPLACE FUNCTION outbox_assign_bucket() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        buckets text := current_setting('tzsb.outbox_buckets', true);
+    BEGIN
+        IF buckets IS NULL OR buckets = '' THEN
+            buckets := coalesce((SELECT s.buckets FROM outbox_settings s WHERE s.id = 1), 1)::text;
+            PERFORM set_config('tzsb.outbox_buckets', buckets, true);
+        END IF;
+        NEW.bucket := outbox_bucket_of(NEW.key, buckets::integer);
+        RETURN NEW;
+    END $$
+    """,
+    """
+    CREATE TRIGGER outbox_assign_bucket BEFORE INSERT ON outbox
+    FOR EACH ROW EXECUTE FUNCTION outbox_assign_bucket()
+    """,
+)
+"""The database assigns every row's bucket from the stored count, whatever the writer sends
+(migration 0002 of every service runs these)."""
+
+DROP_BUCKET_TRIGGER_DDL = (
+    "DROP TRIGGER IF EXISTS outbox_assign_bucket ON outbox",
+    "DROP FUNCTION IF EXISTS outbox_assign_bucket()",
+    "DROP FUNCTION IF EXISTS outbox_bucket_of(text, integer)",
+)
+
 
 def subject_bucket(subject: str, buckets: int) -> int:
-    """Stable across processes and restarts (unlike `hash()`)."""
+    """A writer-side guess kept for callers that fill `bucket` themselves; the database's
+    `outbox_assign_bucket` trigger replaces it with the bucket of the stored count."""
     return zlib.crc32(subject.encode()) % buckets
+
+
+def _claimable(table: Table) -> ColumnElement[bool]:
+    return and_(table.c.sent_at.is_(None), table.c.failed_at.is_(None))
+
+
+async def apply_bucket_count(
+    engine: AsyncEngine, table: Table, buckets: int, *, lock_timeout_s: float = 5.0
+) -> int | None:
+    """Make `buckets` the stored bucket count; returns the previous count if it changed.
+
+    In one transaction: every bucket lock (relays finish their batch and skip the buckets until
+    the commit), a SHARE lock on the outbox (writers in flight commit first, new writers wait
+    and then see the new count), the new count, and every unsent row moved to its new bucket.
+    So no subject is ever split over two buckets and no row is left outside the scanned range.
+    """
+    if not 1 <= buckets <= MAX_BUCKETS:
+        raise ValueError(f"OUTBOX_BUCKETS must be between 1 and {MAX_BUCKETS}, not {buckets}")
+    stored_table = outbox_settings_table(table)
+    async with engine.begin() as conn:
+        # Bounded waits: a change stuck behind a long transaction would queue every writer.
+        await conn.execute(text(f"SET LOCAL lock_timeout = '{int(lock_timeout_s * 1000)}ms'"))
+        stored = await conn.scalar(
+            select(stored_table.c.buckets).where(stored_table.c.id == 1).with_for_update()
+        )
+        if stored == buckets:
+            return None
+        previous = int(stored or 1)  # without a stored row the trigger used one bucket
+        every_bucket = (
+            func.generate_series(0, max(previous, buckets) - 1)
+            .table_valued("value")
+            .render_derived(name="buckets")
+        )
+        await conn.execute(
+            select(func.pg_advisory_xact_lock(ADVISORY_LOCK_CLASS, every_bucket.c.value))
+        )
+        quoted = conn.dialect.identifier_preparer.format_table(table)
+        await conn.execute(text(f"LOCK TABLE {quoted} IN SHARE MODE"))
+        upsert = pg_insert(stored_table).values(id=1, buckets=buckets)
+        await conn.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[stored_table.c.id],
+                set_={"buckets": buckets, "changed_at": func.now()},
+            )
+        )
+        new_bucket = func.outbox_bucket_of(table.c.key, buckets)
+        moved = await conn.execute(
+            table.update()
+            .where(_claimable(table), table.c.bucket != new_bucket)
+            .values(bucket=new_bucket)
+        )
+        await conn.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))  # relays look again
+    log.warning(
+        "outbox bucket count changed",
+        previous=previous,
+        buckets=buckets,
+        moved_rows=moved.rowcount,
+    )
+    return previous
+
+
+async def stored_bucket_count(engine: AsyncEngine, table: Table) -> int | None:
+    stored_table = outbox_settings_table(table)
+    async with engine.connect() as conn:
+        stored = await conn.scalar(select(stored_table.c.buckets).where(stored_table.c.id == 1))
+    return None if stored is None else int(stored)
 
 
 class Outbox:
@@ -129,7 +337,8 @@ class Outbox:
     async def add_events(
         self, session: AsyncSession, events: Sequence[tuple[CloudEvent, str]]
     ) -> None:
-        """Many events in one statement: a batch costs one round trip, not one per event."""
+        """Many events in one statement: a batch costs one round trip, not one per event.
+        The bucket is left to the database (see `BUCKET_TRIGGER_DDL`)."""
         if not events:
             return
         await session.execute(
@@ -139,7 +348,6 @@ class Outbox:
                     "event_id": event.id,
                     "topic": self.settings.topic(topic),
                     "key": event.subject,
-                    "bucket": subject_bucket(event.subject, self.settings.outbox_buckets),
                     "event": event.model_dump(mode="json"),
                 }
                 for event, topic in events
@@ -184,30 +392,165 @@ CurrentOutbox = Annotated[Outbox, Depends(_request_outbox)]
 """The service's outbox writer, for routes that hand it to their service function."""
 
 
+# -- failed rows, for an operator -----------------------------------------------------------
+
+
+class FailedOutboxRow(BaseModel):
+    """An event the relay gave up on; its subject's later events went on without it."""
+
+    id: int
+    event_id: uuid.UUID
+    topic: str
+    subject: str
+    event_type: str | None
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    failed_at: datetime
+
+
+class _FailedCursor(BaseModel):
+    id: int
+
+
+async def list_failed_rows(
+    executor: AsyncConnection | AsyncSession,
+    table: Table,
+    *,
+    limit: int = DEFAULT_PAGE_LIMIT,
+    after_id: int | None = None,
+) -> list[FailedOutboxRow]:
+    """Failed rows in id order (oldest first), `limit` of them after `after_id`."""
+    t = table
+    query = (
+        select(
+            t.c.id,
+            t.c.event_id,
+            t.c.topic,
+            t.c.key.label("subject"),
+            t.c.event["type"].astext.label("event_type"),
+            t.c.attempts,
+            t.c.last_error,
+            t.c.created_at,
+            t.c.failed_at,
+        )
+        .where(t.c.failed_at.is_not(None))
+        .order_by(t.c.id)
+        .limit(limit)
+    )
+    if after_id is not None:
+        query = query.where(t.c.id > after_id)
+    rows = (await executor.execute(query)).mappings().all()
+    return [FailedOutboxRow.model_validate(dict(row)) for row in rows]
+
+
+async def retry_failed_row(session: AsyncSession, table: Table, row_id: int) -> bool:
+    """Give a failed row a fresh set of attempts, once its cause is mended (e.g. the broker's
+    `message.max.bytes` raised); False when no failed row has that id. Commits.
+
+    It is published after the later events of its subject that went on without it, so a
+    consumer sees an older snapshot last: the snapshot `version` makes a replica ignore it."""
+    stored_table = outbox_settings_table(table)
+    stored_count = func.coalesce(
+        select(stored_table.c.buckets).where(stored_table.c.id == 1).scalar_subquery(), 1
+    )
+    result = await session.execute(
+        table.update()
+        .where(table.c.id == row_id, table.c.failed_at.is_not(None))
+        .values(
+            failed_at=None,
+            attempts=0,
+            last_error=None,
+            # Failed rows are not moved by a bucket-count change: place it by today's count.
+            bucket=func.outbox_bucket_of(table.c.key, stored_count),
+        )
+    )
+    await session.commit()
+    return bool(getattr(result, "rowcount", 0))
+
+
+def failed_outbox_router(table: Table) -> APIRouter:
+    """`GET /outbox/failed` for the bureau: the events this service could not publish."""
+    router = APIRouter(prefix="/outbox", tags=["outbox"])
+
+    @router.get("/failed", response_model=Page[FailedOutboxRow])
+    async def list_failed_outbox_events(
+        _: BureauPrincipal,
+        session: DbSession,
+        limit: PageLimit = DEFAULT_PAGE_LIMIT,
+        cursor: PageCursor = None,
+    ) -> Page[FailedOutboxRow]:
+        """Outbox events marked failed (too large for the broker, not a valid envelope) after
+        `OUTBOX_MAX_ATTEMPTS` tries, oldest first, with the last error."""
+        after = None if cursor is None else decode_cursor_as(cursor, _FailedCursor).id
+        rows = await list_failed_rows(session, table, limit=limit + 1, after_id=after)
+        page, next_cursor = keyset_page(rows, limit, lambda row: {"id": row.id})
+        return Page[FailedOutboxRow](items=page, next_cursor=next_cursor)
+
+    @router.post("/failed/{row_id}/retry", status_code=status.HTTP_204_NO_CONTENT)
+    async def retry_failed_outbox_event(
+        row_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+        _: BureauPrincipal,
+        session: DbSession,
+    ) -> None:
+        """Publish a failed event again (after its cause was mended): it gets a fresh set of
+        `OUTBOX_MAX_ATTEMPTS` and leaves the failed list."""
+        if not await retry_failed_row(session, table, row_id):
+            raise NotFound(f"No failed outbox event has id {row_id}.")
+
+    return router
+
+
+# -- the relay --------------------------------------------------------------------------------
+
+
+@dataclass
+class _BatchOutcome:
+    sent_ids: list[int] = field(default_factory=list)
+    row_errors: dict[int, str] = field(default_factory=dict)
+    """Rows that failed by their own fault, with the error."""
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:1000]
+
+
 class OutboxRelay:
     """Publishes unsent outbox rows in batches with acks=all and marks them sent."""
 
-    def __init__(self, *, engine: AsyncEngine, table: Table, settings: ServiceSettings) -> None:
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        table: Table,
+        settings: ServiceSettings,
+        retention: timedelta | None = None,
+    ) -> None:
         self.engine = engine
         self.table = table
         self.settings = settings
+        self.retention = retention or timedelta(hours=settings.outbox_retention_hours)
+        """Sent rows older than this are deleted (`OUTBOX_RETENTION_HOURS` unless given)."""
         self._producer: AIOKafkaProducer | None = None
         self._wakeup = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
         self._failing_since: float | None = None
-        self._last_cleanup = 0.0
         self._last_backlog_count = 0.0
-        # One index probe per bucket: constant cost however large a backlog grew while Kafka
-        # was away (a DISTINCT over the unsent rows would read them all on every pass).
+        self._bucket_count_applied = False
+        self._next_bucket_count_attempt = 0.0
+        # One index probe per bucket of the stored count: constant cost however large a backlog
+        # grew while Kafka was away (a DISTINCT over the unsent rows would read them all).
+        stored_table = outbox_settings_table(table)
+        stored_count = func.coalesce(
+            select(stored_table.c.buckets).where(stored_table.c.id == 1).scalar_subquery(), 1
+        )
         bucket = (
-            func.generate_series(0, settings.outbox_buckets - 1)
+            func.generate_series(0, stored_count - 1)
             .table_valued("value")
             .render_derived(name="buckets")
         )
         self._pending_buckets = select(bucket.c.value).where(
-            select(table.c.id)
-            .where(table.c.bucket == bucket.c.value, table.c.sent_at.is_(None))
-            .exists()
+            select(table.c.id).where(table.c.bucket == bucket.c.value, _claimable(table)).exists()
         )
         self.last_error: str | None = None
 
@@ -215,13 +558,14 @@ class OutboxRelay:
 
     async def run(self) -> None:
         backoff = 0.2
+        retention = asyncio.create_task(self.keep_retention(), name="outbox-retention")
         try:
             while True:
                 try:
+                    await self._apply_bucket_count()
                     await self._ensure_listener()
                     published = await self.publish_pending()
                     await self._record_backlog()
-                    await self._cleanup_sent_rows()
                     self._recovered()
                     backoff = 0.2
                     if published == 0:
@@ -234,8 +578,26 @@ class OutboxRelay:
                     await asyncio.sleep(backoff * (1 + random.random() / 2))
                     backoff = min(backoff * 2, self.settings.outbox_max_backoff_s)
         finally:
+            retention.cancel()
+            await asyncio.gather(retention, return_exceptions=True)
             await self._drop_producer()
             await self._drop_listener()
+
+    async def _apply_bucket_count(self) -> None:
+        """Once per start. A change that cannot take its locks now (a long transaction on the
+        outbox) is tried again later; publishing goes on with the stored count meanwhile."""
+        if self._bucket_count_applied or time.monotonic() < self._next_bucket_count_attempt:
+            return
+        try:
+            await apply_bucket_count(self.engine, self.table, self.settings.outbox_buckets)
+            self._bucket_count_applied = True
+        except DBAPIError as exc:
+            self._next_bucket_count_attempt = time.monotonic() + 30
+            log.warning(
+                "cannot change the outbox bucket count yet; publishing with the stored one",
+                buckets=self.settings.outbox_buckets,
+                error=_describe(exc),
+            )
 
     def health(self) -> str | None:
         if self._failing_since is not None and time.monotonic() - self._failing_since > 30:
@@ -253,59 +615,108 @@ class OutboxRelay:
             if not buckets:
                 return total
             random.shuffle(buckets)  # replicas start on different buckets
-            round_total = 0
             full_batch = False
             for bucket in buckets:
-                published = await self._publish_bucket(bucket)
-                round_total += published
-                full_batch = full_batch or published >= self.settings.outbox_batch_size
-            total += round_total
+                published, claimed = await self._publish_bucket(bucket)
+                total += published
+                full_batch = full_batch or claimed >= self.settings.outbox_batch_size
             if not full_batch:
                 return total
 
-    async def _publish_bucket(self, bucket: int) -> int:
+    async def _publish_bucket(self, bucket: int) -> tuple[int, int]:
+        """Returns (rows published, rows claimed)."""
         t = self.table
         async with self.engine.begin() as conn:
             locked = await conn.scalar(
-                select(func.pg_try_advisory_xact_lock(_ADVISORY_LOCK_CLASS, bucket))
+                select(func.pg_try_advisory_xact_lock(ADVISORY_LOCK_CLASS, bucket))
             )
             if not locked:
-                return 0  # another relay is publishing this bucket
+                return 0, 0  # another relay is publishing this bucket
             rows = (
                 await conn.execute(
-                    select(t.c.id, t.c.topic, t.c.key, t.c.event)
-                    .where(t.c.bucket == bucket, t.c.sent_at.is_(None))
+                    select(t.c.id, t.c.topic, t.c.key, t.c.event, t.c.attempts)
+                    .where(t.c.bucket == bucket, _claimable(t))
                     .order_by(t.c.id)
                     .limit(self.settings.outbox_batch_size)
                 )
             ).all()
             if not rows:
-                return 0
-            await self._send(rows)
-            await conn.execute(
-                t.update().where(t.c.id.in_([r.id for r in rows])).values(sent_at=func.now())
-            )
+                return 0, 0
+            outcome = await self._send(rows)
+            if outcome.sent_ids:
+                await conn.execute(
+                    t.update().where(t.c.id.in_(outcome.sent_ids)).values(sent_at=func.now())
+                )
+            given_up = []
+            for row in rows:
+                error = outcome.row_errors.get(row.id)
+                if error is None:
+                    continue
+                attempts = row.attempts + 1
+                final = attempts >= self.settings.outbox_max_attempts
+                await conn.execute(
+                    t.update()
+                    .where(t.c.id == row.id)
+                    .values(
+                        attempts=attempts,
+                        last_error=error,
+                        failed_at=func.now() if final else None,
+                    )
+                )
+                if final:
+                    given_up.append((row, error))
+        sent = set(outcome.sent_ids)
         for row in rows:
-            OUTBOX_PUBLISHED.labels(self.settings.service_name, row.topic).inc()
-        return len(rows)
+            if row.id in sent:
+                OUTBOX_PUBLISHED.labels(self.settings.service_name, row.topic).inc()
+        for row, error in given_up:
+            OUTBOX_GIVEN_UP.labels(self.settings.service_name, row.topic).inc()
+            log.error(
+                "outbox event cannot be published; marked failed, its subject goes on",
+                outbox_id=row.id,
+                topic=row.topic,
+                subject=row.key,
+                error=error,
+            )
+        return len(sent), len(rows)
 
-    async def _send(self, rows: Sequence[Any]) -> None:
+    async def _send(self, rows: Sequence[Any]) -> _BatchOutcome:
+        """Publish `rows` in order; a row that fails by its own fault holds back the later rows
+        of its subject in this batch (they wait for its retry, or go on once it is given up).
+        Any other error propagates: the whole batch is retried."""
         producer = await self._ensure_producer()
         headers = [("content-type", CLOUDEVENTS_CONTENT_TYPE.encode())]
+        outcome = _BatchOutcome()
+        held_subjects: set[str] = set()
 
         async def enqueue_and_wait() -> None:
             # aiokafka keeps one batch in flight per partition, so enqueue order is log order.
-            acks = []
+            queued: list[tuple[Any, Any]] = []
             for row in rows:
-                value = CloudEvent.model_validate(row.event).to_json_bytes()
-                acks.append(
-                    await producer.send(
+                if row.key in held_subjects:
+                    continue
+                try:
+                    value = CloudEvent.model_validate(row.event).to_json_bytes()
+                    ack = await producer.send(
                         row.topic, value=value, key=row.key.encode(), headers=headers
                     )
-                )
-            await asyncio.gather(*acks)
+                except _ENVELOPE_OR_ROW_FAULT_ERRORS as exc:
+                    # ValueError covers pydantic's validation and serialisation errors.
+                    outcome.row_errors[row.id] = _describe(exc)
+                    held_subjects.add(row.key)
+                    continue
+                queued.append((row, ack))
+            results = await asyncio.gather(*(ack for _, ack in queued), return_exceptions=True)
+            for (row, _), result in zip(queued, results, strict=True):
+                if isinstance(result, ROW_FAULT_ERRORS):
+                    outcome.row_errors[row.id] = _describe(result)
+                elif isinstance(result, BaseException):
+                    raise result
+                else:
+                    outcome.sent_ids.append(row.id)
 
         await asyncio.wait_for(enqueue_and_wait(), timeout=self.settings.outbox_publish_timeout_s)
+        return outcome
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
@@ -363,30 +774,56 @@ class OutboxRelay:
         if now - self._last_backlog_count < 5:
             return
         self._last_backlog_count = now
+        t = self.table
         async with self.engine.connect() as conn:
-            backlog = await conn.scalar(
-                select(func.count()).select_from(self.table).where(self.table.c.sent_at.is_(None))
+            backlog = await conn.scalar(select(func.count()).select_from(t).where(_claimable(t)))
+            failed = await conn.scalar(
+                select(func.count()).select_from(t).where(t.c.failed_at.is_not(None))
             )
         OUTBOX_BACKLOG.labels(self.settings.service_name).set(backlog or 0)
+        OUTBOX_FAILED_ROWS.labels(self.settings.service_name).set(failed or 0)
 
-    async def _cleanup_sent_rows(self) -> None:
-        """Sent rows are kept a while for diagnosis, then deleted in bounded chunks."""
-        now = time.monotonic()
-        if now - self._last_cleanup < 300:
-            return
-        self._last_cleanup = now
-        cutoff = func.now() - timedelta(hours=self.settings.outbox_retention_hours)
-        stale = (
-            select(self.table.c.id)
-            .where(self.table.c.sent_at.is_not(None), self.table.c.sent_at < cutoff)
-            .limit(10_000)
+    async def delete_expired_sent_rows(self, *, max_statements: int = 1_000) -> int:
+        """Delete sent rows older than the retention, `OUTBOX_CLEANUP_BATCH_SIZE` per statement
+        and transaction, until none is left (or `max_statements` ran); returns how many.
+
+        Short statements keep locks and WAL bursts small; SKIP LOCKED lets replicas clean at
+        the same time without waiting on each other."""
+        t = self.table
+        batch = self.settings.outbox_cleanup_batch_size
+        expired = (
+            select(t.c.id)
+            .where(t.c.sent_at.is_not(None), t.c.sent_at < func.now() - self.retention)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
             .scalar_subquery()
         )
-        async with self.engine.begin() as conn:
-            await conn.execute(self.table.delete().where(self.table.c.id.in_(stale)))
+        statement = t.delete().where(t.c.id.in_(expired))
+        total = 0
+        for _ in range(max_statements):
+            async with self.engine.begin() as conn:
+                deleted = (await conn.execute(statement)).rowcount
+            total += deleted
+            if deleted < batch:
+                break
+        if total:
+            OUTBOX_DELETED.labels(self.settings.service_name).inc(total)
+        return total
+
+    async def keep_retention(self) -> None:
+        """Delete expired sent rows every `OUTBOX_CLEANUP_INTERVAL_S`, for ever (`run` starts
+        it beside the publishing loop)."""
+        while True:
+            try:
+                await self.delete_expired_sent_rows()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # PostgreSQL away: the next pass catches up
+                log.warning("outbox clean-up failed", error=_describe(exc))
+            await asyncio.sleep(self.settings.outbox_cleanup_interval_s)
 
     def _failed(self, exc: BaseException) -> None:
-        self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+        self.last_error = _describe(exc)[:300]
         if self._failing_since is None:
             self._failing_since = time.monotonic()
             log.warning("outbox relay cannot publish; retrying with backoff", error=self.last_error)

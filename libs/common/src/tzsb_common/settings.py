@@ -51,9 +51,19 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = Field(default=500, gt=0)
     outbox_poll_interval_s: float = Field(default=1.0, gt=0)
     outbox_buckets: int = Field(default=16, gt=0)
+    """The bucket count a relay asks for at start; the database stores the one in use and the
+    change moves unsent rows safely (see tzsb_common.outbox)."""
     outbox_publish_timeout_s: float = Field(default=15.0, gt=0)
     outbox_max_backoff_s: float = Field(default=10.0, gt=0)
     outbox_retention_hours: int = Field(default=72, gt=0)
+    outbox_max_attempts: int = Field(default=5, gt=0)
+    """Publishing attempts for a row that fails by its own fault (too large for the broker, not
+    a valid envelope) before it is marked failed and its bucket moves on. A broker that is away
+    is not the row's fault: such rows are retried for ever."""
+    outbox_cleanup_interval_s: float = Field(default=5.0, gt=0)
+    """How often sent rows older than the retention are deleted."""
+    outbox_cleanup_batch_size: int = Field(default=5_000, gt=0)
+    """Rows per delete statement; a clean-up pass repeats it until nothing expired is left."""
     consumer_batch_size: int = Field(default=500, gt=0)
     consumer_max_attempts: int = Field(default=5, gt=0)
     consumer_retry_base_s: float = Field(default=0.2, gt=0)

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -312,3 +313,44 @@ async def check_service_shell(
     answer = await client.get("/api/v1", headers=tokens.headers(CallerKind.use_unit))
     assert answer.status_code == 200
     assert answer.json()["service"] == service_name
+
+
+# -- tests that must not be skipped in CI -----------------------------------------------------
+
+BROKER_RESTART_MARKER = "restarts_broker"
+"""Tests that stop and start the broker: the only proof that nothing is lost while Kafka is down.
+They skip where the broker loses its data on restart (Tansu, a given broker, a container), but
+under `CI=true` such a skip fails the run, so CI always runs them on Apache Kafka."""
+
+
+def running_in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{BROKER_RESTART_MARKER}: stops and starts the shared Kafka broker "
+        "(needs a broker that keeps its data; may not be skipped under CI=true)",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if (
+        report.skipped
+        and not hasattr(report, "wasxfail")
+        and item.get_closest_marker(BROKER_RESTART_MARKER) is not None
+        and running_in_ci()
+    ):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = (
+            f"CI=true: a `{BROKER_RESTART_MARKER}` test may not be skipped (it was: {reason}). "
+            "These tests prove that nothing is lost while Kafka is down; run CI on Apache "
+            "Kafka (Java 17+ and Maven; TZSB_TEST_BROKER=kafka)."
+        )
+    return report
