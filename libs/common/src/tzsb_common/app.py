@@ -21,7 +21,7 @@ from tzsb_common.consumer import ConsumerLoop, ConsumerSpec
 from tzsb_common.contracts import ALL_TOPICS
 from tzsb_common.db import create_engine, create_session_factory
 from tzsb_common.events import dlq_topic
-from tzsb_common.health import DatabaseCheck, health_router
+from tzsb_common.health import DatabaseCheck, health_router, track_readiness
 from tzsb_common.http import install_http_middleware
 from tzsb_common.kafka import broker_reachable, ensure_topics
 from tzsb_common.logging import configure_logging, get_logger
@@ -59,6 +59,8 @@ class ServiceDefinition:
 class KafkaCheck:
     bootstrap_servers: str
     name: str = "kafka"
+    required = False
+    """Kafka away degrades the service but leaves it ready: the outbox keeps accepting writes."""
 
     async def check(self) -> str | None:
         return await broker_reachable(self.bootstrap_servers)
@@ -70,6 +72,7 @@ class WorkerCheck:
 
     name: str
     worker: OutboxRelay | ConsumerLoop
+    required = False
 
     async def check(self) -> str | None:
         return self.worker.health()
@@ -78,7 +81,10 @@ class WorkerCheck:
 def create_service_app(definition: ServiceDefinition) -> FastAPI:
     settings = definition.settings
     configure_logging(
-        service=settings.service_name, level=settings.log_level, json=settings.log_json
+        service=settings.service_name,
+        level=settings.log_level,
+        json=settings.log_json,
+        repeat_interval_s=settings.log_repeat_interval_s,
     )
 
     @asynccontextmanager
@@ -116,6 +122,9 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 workers.append(
                     asyncio.create_task(_run_workers(settings, relay, loops), name="workers")
                 )
+            workers.append(
+                asyncio.create_task(track_readiness(app, interval_s=5.0), name="readiness")
+            )
             log.info("service started", port=settings.http_port)
             try:
                 yield
@@ -187,7 +196,7 @@ async def _run_workers(
         except Exception as exc:  # broker not up yet: the relay keeps the events meanwhile
             log.warning("cannot create topics yet", error=f"{type(exc).__name__}: {exc}")
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+            delay = min(delay * 2, 1.0)
     async with asyncio.TaskGroup() as group:
         group.create_task(relay.run(), name="outbox-relay")
         for loop in loops:
