@@ -490,17 +490,22 @@ def _service_child(process: ServiceProcess, settings: PlatformSettings) -> _Chil
         await asyncio.to_thread(process.reap)
         process.start()
 
+    def exit_code() -> int | Literal["exited"] | None:
+        # No process at all: its restart failed before one was started.
+        return "exited" if process.pid is None else process.exit_code
+
     return _Child(
         process.spec.name,
         process.log_path,
-        lambda: process.exit_code,
+        exit_code,
         restart,
         ready_url=f"{settings.base_url(process.port)}/readyz",
     )
 
 
 _STABLE_AFTER_S = 60.0
-"""A child that stayed up this long is restarted without delay growth the next time."""
+"""A child that stayed up this long since its last (re)start is restarted after the initial
+delay again, rather than the grown one."""
 
 
 async def _supervise(
@@ -549,14 +554,15 @@ async def _keep_running(
         if await _sleep_unless_stopped(stop, delay):
             return
         delay = min(delay * 2, settings.restart_backoff_max_s)
+        up_since = time.monotonic()
         try:
+            # Not raced against a stop: the shutdown must find a started child, or none.
             await child.restart()
         except Exception as error:
             # Its exit code stays set, so the next round reports it and tries again.
             report(f"{child.name} did not restart: {error}".splitlines()[0])
             log.info("restart failed", child=child.name, error=str(error))
             continue
-        up_since = time.monotonic()
         report(f"{child.name} restarted")
         if child.ready_url is not None:
             await _report_ready_again(child, settings, stop, report)
