@@ -6,21 +6,27 @@ state directory, so it works beside a running platform and beside the test sessi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import queue
 import shutil
 import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from registry_factories import organisation as organisation_body
 from tzsb_common.embedded import free_port
+from tzsb_common.embedded._process import read_pid_file
+from tzsb_common.kafka import stop_quietly
 from tzsb_platform.services import SERVICES
 
 READY_TIMEOUT_S = 180
@@ -51,6 +57,7 @@ class Platform:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.lines: list[str] = []
+        self._arrived: queue.Queue[str | None] = queue.Queue()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tzsb_platform"],
             env=env,
@@ -59,17 +66,35 @@ class Platform:
             text=True,
             start_new_session=True,
         )
+        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader.start()
+
+    def _read_output(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._arrived.put(line.rstrip("\n"))
+        self._arrived.put(None)
+
+    def wait_for_line(self, wanted: Callable[[str], bool], what: str, timeout_s: float) -> str:
+        """The first line of output (said already, or from now on) that `wanted` accepts."""
+        for line in self.lines:
+            if wanted(line):
+                return line
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                arrived = self._arrived.get(timeout=left)
+            except queue.Empty:
+                break
+            if arrived is None:
+                break
+            self.lines.append(arrived)
+            if wanted(arrived):
+                return arrived
+        pytest.fail(f"make up never said {what}:\n" + "\n".join(self.lines))
 
     def wait_until_ready(self) -> None:
-        assert self.process.stdout is not None
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-            if line.strip() == "ready":
-                return
-            if time.monotonic() > deadline:
-                break
-        pytest.fail("make up never said ready:\n" + "\n".join(self.lines))
+        self.wait_for_line(lambda line: line.strip() == "ready", "ready", READY_TIMEOUT_S)
 
     def url_of(self, service: str) -> str:
         [line] = [line for line in self.lines if line.startswith(service + " ")]
@@ -82,8 +107,11 @@ class Platform:
         finally:
             if self.process.poll() is None:
                 os.killpg(self.process.pid, signal.SIGKILL)
-        assert self.process.stdout is not None
-        self.lines += self.process.stdout.read().splitlines()
+        self._reader.join(timeout=10)
+        while not self._arrived.empty():
+            line = self._arrived.get()
+            if line is not None:
+                self.lines.append(line)
         return code
 
 
@@ -171,3 +199,69 @@ def test_make_up_starts_all_five_services_stops_on_ctrl_c_and_keeps_data(
     )
     assert kept.status_code == 200
     assert second.interrupt() == 0
+
+
+def _kill(pid_file: Path) -> int:
+    pid = read_pid_file(pid_file)
+    assert pid is not None, f"no pid in {pid_file}"
+    os.kill(pid, signal.SIGKILL)
+    return pid
+
+
+async def _subjects_on_topic(bootstrap: str, topic: str, wanted: set[str]) -> set[str]:
+    """The keys of `topic` seen until every wanted one arrived (or a minute passed)."""
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    seen: set[str] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while not wanted <= seen and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            seen |= {r.key.decode() for records in batch.values() for r in records if r.key}
+    finally:
+        await stop_quietly(consumer)
+    return seen
+
+
+def test_make_up_restarts_a_killed_broker_and_service_while_writes_keep_answering(
+    platform_env: dict[str, str], run: type[Platform]
+) -> None:
+    platform = run(platform_env)
+    platform.wait_until_ready()
+    state = Path(platform_env["STATE_DIR"])
+    credential = json.loads((state / "bureau-client.json").read_text())
+    headers = {"Authorization": f"Bearer {_bureau_token(credential)}"}
+    registry, inspection = platform.url_of("registry"), platform.url_of("inspection")
+
+    _kill(state / "kafka" / "kafka.pid")
+    _kill(state / "run" / "inspection.pid")
+    written: list[str] = []
+    for _ in range(10):  # while the broker and the inspection service are gone
+        response = httpx.post(
+            f"{registry}/api/v1/organisations", headers=headers, json=organisation_body()
+        )
+        assert response.status_code == 201, response.text
+        written.append(response.json()["id"])
+        time.sleep(0.2)
+    during_outage = httpx.get(f"{registry}/readyz")
+
+    platform.wait_for_line(lambda line: line.startswith("kafka exited"), "kafka exited", 30)
+    platform.wait_for_line(lambda line: line == "inspection ready again", "inspection back", 120)
+    platform.wait_for_line(lambda line: line == "kafka restarted", "kafka restarted", 120)
+    assert platform.process.poll() is None
+    assert during_outage.status_code == 200
+    assert during_outage.json()["status"] in ("degraded", "ready")
+    assert httpx.get(f"{inspection}/readyz").status_code == 200
+    bootstrap = f"127.0.0.1:{platform_env['KAFKA_PORT']}"
+    seen = asyncio.run(_subjects_on_topic(bootstrap, "tzsb.registry.organisation", set(written)))
+    assert set(written) <= seen
+    assert any(line.startswith("inspection exited with code -9") for line in platform.lines)
+
+    assert platform.interrupt() == 0

@@ -61,7 +61,12 @@ def main(argv: list[str] | None = None) -> None:
 
     service = SERVICES_BY_NAME[name]
     settings = service.load_settings()
-    configure_logging(service=name, level=settings.log_level, json=settings.log_json)
+    configure_logging(
+        service=name,
+        level=settings.log_level,
+        json=settings.log_json,
+        repeat_interval_s=settings.log_repeat_interval_s,
+    )
     prepare(name, settings)
     uvicorn.run(
         service.app_factory,
@@ -71,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         proxy_headers=True,
         access_log=False,
         timeout_graceful_shutdown=10,
+        workers=settings.web_concurrency,
         # The root handler installed above renders uvicorn's records as JSON too.
         log_config=None,
     )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 from tzsb_common.embedded import log_tail, stop_process, stop_stale_process
 from tzsb_common.settings import REPO_ROOT, ServiceSettings
@@ -69,8 +72,78 @@ SERVICES_BY_NAME = {spec.name: spec for spec in SERVICES}
 TOKEN_ENDPOINT_PATH = "/api/v1/oauth/token"  # noqa: S105  (a URL path, not a secret)
 
 
+class RotatingLog:
+    """A child's output file, rotated by size: `<name>.log`, then `.log.1` (newest) … `.log.N`.
+
+    The child writes into a pipe and a thread of ours copies it here, so rotation works however
+    many processes the child forks (uvicorn workers share the pipe) and whatever writes to their
+    stdout/stderr (tracebacks, native libraries), and the child never holds a file we rename.
+    A file is rotated at a line boundary once it reaches `max_bytes`.
+    """
+
+    def __init__(self, path: Path, *, max_bytes: int, backup_count: int) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self.backup_count = backup_count
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: IO[bytes] = path.open("ab")
+        self._size = self._file.tell()
+
+    def write(self, data: bytes) -> None:
+        with self._lock:
+            while data:
+                room = self.max_bytes - self._size
+                if len(data) <= room:
+                    self._append(data)
+                    return
+                # Fill the file up to the last line end that fits, then rotate.
+                cut = data.rfind(b"\n", 0, max(room, 0)) + 1
+                if cut == 0 and self._size == 0:
+                    cut = len(data)  # one line longer than a whole file: keep it whole
+                self._append(data[:cut])
+                data = data[cut:]
+                self._rotate()
+
+    def pump(self, stream: IO[bytes]) -> threading.Thread:
+        """Copy `stream` here until it closes, in a daemon thread."""
+
+        def copy() -> None:
+            with contextlib.suppress(OSError, ValueError):
+                while chunk := stream.read1(64 * 1024):  # type: ignore[attr-defined]
+                    self.write(chunk)
+            stream.close()
+
+        thread = threading.Thread(target=copy, name=f"log:{self.path.name}", daemon=True)
+        thread.start()
+        return thread
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+    def _append(self, data: bytes) -> None:
+        self._file.write(data)
+        self._file.flush()
+        self._size += len(data)
+
+    def _rotate(self) -> None:
+        self._file.close()
+        if self.backup_count == 0:
+            self.path.unlink(missing_ok=True)
+        else:
+            self.path.with_name(f"{self.path.name}.{self.backup_count}").unlink(missing_ok=True)
+            for index in range(self.backup_count - 1, 0, -1):
+                older = self.path.with_name(f"{self.path.name}.{index}")
+                if older.exists():
+                    older.rename(self.path.with_name(f"{self.path.name}.{index + 1}"))
+            self.path.rename(self.path.with_name(f"{self.path.name}.1"))
+        self._file = self.path.open("ab")
+        self._size = 0
+
+
 class ServiceProcess:
-    """One service as `python -m uvicorn <package>.main:create_app --factory`."""
+    """One service as `python -m uvicorn <package>.main:create_app --factory [--workers N]`."""
 
     def __init__(
         self,
@@ -81,6 +154,9 @@ class ServiceProcess:
         env: dict[str, str],
         log_path: Path,
         pid_path: Path,
+        workers: int = 1,
+        log_max_bytes: int = 20 * 1024 * 1024,
+        log_backup_count: int = 5,
     ) -> None:
         self.spec = spec
         self.host = host
@@ -88,12 +164,21 @@ class ServiceProcess:
         self.env = env
         self.log_path = log_path
         self.pid_path = pid_path
+        self.workers = workers
+        self.log_max_bytes = log_max_bytes
+        self.log_backup_count = log_backup_count
         self._process: subprocess.Popen[bytes] | None = None
+        self._log: RotatingLog | None = None
+        self._pump: threading.Thread | None = None
 
     @property
     def exit_code(self) -> int | None:
         """None while it runs (or before it started)."""
         return None if self._process is None else self._process.poll()
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
 
     def stop_leftover(self, timeout_s: float) -> None:
         """Stop this service's process if an earlier run died and left it serving."""
@@ -106,7 +191,6 @@ class ServiceProcess:
         )
 
     def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.pid_path.parent.mkdir(parents=True, exist_ok=True)
         command = [
             sys.executable,
@@ -118,25 +202,37 @@ class ServiceProcess:
             self.host,
             "--port",
             str(self.port),
+            "--workers",
+            str(self.workers),
             "--no-access-log",
             "--timeout-graceful-shutdown",
             "10",
         ]
-        with self.log_path.open("ab") as log_file:
-            started = datetime.now(UTC).isoformat(timespec="seconds")
-            log_file.write(f"\n--- {started} starting {self.spec.name}\n".encode())
-            log_file.flush()
-            self._process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                env=self.env,
-                cwd=REPO_ROOT,
-                # Own session: a terminal Ctrl-C reaches only `make up`, which stops us in order.
-                start_new_session=True,
+        if self._log is None:
+            self._log = RotatingLog(
+                self.log_path, max_bytes=self.log_max_bytes, backup_count=self.log_backup_count
             )
+        self.note(f"starting {self.spec.name}")
+        self._process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            cwd=REPO_ROOT,
+            # Own session (and process group): a terminal Ctrl-C reaches only `make up`, which
+            # stops us in order, and the group holds the workers uvicorn forks.
+            start_new_session=True,
+        )
+        assert self._process.stdout is not None
+        self._pump = self._log.pump(self._process.stdout)
         self.pid_path.write_text(f"{self._process.pid}\n")
+
+    def note(self, line: str) -> None:
+        """A line of ours in the service's log, marking a start or restart."""
+        if self._log is not None:
+            started = datetime.now(UTC).isoformat(timespec="seconds")
+            self._log.write(f"\n--- {started} {line}\n".encode())
 
     def send_stop(self) -> None:
         """SIGTERM without waiting, so all services shut down at the same time."""
@@ -149,8 +245,25 @@ class ServiceProcess:
         stop_process(
             self._process, first_signal=signal.SIGTERM, timeout_s=timeout_s, name=self.spec.name
         )
-        self._process = None
+        self.reap()
         self.pid_path.unlink(missing_ok=True)
+
+    def reap(self) -> None:
+        """After the main process exited: kill what is left of its group (uvicorn workers whose
+        supervisor was killed would keep the port), and drain its output."""
+        if self._process is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._process.pid, signal.SIGKILL)
+        if self._pump is not None:
+            self._pump.join(timeout=5)
+        self._process = None
+        self._pump = None
+
+    def close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def log_tail(self, lines: int = 30) -> str:
         return log_tail(self.log_path, lines)

@@ -59,6 +59,21 @@ class PlatformSettings(BaseSettings):
     stop_timeout_s: float = Field(default=20.0, gt=0)
     """How long a service gets to stop after SIGTERM before it is killed."""
 
+    web_concurrency: int = Field(default=1, gt=0)
+    """Worker processes per service (uvicorn `--workers`); each runs the service's relay and
+    consumers too, sharing the work as replicas do."""
+
+    restart_backoff_initial_s: float = Field(default=1.0, gt=0)
+    """A child that exits on its own (a service, Kafka, PostgreSQL) is restarted after this long."""
+    restart_backoff_max_s: float = Field(default=30.0, gt=0)
+    """The restart delay doubles per exit up to this; it starts over once a child stays up for a
+    minute."""
+
+    log_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    """A service's log (var/log/<service>.log) is rotated when it reaches this size."""
+    log_backup_count: int = Field(default=5, ge=0)
+    """How many rotated files are kept (<service>.log.1 the newest)."""
+
     @field_validator("database_url", "kafka_bootstrap_servers")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:

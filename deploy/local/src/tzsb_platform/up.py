@@ -2,8 +2,11 @@
 
 Order of start: PostgreSQL and Kafka (embedded unless given), one database per service, every
 service's migrations, the topics and their `.dlq` twins, the bureau's first credential, then the
-five services. Stop (SIGINT/SIGTERM, or `until` in tests) runs it backwards: services, Kafka,
-PostgreSQL. A service that dies on its own stops everything with a non-zero exit.
+five services. Once ready, it supervises them: a service, Kafka or PostgreSQL that exits on its
+own is reported and restarted with a growing delay while the rest keep serving (the outbox holds
+accepted writes while Kafka is away). Only a stop (SIGINT/SIGTERM, or `until` in tests) ends the
+run, backwards: services, Kafka, PostgreSQL. Something that fails while starting still ends it
+with a non-zero exit, since nothing has been promised yet.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 import asyncpg
 import httpx
@@ -135,7 +138,8 @@ async def run_platform(
 ) -> int:
     """Start everything, run until `until` is set (or SIGINT/SIGTERM), stop it; the exit code.
 
-    0 after a requested stop; 1 when something failed to start or a child died on its own.
+    0 after a requested stop; 1 when something failed to start. A child that exits once the
+    platform is ready is restarted, not fatal.
     Signals are handled when `handle_signals` is true, by default when `until` is not given.
     """
     stop = until or asyncio.Event()
@@ -176,7 +180,7 @@ async def _run_locked(
             result = on_ready(info)
             if inspect.isawaitable(result):
                 await result
-        exit_code = await _watch(running, stop, report)
+        exit_code = await _supervise(running, settings, stop, report)
     except _StopRequested:
         report("stop requested while starting")
     except StartupError as error:
@@ -275,6 +279,9 @@ def _service_process(spec: ServiceSpec, settings: PlatformSettings) -> ServicePr
         env={},
         log_path=settings.state_dir / "log" / f"{spec.name}.log",
         pid_path=settings.state_dir / "run" / f"{spec.name}.pid",
+        workers=settings.web_concurrency,
+        log_max_bytes=settings.log_max_bytes,
+        log_backup_count=settings.log_backup_count,
     )
 
 
@@ -437,26 +444,146 @@ async def _wait_until_ready(
             await asyncio.sleep(0.5)
 
 
-async def _watch(running: _Running, stop: asyncio.Event, report: Callable[[str], None]) -> int:
-    """Wait for a stop; a child that dies first is reported and fails the run."""
+@dataclass
+class _Child:
+    """One supervised child: how to tell it exited, and how to start it again."""
+
+    name: str
+    log_path: Path
+    exit_code: Callable[[], int | Literal["exited"] | None]
+    """None while it runs; its exit code (or "exited" where none is known) once it stopped."""
+    restart: Callable[[], Awaitable[None]]
+    ready_url: str | None = None
+    """Polled after a restart, to report when it serves again."""
+
+
+def _children(running: _Running, settings: PlatformSettings) -> list[_Child]:
+    children: list[_Child] = []
+    postgres, broker = running.postgres, running.broker
+    if postgres is not None:
+        children.append(
+            _Child(
+                "postgres",
+                postgres.log_path,
+                lambda: None if postgres.is_running else "exited",
+                lambda: asyncio.to_thread(postgres.start),
+            )
+        )
+    if broker is not None:
+        children.append(
+            _Child(
+                "kafka",
+                broker.log_path,
+                lambda: None if broker.is_running else "exited",
+                lambda: asyncio.to_thread(broker.start),
+            )
+        )
+    for process in running.services:
+        children.append(_service_child(process, settings))
+    return children
+
+
+def _service_child(process: ServiceProcess, settings: PlatformSettings) -> _Child:
+    async def restart() -> None:
+        # uvicorn forks its workers into the service's process group; whatever is left of the
+        # old one (its main process was killed) would hold the port.
+        await asyncio.to_thread(process.reap)
+        process.start()
+
+    def exit_code() -> int | Literal["exited"] | None:
+        # No process at all: its restart failed before one was started.
+        return "exited" if process.pid is None else process.exit_code
+
+    return _Child(
+        process.spec.name,
+        process.log_path,
+        exit_code,
+        restart,
+        ready_url=f"{settings.base_url(process.port)}/readyz",
+    )
+
+
+_STABLE_AFTER_S = 60.0
+"""A child that stayed up this long since its last (re)start is restarted after the initial
+delay again, rather than the grown one."""
+
+
+async def _supervise(
+    running: _Running,
+    settings: PlatformSettings,
+    stop: asyncio.Event,
+    report: Callable[[str], None],
+) -> int:
+    """Keep every child running until a stop is requested; returns 0 then.
+
+    Each child has its own watcher, so a restart that takes a while (Kafka replaying its log)
+    never delays noticing another child's exit.
+    """
+    async with asyncio.TaskGroup() as group:
+        for child in _children(running, settings):
+            group.create_task(_keep_running(child, settings, stop, report), name=child.name)
+    return 0
+
+
+async def _sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep `seconds`; True when a stop arrived meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    return stop.is_set()
+
+
+async def _keep_running(
+    child: _Child,
+    settings: PlatformSettings,
+    stop: asyncio.Event,
+    report: Callable[[str], None],
+) -> None:
+    delay = settings.restart_backoff_initial_s
+    up_since = time.monotonic()
     while True:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=0.5)
-        if stop.is_set():
-            return 0
-        for process in running.services:
-            if process.exit_code is not None:
-                report(
-                    f"error: {process.spec.name} exited unexpectedly with code "
-                    f"{process.exit_code}; {process.log_path}:\n{process.log_tail()}"
-                )
-                return 1
-        if running.broker is not None and not running.broker.is_running:
-            report(f"error: the Kafka broker exited unexpectedly; see {running.broker.log_path}")
-            return 1
-        if running.postgres is not None and not running.postgres.is_running:
-            report(f"error: PostgreSQL exited unexpectedly; see {running.postgres.log_path}")
-            return 1
+        if await _sleep_unless_stopped(stop, 0.5):
+            return
+        code = child.exit_code()
+        if code is None:
+            continue
+        if time.monotonic() - up_since >= _STABLE_AFTER_S:
+            delay = settings.restart_backoff_initial_s
+        how = "" if code == "exited" else f" with code {code}"
+        report(f"{child.name} exited{how}; restarting in {delay:g} s (log {child.log_path})")
+        log.info("child exited; restarting", child=child.name, exit_code=code, delay_s=delay)
+        if await _sleep_unless_stopped(stop, delay):
+            return
+        delay = min(delay * 2, settings.restart_backoff_max_s)
+        up_since = time.monotonic()
+        try:
+            # Not raced against a stop: the shutdown must find a started child, or none.
+            await child.restart()
+        except Exception as error:
+            # Its exit code stays set, so the next round reports it and tries again.
+            report(f"{child.name} did not restart: {error}".splitlines()[0])
+            log.info("restart failed", child=child.name, error=str(error))
+            continue
+        report(f"{child.name} restarted")
+        if child.ready_url is not None:
+            await _report_ready_again(child, settings, stop, report)
+
+
+async def _report_ready_again(
+    child: _Child,
+    settings: PlatformSettings,
+    stop: asyncio.Event,
+    report: Callable[[str], None],
+) -> None:
+    assert child.ready_url is not None
+    deadline = time.monotonic() + settings.ready_timeout_s
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        while time.monotonic() < deadline and child.exit_code() is None:
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(child.ready_url)).status_code == 200:
+                    report(f"{child.name} ready again")
+                    return
+            if await _sleep_unless_stopped(stop, 0.5):
+                return
 
 
 async def _shutdown(running: _Running, settings: PlatformSettings) -> None:
@@ -469,6 +596,8 @@ async def _shutdown(running: _Running, settings: PlatformSettings) -> None:
             for process in running.services
         )
     )
+    for process in running.services:
+        process.close_log()
     if running.broker is not None:
         await asyncio.to_thread(running.broker.stop)
     if running.postgres is not None:

@@ -23,7 +23,7 @@ from tzsb_common.contracts import ALL_TOPICS
 from tzsb_common.db import create_engine, create_session_factory
 from tzsb_common.docs import install_local_docs
 from tzsb_common.events import dlq_topic
-from tzsb_common.health import DatabaseCheck, health_router
+from tzsb_common.health import DatabaseCheck, health_router, track_readiness
 from tzsb_common.http import install_http_middleware
 from tzsb_common.json_bodies import use_strict_json_bodies
 from tzsb_common.kafka import broker_reachable, ensure_topics
@@ -63,6 +63,8 @@ class ServiceDefinition:
 class KafkaCheck:
     bootstrap_servers: str
     name: str = "kafka"
+    required = False
+    """Kafka away degrades the service but leaves it ready: the outbox keeps accepting writes."""
 
     async def check(self) -> str | None:
         return await broker_reachable(self.bootstrap_servers)
@@ -74,6 +76,7 @@ class WorkerCheck:
 
     name: str
     worker: OutboxRelay | ConsumerLoop
+    required = False
 
     async def check(self) -> str | None:
         return self.worker.health()
@@ -82,7 +85,10 @@ class WorkerCheck:
 def create_service_app(definition: ServiceDefinition) -> FastAPI:
     settings = definition.settings
     configure_logging(
-        service=settings.service_name, level=settings.log_level, json=settings.log_json
+        service=settings.service_name,
+        level=settings.log_level,
+        json=settings.log_json,
+        repeat_interval_s=settings.log_repeat_interval_s,
     )
 
     @asynccontextmanager
@@ -122,6 +128,9 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 workers.append(
                     asyncio.create_task(_run_workers(settings, relay, loops), name="workers")
                 )
+            workers.append(
+                asyncio.create_task(track_readiness(app, interval_s=5.0), name="readiness")
+            )
             log.info("service started", port=settings.http_port)
             try:
                 yield
@@ -208,7 +217,7 @@ async def _run_workers(
         except Exception as exc:  # broker not up yet: the relay keeps the events meanwhile
             log.warning("cannot create topics yet", error=f"{type(exc).__name__}: {exc}")
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+            delay = min(delay * 2, 1.0)
     async with asyncio.TaskGroup() as group:
         group.create_task(relay.run(), name="outbox-relay")
         for loop in loops:

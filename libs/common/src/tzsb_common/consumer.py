@@ -126,7 +126,7 @@ class ConsumerLoop:
                     log.warning("consumer restarting", consumer=self.name, error=self.last_error)
                     self._running_since = None
                     await asyncio.sleep(backoff * (1 + random.random() / 2))
-                    backoff = min(backoff * 2, 10.0)
+                    backoff = min(backoff * 2, 0.5)  # back within a second of an outage
                 finally:
                     await stop_quietly(consumer)
         finally:

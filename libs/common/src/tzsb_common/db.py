@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData
@@ -52,8 +52,28 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
         # No pre-ping: it costs a round trip per checkout; a connection that broke is
         # invalidated when its error surfaces, and the request answers 503.
         pool_recycle=1800,
-        connect_args={"server_settings": {"application_name": settings.service_name}},
+        pool_timeout=settings.database_pool_timeout_s,
+        connect_args=connect_args(settings),
     )
+
+
+def connect_args(settings: ServiceSettings) -> dict[str, Any]:
+    """asyncpg's connection arguments: every wait on the database is bounded.
+
+    A database that is down refuses at once, but one that is frozen (a stopped host, a dead
+    network path, a lock nobody releases) would otherwise hold the request for as long as it
+    lasts. The connect and command time-outs bound the client's side, `statement_timeout` the
+    server's; each ends in an error the problem handlers answer with 503.
+    """
+    statement_timeout_ms = round(settings.database_statement_timeout_s * 1000)
+    return {
+        "timeout": settings.database_connect_timeout_s,
+        "command_timeout": settings.database_command_timeout_s,
+        "server_settings": {
+            "application_name": settings.service_name,
+            "statement_timeout": str(statement_timeout_ms),
+        },
+    }
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

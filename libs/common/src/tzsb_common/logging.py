@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+import time
+from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 import structlog
 
@@ -20,8 +24,103 @@ def _add_request_id(
     return event_dict
 
 
-def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -> None:
-    """Route stdlib and structlog records through one JSON renderer on stderr."""
+CLIENT_LIBRARY_LOGGERS = ("aiokafka", "kafka", "asyncpg", "sqlalchemy")
+"""Libraries whose records repeat once per reconnect attempt while a server is away."""
+
+OUTAGE_LOGGERS = ("tzsb_common",)
+"""Our own machinery, whose warnings repeat once per retry (a consumer restarting, a readiness
+probe failing, a request refused with 503) while a server is away; its errors always pass."""
+
+REPEAT_COUNT_FIELDS = ("repeated", "repeated_within_s")
+
+
+@dataclass
+class _Repeats:
+    logged_at: float
+    suppressed: int = 0
+
+
+class RepeatedRecordFilter(logging.Filter):
+    """Logs a repeating record once per interval, with the count of those it held back.
+
+    Records are "the same" when they come from the same logger with the same message template
+    (the format string before its arguments, or structlog's event name), whatever the
+    arguments: aiokafka's "Unable connect to node with id 1: …" is one record however often it
+    fires. The first is logged; the next `interval_s` seconds of them are only counted; the
+    first after that is logged with `repeated` (how many were held back) and
+    `repeated_within_s`. A broker restart thus costs a few lines instead of thousands a second.
+    """
+
+    _MAX_KEYS = 2048
+
+    def __init__(
+        self,
+        interval_s: float,
+        *,
+        client_loggers: tuple[str, ...] = CLIENT_LIBRARY_LOGGERS,
+        outage_loggers: tuple[str, ...] = OUTAGE_LOGGERS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.interval_s = interval_s
+        self._client_loggers = client_loggers
+        self._outage_loggers = outage_loggers
+        self._clock = clock
+        self._seen: dict[tuple[str, str], _Repeats] = {}
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.interval_s <= 0 or not self._applies_to(record):
+            return True
+        key = (record.name, _template(record))
+        now = self._clock()
+        with self._lock:
+            repeats = self._seen.get(key)
+            if repeats is not None and now - repeats.logged_at < self.interval_s:
+                repeats.suppressed += 1
+                return False
+            if len(self._seen) >= self._MAX_KEYS:
+                self._seen.clear()  # templates are few; this only guards against a runaway
+            self._seen[key] = _Repeats(logged_at=now)
+        if repeats is not None and repeats.suppressed:
+            _attach_count(record, repeats.suppressed, round(now - repeats.logged_at, 1))
+        return True
+
+    def _applies_to(self, record: logging.LogRecord) -> bool:
+        if _in_namespace(record.name, self._client_loggers):
+            return True
+        return record.levelno == logging.WARNING and _in_namespace(
+            record.name, self._outage_loggers
+        )
+
+
+def _in_namespace(name: str, namespaces: tuple[str, ...]) -> bool:
+    return any(name == ns or name.startswith(f"{ns}.") for ns in namespaces)
+
+
+def _template(record: logging.LogRecord) -> str:
+    message = record.msg
+    if isinstance(message, dict):  # a structlog record: its event name is the template
+        return str(message.get("event", ""))
+    return str(message)
+
+
+def _attach_count(record: logging.LogRecord, suppressed: int, within_s: float) -> None:
+    if isinstance(record.msg, dict):
+        record.msg = {**record.msg, "repeated": suppressed, "repeated_within_s": within_s}
+    else:  # picked up by the ExtraAdder in the formatter's chain
+        record.repeated = suppressed
+        record.repeated_within_s = within_s
+
+
+def configure_logging(
+    *, service: str, level: str = "INFO", json: bool = True, repeat_interval_s: float = 10.0
+) -> None:
+    """Route stdlib and structlog records through one JSON renderer on stderr.
+
+    Repeated client-library errors are logged once per `repeat_interval_s` with a count
+    (`RepeatedRecordFilter`); 0 logs every one.
+    """
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         _add_request_id,
@@ -41,7 +140,7 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(allow=REPEAT_COUNT_FIELDS)],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
@@ -50,11 +149,13 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
+    handler.addFilter(RepeatedRecordFilter(repeat_interval_s))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     structlog.contextvars.bind_contextvars(service=service)
-    # aiokafka logs every failed reconnect at ERROR; the relay and consumer report outages once.
+    # aiokafka logs every failed reconnect at ERROR (the filter above counts the repeats); the
+    # relay and consumer report outages themselves.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
     # uvicorn installs its own plain-text handlers before the app exists; route them through ours.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):

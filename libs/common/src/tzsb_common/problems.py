@@ -269,8 +269,9 @@ def answer_unhandled_error(exc: BaseException, *, method: str, path: str) -> JSO
 
 # SQLSTATE classes that mean the server cannot be talked to right now, rather than that the
 # request was wrong: 08 connection exception, 57P01/02/03 shutdown or starting up, 53300 too
-# many connections. Matching on SQLSTATE keeps this independent of the driver's class tree.
-_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P", "53300")
+# many connections, 57014 a statement cancelled by `statement_timeout` (the database did not
+# answer in time). Matching on SQLSTATE keeps this independent of the driver's class tree.
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P", "53300", "57014")
 _DATABASE_MODULE_PREFIXES = ("asyncpg", "sqlalchemy")
 
 

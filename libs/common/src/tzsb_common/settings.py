@@ -23,6 +23,12 @@ class ServiceSettings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     log_level: str = "INFO"
     log_json: bool = True
+    log_repeat_interval_s: float = Field(default=10.0, ge=0)
+    """A client library's error repeated within this interval (same logger, same message
+    template) is counted instead of logged; the next one logged carries the count. 0 logs all."""
+    web_concurrency: int = Field(default=1, gt=0)
+    """Worker processes per service (uvicorn `--workers`); each runs its own relay and
+    consumers, which share the work like replicas do."""
 
     http_host: str = "127.0.0.1"
     http_port: int = 8000
@@ -34,6 +40,17 @@ class ServiceSettings(BaseSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:54329/tzsb"
     database_pool_size: int = Field(default=10, gt=0)
     database_max_overflow: int = Field(default=10, ge=0)
+    database_connect_timeout_s: float = Field(default=3.0, gt=0)
+    """How long opening a connection may take before the request answers 503."""
+    database_statement_timeout_s: float = Field(default=5.0, gt=0)
+    """PostgreSQL's own `statement_timeout`: the server cancels a statement running longer
+    (also one waiting on a lock), and the request answers 503."""
+    database_command_timeout_s: float = Field(default=6.0, gt=0)
+    """The driver's bound on one round trip, for a server that stopped answering at all (a frozen
+    host, a dead network path); a little above the statement timeout, so that a slow statement
+    is cancelled cleanly by the server first."""
+    database_pool_timeout_s: float = Field(default=3.0, gt=0)
+    """How long a request waits for a free pooled connection."""
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_idempotence: bool = True
@@ -54,7 +71,7 @@ class ServiceSettings(BaseSettings):
     """The bucket count a relay asks for at start; the database stores the one in use and the
     change moves unsent rows safely (see tzsb_common.outbox)."""
     outbox_publish_timeout_s: float = Field(default=15.0, gt=0)
-    outbox_max_backoff_s: float = Field(default=10.0, gt=0)
+    outbox_max_backoff_s: float = Field(default=0.5, gt=0)
     outbox_retention_hours: int = Field(default=72, gt=0)
     outbox_max_attempts: int = Field(default=5, gt=0)
     """Publishing attempts for a row that fails by its own fault (too large for the broker, not

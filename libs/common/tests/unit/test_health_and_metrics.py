@@ -13,6 +13,7 @@ from tzsb_common.health import (
     DatabaseCheck,
     ReadinessCheck,
     health_router,
+    is_required,
     run_readiness_checks,
 )
 from tzsb_common.metrics import DLQ_EVENTS, metrics_router
@@ -23,6 +24,7 @@ from tzsb_common.problems import PROBLEM_MEDIA_TYPE
 class FixedCheck:
     name: str
     reason: str | None = None
+    required: bool = True
 
     async def check(self) -> str | None:
         return self.reason
@@ -83,10 +85,15 @@ async def test_readyz_is_ready_when_every_check_passes(
     assert response.json() == {"status": "ready", "checks": {"database": "ok", "kafka": "ok"}}
 
 
-async def test_readyz_is_a_503_problem_naming_the_failing_check(
+async def test_readyz_is_a_503_problem_naming_the_failing_required_check(
     client: httpx.AsyncClient, checks: list[ReadinessCheck]
 ) -> None:
-    checks.extend([FixedCheck("database"), FixedCheck("kafka", "no broker reachable")])
+    checks.extend(
+        [
+            FixedCheck("database", "unreachable (ConnectionRefusedError)"),
+            FixedCheck("kafka", "no broker reachable", required=False),
+        ]
+    )
 
     response = await client.get("/readyz")
 
@@ -94,7 +101,38 @@ async def test_readyz_is_a_503_problem_naming_the_failing_check(
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     body = response.json()
     assert body["type"] == "urn:tzsb:problem:not-ready"
-    assert body["checks"] == {"database": "ok", "kafka": "no broker reachable"}
+    assert body["detail"] == "Not ready: database."
+    assert body["checks"] == {
+        "database": "unreachable (ConnectionRefusedError)",
+        "kafka": "no broker reachable",
+    }
+
+
+async def test_readyz_stays_200_but_degraded_when_only_an_optional_check_fails(
+    client: httpx.AsyncClient, checks: list[ReadinessCheck]
+) -> None:
+    checks.extend([FixedCheck("database"), FixedCheck("kafka", "no broker", required=False)])
+
+    response = await client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "checks": {"database": "ok", "kafka": "no broker"},
+    }
+    metrics = (await client.get("/metrics")).text
+    assert 'tzsb_degraded{service="FastAPI"} 1.0' in metrics
+    assert (
+        'tzsb_readiness_check_ok{check="kafka",required="false",service="FastAPI"} 0.0' in metrics
+    )
+    assert (
+        'tzsb_readiness_check_ok{check="database",required="true",service="FastAPI"} 1.0' in metrics
+    )
+
+
+def test_a_check_that_does_not_say_otherwise_is_required() -> None:
+    assert is_required(HangingCheck("legacy"))
+    assert not is_required(FixedCheck("kafka", required=False))
 
 
 async def test_checks_run_concurrently_and_a_hanging_one_times_out() -> None:
