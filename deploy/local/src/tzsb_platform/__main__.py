@@ -1,4 +1,12 @@
-"""`python -m tzsb_platform` is `make up`."""
+"""`python -m tzsb_platform` is `make up`; `python -m tzsb_platform republish …` re-publishes
+a service's snapshot topic (see tzsb_platform.republish)."""
+
+import sys
+
+if sys.argv[1:2] == ["republish"]:
+    from tzsb_platform.republish import main as republish
+
+    sys.exit(republish(sys.argv[2:]))
 
 from tzsb_platform.up import main
 

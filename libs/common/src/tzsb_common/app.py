@@ -212,6 +212,7 @@ async def _run_workers(
                 all_topics(settings, [loop.spec for loop in loops]),
                 settings.kafka_topic_partitions,
                 settings.kafka_replication_factor,
+                prefix=settings.kafka_topic_prefix,
             )
             break
         except Exception as exc:  # broker not up yet: the relay keeps the events meanwhile

@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic.json_schema import models_json_schema
 
-from tzsb_common.events import EventPayload, event_catalogue
+from tzsb_common.contracts import topic_config
+from tzsb_common.events import EventPayload, dlq_topic, event_catalogue
 from tzsb_common.settings import REPO_ROOT
 
 ASYNCAPI_PATH = REPO_ROOT / "deploy" / "asyncapi.yaml"
@@ -34,7 +36,14 @@ def _envelope_schema(payload_ref: str, event_type: str) -> dict[str, Any]:
         "required": ["specversion", "id", "source", "type", "subject", "time", "data"],
         "properties": {
             "specversion": {"const": "1.0"},
-            "id": {"type": "string", "format": "uuid"},
+            "id": {
+                "type": "string",
+                "format": "uuid",
+                "description": (
+                    "For an event carrying a record's snapshot, uuid5 over type, subject and "
+                    "version (the same state published twice has the same id); else random"
+                ),
+            },
             "source": {"type": "string", "description": "The publishing service"},
             "type": {"const": event_type},
             "subject": {
@@ -46,6 +55,26 @@ def _envelope_schema(payload_ref: str, event_type: str) -> dict[str, Any]:
             "data": {"$ref": payload_ref},
         },
     }
+
+
+_KAFKA_BINDING_CONFIGS: dict[str, Callable[[str], Any]] = {
+    "cleanup.policy": lambda value: value.split(","),
+    "retention.ms": int,
+    "retention.bytes": int,
+    "delete.retention.ms": int,
+    "max.message.bytes": int,
+}
+"""The topic settings the AsyncAPI Kafka channel binding (0.5.0) can express, and how."""
+
+
+def _kafka_binding(topic: str) -> dict[str, Any]:
+    config = topic_config(topic)
+    described = {
+        name: convert(config[name])
+        for name, convert in _KAFKA_BINDING_CONFIGS.items()
+        if name in config
+    }
+    return {"kafka": {"topic": topic, "topicConfiguration": described, "bindingVersion": "0.5.0"}}
 
 
 def build_asyncapi() -> dict[str, Any]:
@@ -75,9 +104,10 @@ def build_asyncapi() -> dict[str, Any]:
             {
                 "address": payload.topic,
                 "description": (
-                    f"Kafka topic; key = subject; failed deliveries in {payload.topic}.dlq"
+                    f"Kafka topic; key = subject; failed deliveries in {dlq_topic(payload.topic)}"
                 ),
                 "messages": {},
+                "bindings": _kafka_binding(payload.topic),
             },
         )
         channel["messages"][name] = {"$ref": f"#/components/messages/{name}"}

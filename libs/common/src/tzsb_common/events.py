@@ -1,4 +1,9 @@
-"""The event envelope: CloudEvents 1.0 in structured JSON mode, keyed by subject."""
+"""The event envelope: CloudEvents 1.0 in structured JSON mode, keyed by subject.
+
+Event ids: a snapshot event (one that carries a record's whole state and its `version`) gets an
+id derived from its type, subject and version, so the same state written or re-published twice
+is one event to every inbox. Any other event gets a random id.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,16 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
+
+SNAPSHOT_EVENT_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:tzsb:snapshot-event")
+"""Fixed forever: changing it would give every snapshot event a new id (a consumer would then
+apply a re-published snapshot again — harmless, since it applies only newer versions, but a
+waste)."""
+
+
+def snapshot_event_id(event_type: str, subject: str, version: int) -> uuid.UUID:
+    """uuid5 over type, subject and version: the same state of the same record is one id."""
+    return uuid.uuid5(SNAPSHOT_EVENT_ID_NAMESPACE, f"{event_type}\n{subject}\n{version}")
 
 
 class CloudEvent(BaseModel):
@@ -43,12 +58,31 @@ class EventPayload(BaseModel):
     topic: ClassVar[str]
     """e.g. `tzsb.registry.equipment` (before any prefix)"""
     summary: ClassVar[str] = ""
+    snapshot_field: ClassVar[str | None] = None
+    """The field holding the record's whole state (a model with `version`), for snapshot
+    events; None for events that describe something that happened once."""
 
-    def to_event(self, *, source: str, subject: str) -> CloudEvent:
+    def snapshot_version(self) -> int | None:
+        """The version of the record this event carries; None if it carries no snapshot."""
+        if self.snapshot_field is None:
+            return None
+        version: int = getattr(self, self.snapshot_field).version
+        return version
+
+    def event_id(self, *, subject: str) -> uuid.UUID:
+        version = self.snapshot_version()
+        if version is None:
+            return uuid.uuid4()
+        return snapshot_event_id(self.event_type, subject, version)
+
+    def to_event(self, *, source: str, subject: str, time: datetime | None = None) -> CloudEvent:
+        """`time` defaults to now; a re-published snapshot passes when its state came to be."""
         return CloudEvent(
+            id=self.event_id(subject=subject),
             source=source,
             type=self.event_type,
             subject=subject,
+            time=time or datetime.now(UTC),
             data=self.model_dump(mode="json"),
         )
 
@@ -61,6 +95,10 @@ def register_event(payload: type[EventPayload]) -> type[EventPayload]:
     existing = _CATALOGUE.get(payload.event_type)
     if existing is not None and existing is not payload:
         raise ValueError(f"event type {payload.event_type} registered twice")
+    if payload.snapshot_field is not None:
+        snapshot = payload.model_fields[payload.snapshot_field].annotation
+        if not (isinstance(snapshot, type) and "version" in getattr(snapshot, "model_fields", {})):
+            raise TypeError(f"{payload.event_type}: a snapshot must carry a version")
     _CATALOGUE[payload.event_type] = payload
     return payload
 

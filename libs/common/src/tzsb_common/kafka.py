@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
+from tzsb_common.contracts import topic_config
 from tzsb_common.logging import get_logger
 from tzsb_common.settings import ServiceSettings
 
@@ -46,27 +49,174 @@ async def ensure_topics(
     partitions: int,
     replication_factor: int = 1,
     *,
+    prefix: str = "",
     timeout_s: float = 30.0,
 ) -> None:
-    """Create the topics that do not exist yet; existing ones are left as they are."""
+    """Create the topics that do not exist yet, and bring every one to its settings.
+
+    The settings come from the topic table (`tzsb_common.contracts.topic_config`, looked up
+    without `prefix`): snapshot topics compacted, event and dead-letter topics with their
+    retention. A topic created earlier with other settings is altered to them, so a deployment
+    that predates the table is mended by its next start. A broker that cannot describe or alter
+    topic settings (the embedded Tansu fallback cannot alter them) gets a warning, never a
+    failed start: the topics still work, only retention differs.
+    """
+    wanted = {topic: topic_config(topic.removeprefix(prefix)) for topic in dict.fromkeys(topics)}
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout_s * 1000)
     )
     try:
         await asyncio.wait_for(admin.start(), timeout=timeout_s)
         existing = set(await asyncio.wait_for(admin.list_topics(), timeout=timeout_s))
-        missing = [t for t in dict.fromkeys(topics) if t not in existing]
-        if not missing:
-            return
-        new_topics = [
-            NewTopic(name=t, num_partitions=partitions, replication_factor=replication_factor)
-            for t in missing
-        ]
-        with contextlib.suppress(TopicAlreadyExistsError):  # another replica was first
-            await asyncio.wait_for(admin.create_topics(new_topics), timeout=timeout_s)
-        log.info("kafka topics created", topics=missing, partitions=partitions)
+        missing = [t for t in wanted if t not in existing]
+        if missing:
+            await _create_topics(
+                admin, {t: wanted[t] for t in missing}, partitions, replication_factor, timeout_s
+            )
+        configured = {t: c for t, c in wanted.items() if t in existing and c}
+        if configured:
+            await _apply_topic_configs(admin, configured, timeout_s)
     finally:
         await stop_quietly(admin)
+
+
+async def _create_topics(
+    admin: AIOKafkaAdminClient,
+    configs: dict[str, dict[str, str]],
+    partitions: int,
+    replication_factor: int,
+    timeout_s: float,
+) -> None:
+    def new_topics(with_configs: bool) -> list[NewTopic]:
+        return [
+            NewTopic(
+                name=topic,
+                num_partitions=partitions,
+                replication_factor=replication_factor,
+                topic_configs=config if with_configs else {},
+            )
+            for topic, config in configs.items()
+        ]
+
+    failures = _creation_failures(
+        await asyncio.wait_for(admin.create_topics(new_topics(True)), timeout=timeout_s)
+    )
+    if failures:
+        # A broker that refuses the settings (a policy, an unknown name) still gets the
+        # topics, with its own defaults; a second refusal is a real failure.
+        log.warning(
+            "kafka refused creating topics with their settings; retrying with the broker's own",
+            errors={topic: message for topic, (_, message) in failures.items()},
+        )
+        retry = [nt for nt in new_topics(False) if nt.name in failures]
+        failures = _creation_failures(
+            await asyncio.wait_for(admin.create_topics(retry), timeout=timeout_s)
+        )
+    if failures:
+        topic, (code, message) = next(iter(failures.items()))
+        raise for_code(code)(f"creating topic {topic} failed: {message}")
+    log.info("kafka topics created", topics=list(configs), partitions=partitions)
+
+
+def _creation_failures(response: Any) -> dict[str, tuple[int, str | None]]:
+    """Per-topic errors of a CreateTopics answer; "already exists" (another replica was
+    first) is not one."""
+    failures: dict[str, tuple[int, str | None]] = {}
+    for topic, code, *rest in response.topic_errors:
+        if code not in (0, TopicAlreadyExistsError.errno):
+            failures[topic] = (code, rest[0] if rest else None)
+    return failures
+
+
+async def _apply_topic_configs(
+    admin: AIOKafkaAdminClient, wanted: dict[str, dict[str, str]], timeout_s: float
+) -> None:
+    """Alter the topics whose settings differ from the table; warn where the broker cannot."""
+    try:
+        current = await describe_topic_configs(admin, list(wanted), timeout_s=timeout_s)
+        stale = {
+            topic: config
+            for topic, config in wanted.items()
+            if any(current.get(topic, {}).get(name) != value for name, value in config.items())
+        }
+        if not stale:
+            return
+        overrides = await _topic_overrides(admin, list(stale), timeout_s)
+        # AlterConfigs replaces a topic's whole set of overrides: keep those set by hand.
+        resources = [
+            ConfigResource(ConfigResourceType.TOPIC, topic, configs={**overrides[topic], **config})
+            for topic, config in stale.items()
+        ]
+        responses = await asyncio.wait_for(admin.alter_configs(resources), timeout=timeout_s)
+        errors = {
+            name: message or str(code)
+            for response in responses
+            for code, message, _, name in response.resources
+            if code != 0
+        }
+        if errors:
+            log.warning("kafka refused some topic settings", errors=errors)
+        altered = sorted(set(stale) - set(errors))
+        if altered:
+            log.info("kafka topic settings applied", topics=altered)
+    except (KafkaError, TimeoutError, OSError) as exc:
+        log.warning(
+            "kafka cannot describe or alter topic settings here; topics keep their own",
+            topics=sorted(wanted),
+            error=f"{type(exc).__name__}: {exc}",
+        )
+
+
+_DYNAMIC_TOPIC_CONFIG = 1
+"""DescribeConfigs' config_source for a setting made on the topic itself."""
+
+
+async def describe_topic_configs(
+    admin: AIOKafkaAdminClient, topics: list[str], *, timeout_s: float = 30.0
+) -> dict[str, dict[str, str]]:
+    """The effective settings of each topic, whatever their source (topic, broker, default)."""
+    described = await _describe(admin, topics, timeout_s)
+    return {
+        topic: {name: value for name, (value, _) in entries.items()}
+        for topic, entries in described.items()
+    }
+
+
+async def _topic_overrides(
+    admin: AIOKafkaAdminClient, topics: list[str], timeout_s: float
+) -> dict[str, dict[str, str]]:
+    described = await _describe(admin, topics, timeout_s)
+    return {
+        topic: {
+            name: value
+            for name, (value, source) in described.get(topic, {}).items()
+            if source == _DYNAMIC_TOPIC_CONFIG
+        }
+        for topic in topics
+    }
+
+
+async def _describe(
+    admin: AIOKafkaAdminClient, topics: list[str], timeout_s: float
+) -> dict[str, dict[str, tuple[str, int | None]]]:
+    responses = await asyncio.wait_for(
+        admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, topic) for topic in topics]
+        ),
+        timeout=timeout_s,
+    )
+    described: dict[str, dict[str, tuple[str, int | None]]] = {}
+    for response in responses:
+        for resource in response.to_object()["resources"]:
+            if resource["error_code"] != 0:
+                raise for_code(resource["error_code"])(
+                    f"describing topic {resource['resource_name']}: {resource['error_message']}"
+                )
+            described[resource["resource_name"]] = {
+                entry["config_names"]: (entry["config_value"], entry.get("config_source"))
+                for entry in resource["config_entries"]
+            }
+    return described
 
 
 async def broker_reachable(bootstrap_servers: str, *, timeout_s: float = 2.0) -> str | None:

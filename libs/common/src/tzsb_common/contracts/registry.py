@@ -12,6 +12,18 @@ from tzsb_common.events import EventPayload, register_event
 
 EQUIPMENT_TOPIC = "tzsb.registry.equipment"
 ORGANISATION_TOPIC = "tzsb.registry.organisation"
+CONTRACT_TOPIC = "tzsb.registry.contract"
+CERTIFICATE_TOPIC = "tzsb.registry.certificate"
+SNAPSHOT_TOPICS = (EQUIPMENT_TOPIC, ORGANISATION_TOPIC, CONTRACT_TOPIC, CERTIFICATE_TOPIC)
+"""Every event on these carries a record's whole state: the topics are compacted, so the latest
+state of every record stays readable for a replica built at any later time."""
+
+
+_CHANGED_FIELDS = (
+    "Names of the fields this change touched; empty when the registry re-publishes the "
+    "current state and that change is no longer known"
+)
+_SNAPSHOT_VERSION = "Increases by one with every change; apply a snapshot only if it is newer"
 
 
 class RegionPayload(BaseModel):
@@ -47,9 +59,7 @@ class EquipmentSnapshot(BaseModel):
     attributes: dict[str, Any]
     rescue_code: str | None = Field(description="96333 emergency-platform code")
     rescue_sign_posted: bool
-    version: int = Field(
-        description="Increases by one with every change; apply a snapshot only if it is newer"
-    )
+    version: int = Field(description=_SNAPSHOT_VERSION)
 
 
 @register_event
@@ -57,6 +67,7 @@ class EquipmentCreatedV1(EventPayload):
     event_type: ClassVar[str] = "tzsb.registry.equipment.created.v1"
     topic: ClassVar[str] = EQUIPMENT_TOPIC
     summary: ClassVar[str] = "A piece of special equipment was entered in the registry"
+    snapshot_field: ClassVar[str | None] = "equipment"
 
     equipment: EquipmentSnapshot
 
@@ -66,9 +77,10 @@ class EquipmentUpdatedV1(EventPayload):
     event_type: ClassVar[str] = "tzsb.registry.equipment.updated.v1"
     topic: ClassVar[str] = EQUIPMENT_TOPIC
     summary: ClassVar[str] = "A registry record of special equipment changed (status, data, unit)"
+    snapshot_field: ClassVar[str | None] = "equipment"
 
     equipment: EquipmentSnapshot
-    changed_fields: list[str] = Field(description="Names of the fields this change touched")
+    changed_fields: list[str] = Field(description=_CHANGED_FIELDS)
 
 
 class OrganisationSnapshot(BaseModel):
@@ -80,6 +92,7 @@ class OrganisationSnapshot(BaseModel):
     kind: str
     region: dict[str, str | None]
     address: str | None
+    version: int = Field(description=_SNAPSHOT_VERSION)
 
 
 @register_event
@@ -89,5 +102,17 @@ class OrganisationCreatedV1(EventPayload):
     summary: ClassVar[str] = (
         "An organisation (use unit, maintenance company, station …) was entered"
     )
+    snapshot_field: ClassVar[str | None] = "organisation"
 
     organisation: OrganisationSnapshot
+
+
+@register_event
+class OrganisationUpdatedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.registry.organisation.updated.v1"
+    topic: ClassVar[str] = ORGANISATION_TOPIC
+    summary: ClassVar[str] = "An organisation's registered data changed"
+    snapshot_field: ClassVar[str | None] = "organisation"
+
+    organisation: OrganisationSnapshot
+    changed_fields: list[str] = Field(description=_CHANGED_FIELDS)

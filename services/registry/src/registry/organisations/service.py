@@ -36,7 +36,7 @@ def to_read(row: Row[Any]) -> OrganisationRead:
     )
 
 
-def _snapshot(record: OrganisationRead) -> OrganisationSnapshot:
+def to_snapshot(record: OrganisationRead, *, version: int) -> OrganisationSnapshot:
     return OrganisationSnapshot(
         organisation_id=record.id,
         credit_code=record.credit_code,
@@ -44,6 +44,7 @@ def _snapshot(record: OrganisationRead) -> OrganisationSnapshot:
         kind=record.kind.value,
         region=record.region.model_dump() if record.region else {},
         address=record.address,
+        version=version,
     )
 
 
@@ -62,9 +63,8 @@ async def create_organisation(
     if row is None:
         raise Conflict(f"an organisation with credit code {data.credit_code} already exists")
     record = to_read(row)
-    await outbox.add(
-        session, OrganisationCreatedV1(organisation=_snapshot(record)), subject=str(record.id)
-    )
+    snapshot = to_snapshot(record, version=row.version)
+    await outbox.add(session, OrganisationCreatedV1(organisation=snapshot), subject=str(record.id))
     await session.commit()
     return record
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, Table, Text, Uuid, func
+from sqlalchemy import Column, DateTime, Index, Integer, Table, Text, Uuid, func, text
 
 from registry.db import metadata
 
@@ -16,6 +16,8 @@ organisations = Table(
     Column("district", Text),
     Column("park", Text),
     Column("address", Text),
+    # Increases by one with every change; carried in every snapshot event (and its id).
+    Column("version", Integer, nullable=False, server_default=text("1")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_organisations_kind_id", "kind", "id"),

@@ -1,7 +1,7 @@
 """api clients: who revoked a client, and an index over the revoked ones
 
-Revision ID: 0002_client_revocation
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-25 17:20:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_client_revocation"
-down_revision: str | None = "0001"
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

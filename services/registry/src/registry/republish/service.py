@@ -1,0 +1,102 @@
+"""Re-publish use case: one snapshot event per record, through the outbox, batch by batch.
+
+A record at version 1 is re-emitted as its "created" event and a later one as its "updated"
+event, so that the derived event id is the one the original event had and a consumer that has
+it already ignores it. Where the original is no longer in the outbox, the re-emitted "updated"
+event lists no changed fields: which change led to this state is no longer known.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from registry.equipment.service import to_read as equipment_read
+from registry.equipment.service import to_snapshot as equipment_snapshot
+from registry.organisations.service import to_read as organisation_read
+from registry.organisations.service import to_snapshot as organisation_snapshot
+from registry.republish import queries
+from tzsb_common.contracts.registry import (
+    EQUIPMENT_TOPIC,
+    ORGANISATION_TOPIC,
+    EquipmentCreatedV1,
+    EquipmentUpdatedV1,
+    OrganisationCreatedV1,
+    OrganisationUpdatedV1,
+)
+from tzsb_common.events import EventPayload
+from tzsb_common.outbox import Outbox
+from tzsb_common.replay import CurrentState, SnapshotSource, republish
+
+_FIRST_VERSION = 1
+
+
+async def _equipment_states(
+    session: AsyncSession, after_code: str | None, limit: int
+) -> Sequence[CurrentState[str]]:
+    states = []
+    for row in await queries.equipment_page(session, after_code=after_code, limit=limit):
+        record = equipment_read(row)
+        snapshot = equipment_snapshot(record)
+        payload: EventPayload = (
+            EquipmentCreatedV1(equipment=snapshot)
+            if record.version == _FIRST_VERSION
+            else EquipmentUpdatedV1(equipment=snapshot, changed_fields=[])
+        )
+        states.append(
+            CurrentState(
+                key=record.equipment_code,
+                subject=record.equipment_code,
+                payload=payload,
+                changed_at=record.updated_at,
+            )
+        )
+    return states
+
+
+async def _organisation_states(
+    session: AsyncSession, after_id: uuid.UUID | None, limit: int
+) -> Sequence[CurrentState[uuid.UUID]]:
+    states = []
+    for row in await queries.organisations_page(session, after_id=after_id, limit=limit):
+        snapshot = organisation_snapshot(organisation_read(row), version=row.version)
+        payload: EventPayload = (
+            OrganisationCreatedV1(organisation=snapshot)
+            if row.version == _FIRST_VERSION
+            else OrganisationUpdatedV1(organisation=snapshot, changed_fields=[])
+        )
+        states.append(
+            CurrentState(
+                key=row.id, subject=str(row.id), payload=payload, changed_at=row.updated_at
+            )
+        )
+    return states
+
+
+SOURCES: dict[str, SnapshotSource[Any]] = {
+    EQUIPMENT_TOPIC: SnapshotSource(EQUIPMENT_TOPIC, _equipment_states),
+    ORGANISATION_TOPIC: SnapshotSource(ORGANISATION_TOPIC, _organisation_states),
+}
+"""The snapshot topics the registry holds records for; contracts and certificates follow when
+the registry keeps them."""
+
+
+class NotRepublishable(ValueError):
+    """The registry holds no records for this topic."""
+
+
+async def republish_topic(
+    session_factory: async_sessionmaker[AsyncSession],
+    outbox: Outbox,
+    *,
+    topic: str,
+    batch_size: int,
+) -> int:
+    """Queue every record of `topic` in the outbox; returns how many."""
+    source = SOURCES.get(topic)
+    if source is None:
+        raise NotRepublishable(f"the registry re-publishes {', '.join(SOURCES)}; not {topic}")
+    return await republish(session_factory, outbox, source, batch_size=batch_size)
