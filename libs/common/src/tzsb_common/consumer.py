@@ -290,6 +290,8 @@ class ConsumerLoop:
         self.restarts = 0
         self.transient_failures = 0
         """Times the loop waited for an unavailable dependency or a time-out."""
+        self.early_polls = 0
+        """Times a poll's time budget ran out before its records were applied."""
         self.waiting_on: str | None = None
         """The error the loop is waiting out, while it is."""
         self.behind = 0
@@ -300,6 +302,8 @@ class ConsumerLoop:
         self._backoff_s = 0.0
         self._singly_through: dict[TopicPartition, int] = {}
         """Offsets up to which a partition is applied one event at a time (a chunk failed)."""
+        self._attempts: dict[tuple[TopicPartition, int], int] = {}
+        """Attempts an event had when a poll ended during its retries."""
         self._unhandled_types: set[str] = set()
         self._running_since: float | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
@@ -313,6 +317,7 @@ class ConsumerLoop:
             while True:
                 consumer = self._new_consumer()
                 self._singly_through.clear()
+                self._attempts.clear()
                 try:
                     await asyncio.wait_for(consumer.start(), timeout=30)
                     consumer.subscribe(self.topics, listener=_Listener(self))
@@ -404,6 +409,7 @@ class ConsumerLoop:
             if isinstance(stop, _Transient):
                 await self._wait_out(stop.error)
             else:
+                self.early_polls += 1
                 log.info("poll budget spent, polling again", consumer=self.name)
 
     async def _apply_next(
@@ -452,7 +458,8 @@ class ConsumerLoop:
         """One event in its own transaction; retried within the poll's retry budget, then
         dead-lettered. Unavailability and time-outs stop the poll instead (`_Transient`)."""
         settings = self.settings
-        attempts = 0
+        position = (TopicPartition(item.record.topic, item.record.partition), item.record.offset)
+        attempts = self._attempts.pop(position, 0)
         while True:
             attempts += 1
             started = time.monotonic()
@@ -469,9 +476,11 @@ class ConsumerLoop:
             if (
                 attempts >= settings.consumer_max_attempts
                 or budget.retry_spent_s + delay > budget.retry_budget_s
-                or time.monotonic() + delay >= budget.deadline
             ):
                 break
+            if time.monotonic() + delay >= budget.deadline:
+                self._attempts[position] = attempts  # the next poll goes on counting
+                raise _PollBudgetSpent
             await asyncio.sleep(delay)
             budget.retry_spent_s += delay
         await self._dead_letter(item.record, error, attempts)
