@@ -128,14 +128,11 @@ async def apply_things(context: HandlerContext, events: Sequence[TypedEvent[Any]
     chunk if any thing in it is marked to fail."""
     things: list[TypedEvent[ThingRecordedV1]] = list(events)
     for thing in things:
-        context.emit(ThingFlaggedV1(seq=thing.payload.seq), subject=thing.event.subject)
+        context.emit(ThingFlaggedV1(seq=thing.payload.seq), subject=thing.subject)
     refused = [t for t in things if t.payload.fail]
     if refused:
-        raise ValueError(f"refusing thing {refused[0].event.subject}/{refused[0].payload.seq}")
+        raise ValueError(f"refusing thing {refused[0].subject}/{refused[0].payload.seq}")
     await context.session.execute(
         applied.insert(),
-        [
-            {"event_id": t.event.id, "subject": t.event.subject, "seq": t.payload.seq}
-            for t in things
-        ],
+        [{"event_id": t.id, "subject": t.subject, "seq": t.payload.seq} for t in things],
     )

@@ -25,15 +25,17 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any, Generic, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Generic, Literal, TypeVar, Union
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
+from pydantic_core import ErrorDetails
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -67,7 +69,7 @@ log = get_logger(__name__)
 
 _KAFKA_CALL_TIMEOUT_S = 30.0
 
-P = TypeVar("P", bound=EventPayload, covariant=True)
+P = TypeVar("P", bound=EventPayload)
 
 
 # -- what a service declares ------------------------------------------------------------------
@@ -105,12 +107,42 @@ class HandlerContext:
             await self._outbox.add_events(self.session, emitted)
 
 
-@dataclass(frozen=True)
-class TypedEvent(Generic[P]):
-    """A consumed event: the CloudEvent envelope and its payload decoded by event type."""
+class TypedEvent(BaseModel, Generic[P]):
+    """A consumed event: the CloudEvent envelope with its `data` decoded into the payload model
+    of its type, in one pass over the JSON (about twice as fast as envelope, then payload)."""
 
-    event: CloudEvent
-    payload: P
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    specversion: str = "1.0"
+    id: uuid.UUID
+    source: str
+    type: str
+    subject: str
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    datacontenttype: str = "application/json"
+    data: P
+
+    @property
+    def payload(self) -> P:
+        return self.data
+
+
+def _typed_decoder(payloads: Sequence[type[EventPayload]]) -> TypeAdapter[TypedEvent[Any]]:
+    """Validates a message straight into the envelope of its type, chosen by `type`."""
+    envelopes: list[Any] = []
+    for payload in payloads:
+        tag: Any = Literal[payload.event_type]
+        envelopes.append(
+            create_model(
+                f"{payload.__name__}Event",
+                __base__=TypedEvent[payload],  # type: ignore[valid-type]
+                type=(tag, ...),
+            )
+        )
+    if len(envelopes) == 1:
+        return TypeAdapter(envelopes[0])
+    union: Any = Annotated[Union[tuple(envelopes)], Field(discriminator="type")]  # noqa: UP007
+    return TypeAdapter(union)
 
 
 EventHandler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
@@ -150,16 +182,16 @@ class BatchConsumerSpec:
     topics: Sequence[str]
     payloads: Sequence[type[EventPayload]]
     handler: BatchHandler
-    by_type: Mapping[str, type[EventPayload]] = field(init=False, repr=False)
+    decoder: TypeAdapter[TypedEvent[Any]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        by_type: dict[str, type[EventPayload]] = {}
+        if not self.payloads:
+            raise ValueError(f"consumer {self.name} declares no event types")
         for payload in self.payloads:
             if payload.topic not in self.topics:
                 raise ValueError(f"{payload.event_type} is published to {payload.topic}, "
                                  f"which consumer {self.name} does not read")  # fmt: skip
-            by_type[payload.event_type] = payload
-        object.__setattr__(self, "by_type", by_type)
+        object.__setattr__(self, "decoder", _typed_decoder(self.payloads))
 
 
 AnyConsumerSpec = ConsumerSpec | BatchConsumerSpec
@@ -219,6 +251,13 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+def _is_unhandled_type(error: ErrorDetails) -> bool:
+    """The `type` names none of the declared payloads (a union's tag, or a single literal)."""
+    return error["type"] == "union_tag_invalid" or (
+        error["type"] == "literal_error" and error["loc"] == ("type",)
+    )
+
+
 class _Transient(Exception):
     """Internal: stop this poll, keep what was applied, wait, and apply the event again."""
 
@@ -241,9 +280,8 @@ class _PollBudget:
 @dataclass(frozen=True)
 class _Item:
     record: ConsumerRecord
-    event: CloudEvent | None
+    event: CloudEvent | TypedEvent[Any] | None
     """None for an event type this consumer does not handle."""
-    payload: EventPayload | None
 
 
 # -- the loop ---------------------------------------------------------------------------------
@@ -529,40 +567,39 @@ class ConsumerLoop:
     async def _handle(self, context: HandlerContext, items: Sequence[_Item]) -> None:
         spec = self.spec
         if isinstance(spec, BatchConsumerSpec):
-            typed: list[TypedEvent[Any]] = []
-            for item in items:
-                assert item.event is not None
-                assert item.payload is not None
-                typed.append(TypedEvent(item.event, item.payload))
+            typed = [item.event for item in items if isinstance(item.event, TypedEvent)]
             await spec.handler(context, typed)
         else:
             for item in items:
-                assert item.event is not None
+                assert isinstance(item.event, CloudEvent)
                 await spec.handler(context.session, item.event)
 
     def _decode(self, record: ConsumerRecord) -> _Item:
+        raw = record.value or b""
+        if not isinstance(self.spec, BatchConsumerSpec):
+            return _Item(record, self._envelope(raw))
         try:
-            event = CloudEvent.from_json_bytes(record.value or b"")
+            return _Item(record, self.spec.decoder.validate_json(raw))
+        except ValidationError as exc:
+            if not any(_is_unhandled_type(error) for error in exc.errors()):
+                raise PoisonEvent(f"invalid event: {exc}"[:1000]) from exc
+        event = self._envelope(raw)  # a CloudEvent of a type this consumer does not handle
+        if event.type not in self._unhandled_types:
+            self._unhandled_types.add(event.type)
+            log.info(
+                "skipping an event type this consumer does not handle",
+                consumer=self.name,
+                event_type=event.type,
+                topic=record.topic,
+            )
+        return _Item(record, None)
+
+    @staticmethod
+    def _envelope(raw: bytes) -> CloudEvent:
+        try:
+            return CloudEvent.from_json_bytes(raw)
         except ValidationError as exc:
             raise PoisonEvent(f"not a CloudEvent: {exc.error_count()} errors") from exc
-        if not isinstance(self.spec, BatchConsumerSpec):
-            return _Item(record, event, None)
-        payload_type = self.spec.by_type.get(event.type)
-        if payload_type is None:
-            if event.type not in self._unhandled_types:
-                self._unhandled_types.add(event.type)
-                log.info(
-                    "skipping an event type this consumer does not handle",
-                    consumer=self.name,
-                    event_type=event.type,
-                    topic=record.topic,
-                )
-            return _Item(record, None, None)
-        try:
-            payload = payload_type.model_validate(event.data)
-        except ValidationError as exc:
-            raise PoisonEvent(f"{event.type} payload invalid: {exc}"[:1000]) from exc
-        return _Item(record, event, payload)
 
     async def _wait_out(self, error: BaseException) -> None:
         """Back off before applying the same event again; the poll budget caps the wait so the

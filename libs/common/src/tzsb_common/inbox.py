@@ -89,16 +89,20 @@ async def prune_inbox(
     consumer: str,
     retention: timedelta,
     chunk_rows: int = 10_000,
+    max_chunks: int | None = None,
 ) -> int:
     """Delete `consumer`'s records older than `retention`, one short transaction per chunk,
-    until a chunk comes back short. Returns how many rows were deleted."""
+    until a chunk comes back short (or after `max_chunks`). Returns how many rows went."""
     statement = _prune_statement(inbox)
     params = {"consumer": consumer, "retention": retention, "chunk_rows": chunk_rows}
     deleted = 0
-    while True:
+    chunks = 0
+    while max_chunks is None or chunks < max_chunks:
         async with session_factory() as session, session.begin():
             result = await session.execute(statement, params)
         count = int(result.rowcount)  # type: ignore[attr-defined]
         deleted += count
+        chunks += 1
         if count < chunk_rows:
-            return deleted
+            break
+    return deleted
