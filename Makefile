@@ -46,3 +46,4 @@ asyncapi: install
 
 benchmark: install
 	$(RUN) python benchmarks/registry_and_outbox.py
+	$(RUN) python benchmarks/consumer_apply.py

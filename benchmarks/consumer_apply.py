@@ -86,7 +86,7 @@ class Tables:
         )
         # Index names are global in a schema: rename the inbox's to go with its table.
         for index in self.inbox.indexes:
-            index.name = f"ix_bench_inbox_{suffix}"
+            index.name = f"ix_bench_inbox_{suffix}"  # type: ignore[assignment]
 
     def upsert(self, *arrays: str) -> str:
         """Newest snapshot wins; an older or repeated one changes nothing."""
@@ -218,7 +218,7 @@ async def bench_consumer(
         if applied >= len(events):
             done.set()
 
-    loop._apply_in_transaction = timed  # type: ignore[method-assign]
+    loop._apply_in_transaction = timed  # type: ignore[method-assign,assignment]
     task = asyncio.create_task(loop.run())
     try:
         await asyncio.wait_for(done.wait(), timeout=600)

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from machinery_support import (
@@ -281,13 +281,15 @@ async def test_time_outs_and_unreachable_dependencies_are_waited_out_not_dead_le
             await asyncio.wait_for(asyncio.sleep(1), timeout=0.01)
         elif len(calls) <= 5:  # slower than consumer_handler_timeout_s
             await asyncio.sleep(settings.consumer_handler_timeout_s * 4)
+        elif len(calls) <= 6:  # a statement slower than it: cancelled inside PostgreSQL
+            await context.session.execute(text("SELECT pg_sleep(5)"))
         await apply_things(context, events)
 
     subject = new_subject()
     await send(producer, settings, thing_event(subject, 1))
     async with running(batch_loop(engine, settings, flaky)) as loop:
         assert await eventually(lambda: applied_rows(engine)) == [(subject, 1)]
-        assert loop.transient_failures == 5
+        assert loop.transient_failures == 6
         assert loop.waiting_on is None
         assert loop.restarts == 0
     assert await topic_reader.read(dlq_topic(THINGS_TOPIC), count=1, timeout_s=2) == []
