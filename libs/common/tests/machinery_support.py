@@ -8,7 +8,9 @@ consumer loop and the inbox.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, ClassVar
 
 from fastapi import APIRouter, FastAPI, status
 from pydantic import BaseModel, ConfigDict
@@ -17,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tzsb_common.app import ServiceDefinition, create_service_app
 from tzsb_common.auth import CurrentPrincipal
-from tzsb_common.consumer import ConsumerSpec, add_inbox_table
+from tzsb_common.consumer import ConsumerSpec, HandlerContext, TypedEvent, add_inbox_table
 from tzsb_common.db import DbSession, new_metadata
-from tzsb_common.events import CloudEvent
+from tzsb_common.events import CloudEvent, EventPayload
 from tzsb_common.outbox import CurrentOutbox, add_outbox_table
 from tzsb_common.settings import ServiceSettings
 
@@ -97,3 +99,40 @@ def create_app(settings: MachinerySettings) -> FastAPI:
 
 def new_subject() -> str:
     return f"S{uuid.uuid4().hex[:8]}"
+
+
+FLAGS_TOPIC = "tzsb.test.flags"
+
+
+class ThingRecordedV1(EventPayload):
+    """The typed payload of `thing_event` (not registered: test-only)."""
+
+    event_type: ClassVar[str] = "tzsb.test.thing.recorded.v1"
+    topic: ClassVar[str] = THINGS_TOPIC
+
+    seq: int
+    fail: bool = False
+
+
+class ThingFlaggedV1(EventPayload):
+    """What the set-based test consumer emits for every thing it applies."""
+
+    event_type: ClassVar[str] = "tzsb.test.thing.flagged.v1"
+    topic: ClassVar[str] = FLAGS_TOPIC
+
+    seq: int
+
+
+async def apply_things(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
+    """Set-based: one statement for the chunk, one flag emitted per thing; refuses the whole
+    chunk if any thing in it is marked to fail."""
+    things: list[TypedEvent[ThingRecordedV1]] = list(events)
+    for thing in things:
+        context.emit(ThingFlaggedV1(seq=thing.payload.seq), subject=thing.subject)
+    refused = [t for t in things if t.payload.fail]
+    if refused:
+        raise ValueError(f"refusing thing {refused[0].subject}/{refused[0].payload.seq}")
+    await context.session.execute(
+        applied.insert(),
+        [{"event_id": t.id, "subject": t.subject, "seq": t.payload.seq} for t in things],
+    )

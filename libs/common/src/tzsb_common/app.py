@@ -18,7 +18,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Table
 
 from tzsb_common.auth import CurrentPrincipal, TokenVerifier
-from tzsb_common.consumer import ConsumerLoop, ConsumerSpec
+from tzsb_common.consumer import AnyConsumerSpec, ConsumerLoop
 from tzsb_common.contracts import ALL_TOPICS
 from tzsb_common.db import create_engine, create_session_factory
 from tzsb_common.docs import install_local_docs
@@ -53,7 +53,7 @@ class ServiceDefinition:
     """Mounted under `/api/v1`."""
     root_routers: Sequence[APIRouter] = ()
     """Mounted at the root (e.g. `/.well-known/jwks.json`)."""
-    consumers: Sequence[ConsumerSpec] = ()
+    consumers: Sequence[AnyConsumerSpec] = ()
     hooks: Sequence[LifespanHook] = ()
     """Entered after the database is ready and before workers start (e.g. load signing keys)."""
     version: str = "0.1.0"
@@ -118,6 +118,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                         settings=settings,
                         session_factory=app.state.session_factory,
                         inbox=definition.inbox_table,
+                        outbox=app.state.outbox,
                     )
                     for spec in definition.consumers
                 ]
@@ -189,7 +190,7 @@ async def _close_pool(pool: asyncpg.Pool) -> None:
         pool.terminate()
 
 
-def all_topics(settings: ServiceSettings, consumers: Sequence[ConsumerSpec] = ()) -> list[str]:
+def all_topics(settings: ServiceSettings, consumers: Sequence[AnyConsumerSpec] = ()) -> list[str]:
     """Every topic of the bus and those the consumers read, each with its `.dlq` twin."""
     base = dict.fromkeys([*ALL_TOPICS, *(t for spec in consumers for t in spec.topics)])
     names = [settings.topic(t) for t in base]

@@ -1,8 +1,23 @@
-"""The inbox and the consumer loop: at-least-once delivery, effect exactly once.
+"""The consumer loop: at-least-once delivery, effect exactly once, and no way to wedge.
 
 An event is applied and its id recorded in the inbox in one transaction, so a redelivered event
-is a no-op. Offsets are committed only after the database commit. An event that keeps failing
-goes to `<topic>.dlq` with the error in its headers, and the loop moves on.
+is a no-op. Events are applied in chunks of at most `consumer_chunk_size`, one transaction and
+one offset commit each, so progress is kept however large a fetched batch was.
+
+A loop never stays away from `getmany` longer than half of `consumer_max_poll_interval_ms`: when
+that budget is spent it seeks back to the first unapplied record and polls again, so a slow batch
+never makes the member leave the group (which would fail the commit and replay the batch for
+ever). Retrying failing events is bounded per poll by `consumer_retry_budget_s`.
+
+Two kinds of failure are told apart:
+- the event's fault (a bug, data the handler refuses): retried a few times, then the event goes
+  to `<topic>.dlq` with the error in its headers and the loop moves on;
+- the world's fault (the database or a service the handler calls is unavailable, a time-out,
+  including the handler time-out, a serialisation conflict): never dead-lettered. The loop keeps
+  what it applied, waits with backoff and applies the same event again.
+
+A set-based consumer (`BatchConsumerSpec`) receives a chunk of typed payloads at once; when the
+chunk fails, its events are applied one at a time so that one bad event goes to the DLQ alone.
 """
 
 from __future__ import annotations
@@ -10,60 +25,266 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Generic, Literal, TypeVar, Union
 
+import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord
-from pydantic import ValidationError
-from sqlalchemy import Column, DateTime, Index, MetaData, Table, Text, Uuid, func, select
-from sqlalchemy.dialects.postgresql import insert
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
+from pydantic_core import ErrorDetails
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tzsb_common.events import CloudEvent, dlq_topic
+from tzsb_common.events import CloudEvent, EventPayload, dlq_topic
+from tzsb_common.inbox import add_inbox_table, prune_inbox, record_new_events
 from tzsb_common.kafka import new_producer, stop_quietly
 from tzsb_common.logging import get_logger
 from tzsb_common.metrics import CONSUMER_APPLIED, CONSUMER_LAG, DLQ_EVENTS
+from tzsb_common.outbox import Outbox
 from tzsb_common.problems import is_database_unavailable
 from tzsb_common.settings import ServiceSettings
 
+__all__ = [
+    "AnyConsumerSpec",
+    "BatchConsumerSpec",
+    "BatchHandler",
+    "ConsumerLoop",
+    "ConsumerSpec",
+    "ConsumerStalled",
+    "EventHandler",
+    "HandlerContext",
+    "HandlerTimedOut",
+    "PoisonEvent",
+    "RetryLater",
+    "TypedEvent",
+    "add_inbox_table",
+    "is_transient",
+]
+
 log = get_logger(__name__)
 
-_PRUNE_INTERVAL_S = 600.0
 _KAFKA_CALL_TIMEOUT_S = 30.0
+
+P = TypeVar("P", bound=EventPayload)
+
+
+# -- what a service declares ------------------------------------------------------------------
+
+
+class HandlerContext:
+    """What a handler works with: the transaction's session, and an outbox writer whose events
+    are written in that same transaction (so an event raised from a consumed one exists exactly
+    when the effect does)."""
+
+    def __init__(
+        self, session: AsyncSession, *, consumer: str, source: str, outbox: Outbox | None
+    ) -> None:
+        self.session = session
+        self.consumer = consumer
+        self._source = source
+        self._outbox = outbox
+        self._emitted: list[tuple[CloudEvent, str]] = []
+
+    def emit(self, payload: EventPayload, *, subject: str) -> CloudEvent:
+        """Add an event to this service's outbox, committed with the handler's effects."""
+        event = payload.to_event(source=self._source, subject=subject)
+        self.emit_event(event, topic=payload.topic)
+        return event
+
+    def emit_event(self, event: CloudEvent, *, topic: str) -> None:
+        if self._outbox is None:
+            raise RuntimeError(f"consumer {self.consumer} was built without an outbox")
+        self._emitted.append((event, topic))
+
+    async def flush(self) -> None:
+        """Writes what the handler emitted in one statement (the loop calls this)."""
+        if self._emitted and self._outbox is not None:
+            emitted, self._emitted = self._emitted, []
+            await self._outbox.add_events(self.session, emitted)
+
+
+class TypedEvent(BaseModel, Generic[P]):
+    """A consumed event: the CloudEvent envelope with its `data` decoded into the payload model
+    of its type, in one pass over the JSON (about twice as fast as envelope, then payload)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    specversion: str = "1.0"
+    id: uuid.UUID
+    source: str
+    type: str
+    subject: str
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    datacontenttype: str = "application/json"
+    data: P
+
+    @property
+    def payload(self) -> P:
+        return self.data
+
+
+def _typed_decoder(payloads: Sequence[type[EventPayload]]) -> TypeAdapter[TypedEvent[Any]]:
+    """Validates a message straight into the envelope of its type, chosen by `type`."""
+    envelopes: list[Any] = []
+    for payload in payloads:
+        tag: Any = Literal[payload.event_type]
+        envelopes.append(
+            create_model(
+                f"{payload.__name__}Event",
+                __base__=TypedEvent[payload],  # type: ignore[valid-type]
+                type=(tag, ...),
+            )
+        )
+    if len(envelopes) == 1:
+        return TypeAdapter(envelopes[0])
+    union: Any = Annotated[Union[tuple(envelopes)], Field(discriminator="type")]  # noqa: UP007
+    return TypeAdapter(union)
+
 
 EventHandler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 """Applies one event inside the caller's transaction; never commits."""
 
-
-def add_inbox_table(metadata: MetaData) -> Table:
-    return Table(
-        "inbox",
-        metadata,
-        Column("consumer", Text, primary_key=True),
-        Column("event_id", Uuid, primary_key=True),
-        Column("topic", Text, nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Index("ix_inbox_processed_at", "consumer", "processed_at"),
-    )
+BatchHandler = Callable[[HandlerContext, Sequence[TypedEvent[Any]]], Awaitable[None]]
+"""Applies many events inside the caller's transaction (set-based: a few statements for the
+whole chunk); never commits. Events arrive in log order per partition and are new to this
+consumer; the same subject may occur more than once."""
 
 
 @dataclass(frozen=True)
 class ConsumerSpec:
-    """What a service declares: a name, the topics (without prefix) and the handler."""
+    """A per-event consumer: a name, the topics (without prefix) and the handler.
+
+    Every event on the topics reaches the handler as an untyped CloudEvent. A chunk of events
+    is applied in one transaction, one handler call after another.
+    """
 
     name: str
     topics: Sequence[str]
     handler: EventHandler
 
 
+@dataclass(frozen=True)
+class BatchConsumerSpec:
+    """A set-based consumer: the event types it handles (payload models from
+    `tzsb_common.contracts`) and a handler that receives a chunk of them, typed.
+
+    Events of other types on the same topics are skipped, not dead-lettered: a topic carries
+    several event types and publishers add new ones without asking every consumer, while the
+    DLQ is for events a consumer should apply and cannot. The first event of an unhandled type
+    is logged, so a consumer that missed a new version of a type it needs shows up.
+    """
+
+    name: str
+    topics: Sequence[str]
+    payloads: Sequence[type[EventPayload]]
+    handler: BatchHandler
+    decoder: TypeAdapter[TypedEvent[Any]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.payloads:
+            raise ValueError(f"consumer {self.name} declares no event types")
+        for payload in self.payloads:
+            if payload.topic not in self.topics:
+                raise ValueError(f"{payload.event_type} is published to {payload.topic}, "
+                                 f"which consumer {self.name} does not read")  # fmt: skip
+        object.__setattr__(self, "decoder", _typed_decoder(self.payloads))
+
+
+AnyConsumerSpec = ConsumerSpec | BatchConsumerSpec
+
+
+# -- failures ---------------------------------------------------------------------------------
+
+
 class PoisonEvent(Exception):
-    """The message can never be applied (not a CloudEvent); retrying is pointless."""
+    """The message can never be applied (not a CloudEvent, or a payload its type refuses)."""
 
 
 class ConsumerStalled(Exception):
     """The consumer stopped making progress although there is something to read."""
+
+
+class RetryLater(Exception):
+    """Raised by a handler when something it needs is unavailable for now: retried, never
+    dead-lettered."""
+
+
+class HandlerTimedOut(TimeoutError):
+    """A handler call took longer than `consumer_handler_timeout_s`."""
+
+
+_TRANSIENT_SQLSTATES = ("40001", "40P01", "55P03")
+"""Serialisation failure, deadlock, lock not available: the same transaction may well pass."""
+_UNAVAILABLE_HTTP_STATUSES = frozenset({429, 502, 503, 504})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when `exc` (or what it wraps) says something was unavailable or too slow, rather
+    than that the event is wrong: retrying later can succeed."""
+    if is_database_unavailable(exc):
+        return True
+    current: BaseException | None = exc
+    for _ in range(10):
+        if current is None:
+            return False
+        if isinstance(
+            current,
+            RetryLater | TimeoutError | httpx.TimeoutException | httpx.NetworkError
+            | httpx.RemoteProtocolError,
+        ):  # fmt: skip
+            return True
+        if (
+            isinstance(current, httpx.HTTPStatusError)
+            and current.response.status_code in _UNAVAILABLE_HTTP_STATUSES
+        ):
+            return True
+        sqlstate = getattr(current, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_TRANSIENT_SQLSTATES):
+            return True
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return False
+
+
+def _is_unhandled_type(error: ErrorDetails) -> bool:
+    """The `type` names none of the declared payloads (a union's tag, or a single literal)."""
+    return error["type"] == "union_tag_invalid" or (
+        error["type"] == "literal_error" and error["loc"] == ("type",)
+    )
+
+
+class _Transient(Exception):
+    """Internal: stop this poll, keep what was applied, wait, and apply the event again."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _PollBudgetSpent(Exception):
+    """Internal: poll again before the broker counts this member as gone."""
+
+
+@dataclass
+class _PollBudget:
+    deadline: float
+    retry_budget_s: float
+    retry_spent_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Item:
+    record: ConsumerRecord
+    event: CloudEvent | TypedEvent[Any] | None
+    """None for an event type this consumer does not handle."""
+
+
+# -- the loop ---------------------------------------------------------------------------------
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -71,7 +292,7 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
         self.loop = loop
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        # Offsets are committed after each applied batch, so nothing is pending here.
+        # Offsets are committed after each applied chunk, so nothing is pending here.
         log.info("partitions revoked", consumer=self.loop.name, count=len(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
@@ -83,34 +304,58 @@ class ConsumerLoop:
     def __init__(
         self,
         *,
-        spec: ConsumerSpec,
+        spec: AnyConsumerSpec,
         settings: ServiceSettings,
         session_factory: async_sessionmaker[AsyncSession],
         inbox: Table,
+        outbox: Outbox | None = None,
     ) -> None:
+        max_poll_s = settings.consumer_max_poll_interval_ms / 1000
+        if settings.consumer_handler_timeout_s > max_poll_s / 4:
+            raise ValueError(
+                "consumer_handler_timeout_s must be at most a quarter of "
+                "consumer_max_poll_interval_ms, or one slow call makes the member leave its group"
+            )
         self.spec = spec
         self.name = spec.name
         self.settings = settings
         self.session_factory = session_factory
         self.inbox = inbox
+        self.outbox = outbox
         self.topics = [settings.topic(t) for t in spec.topics]
         self.group_id = f"{settings.consumer_group}.{spec.name}"
         self.last_progress = time.monotonic()
         self.restarts = 0
-        self._running_since: float | None = None
-        self._dlq_producer: AIOKafkaProducer | None = None
-        self._last_prune = 0.0
+        self.transient_failures = 0
+        """Times the loop waited for an unavailable dependency or a time-out."""
+        self.early_polls = 0
+        """Times a poll's time budget ran out before its records were applied."""
+        self.waiting_on: str | None = None
+        """The error the loop is waiting out, while it is."""
         self.behind = 0
         """Messages not yet applied on the assigned partitions, as of the last check."""
         self.last_error: str | None = None
+        self._poll_budget_s = max_poll_s / 2
+        self._chunk_size = settings.consumer_chunk_size
+        self._backoff_s = 0.0
+        self._singly_through: dict[TopicPartition, int] = {}
+        """Offsets up to which a partition is applied one event at a time (a chunk failed)."""
+        self._attempts: dict[tuple[TopicPartition, int], int] = {}
+        """Attempts an event had when a poll ended during its retries."""
+        self._unhandled_types: set[str] = set()
+        self._running_since: float | None = None
+        self._dlq_producer: AIOKafkaProducer | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def run(self) -> None:
+        pruner = asyncio.create_task(self._prune_periodically(), name=f"inbox-prune:{self.name}")
         backoff = 0.5
         try:
             while True:
                 consumer = self._new_consumer()
+                self._singly_through.clear()
+                self._attempts.clear()
                 try:
                     await asyncio.wait_for(consumer.start(), timeout=30)
                     consumer.subscribe(self.topics, listener=_Listener(self))
@@ -120,7 +365,7 @@ class ConsumerLoop:
                     await self._consume(consumer)
                 except asyncio.CancelledError:
                     raise
-                except Exception as exc:  # broker away, stalled, database away: start over
+                except Exception as exc:  # broker away, stalled, commit refused: start over
                     self.restarts += 1
                     self.last_error = f"{type(exc).__name__}: {exc}"[:300]
                     log.warning("consumer restarting", consumer=self.name, error=self.last_error)
@@ -130,6 +375,8 @@ class ConsumerLoop:
                 finally:
                     await stop_quietly(consumer)
         finally:
+            pruner.cancel()
+            await asyncio.gather(pruner, return_exceptions=True)
             if self._dlq_producer is not None:
                 await stop_quietly(self._dlq_producer)
 
@@ -138,6 +385,8 @@ class ConsumerLoop:
         if self._running_since is None and idle_for > 60:
             return f"consumer {self.name} not running: {self.last_error}"
         if self.behind > 0 and idle_for > self.settings.consumer_stall_timeout_s:
+            if self.waiting_on is not None:
+                return f"consumer {self.name} waiting for {idle_for:.0f}s: {self.waiting_on}"
             return f"consumer {self.name} stalled: {self.behind} behind for {idle_for:.0f}s"
         return None
 
@@ -151,6 +400,7 @@ class ConsumerLoop:
             isolation_level="read_committed",
             request_timeout_ms=self.settings.kafka_request_timeout_ms + 30_000,
             metadata_max_age_ms=30_000,
+            max_poll_interval_ms=self.settings.consumer_max_poll_interval_ms,
         )
 
     # -- consuming -------------------------------------------------------------------------
@@ -158,21 +408,223 @@ class ConsumerLoop:
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         last_check = time.monotonic()
         while True:
-            batch = await consumer.getmany(
+            fetched = await consumer.getmany(
                 timeout_ms=1000, max_records=self.settings.consumer_batch_size
             )
-            for tp, records in batch.items():
-                await self._apply_records(records)
-                # Bounded: aiokafka retries a commit for as long as the coordinator is away.
-                await asyncio.wait_for(
-                    consumer.commit({tp: records[-1].offset + 1}), timeout=_KAFKA_CALL_TIMEOUT_S
-                )
-                self.last_progress = time.monotonic()
+            if fetched:
+                await self._apply_fetched(consumer, fetched)
             if time.monotonic() - last_check >= 5:
                 last_check = time.monotonic()
                 await self._watch_progress(consumer)
-            if time.monotonic() - self._last_prune >= _PRUNE_INTERVAL_S:
-                await self._prune_inbox()
+
+    async def _apply_fetched(
+        self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[ConsumerRecord]]
+    ) -> None:
+        """Apply one poll's records chunk by chunk, committing each, within the poll budget."""
+        budget = _PollBudget(
+            deadline=time.monotonic() + self._poll_budget_s,
+            retry_budget_s=self.settings.consumer_retry_budget_s,
+        )
+        done = dict.fromkeys(fetched, 0)
+        try:
+            for tp, records in fetched.items():
+                while done[tp] < len(records):
+                    if time.monotonic() >= budget.deadline:
+                        raise _PollBudgetSpent
+                    done[tp] += await self._apply_next(tp, records[done[tp] :], budget)
+                    # Bounded: aiokafka retries a commit for as long as the coordinator is away.
+                    await asyncio.wait_for(
+                        consumer.commit({tp: records[done[tp] - 1].offset + 1}),
+                        timeout=_KAFKA_CALL_TIMEOUT_S,
+                    )
+                    self.last_progress = time.monotonic()
+                    self._recovered()
+        except (_PollBudgetSpent, _Transient) as stop:
+            # Unapplied records are fetched again by the next poll.
+            for tp, records in fetched.items():
+                if done[tp] < len(records):
+                    consumer.seek(tp, records[done[tp]].offset)
+            if isinstance(stop, _Transient):
+                await self._wait_out(stop.error)
+            else:
+                self.early_polls += 1
+                log.info("poll budget spent, polling again", consumer=self.name)
+
+    async def _apply_next(
+        self, tp: TopicPartition, records: list[ConsumerRecord], budget: _PollBudget
+    ) -> int:
+        """Apply a chunk from the front of `records` (or one event); returns how many."""
+        first = records[0]
+        try:
+            item = self._decode(first)
+        except PoisonEvent as exc:
+            await self._dead_letter(first, exc, attempts=1)
+            return 1
+        if first.offset <= self._singly_through.get(tp, -1):
+            await self._apply_alone(item, budget)
+            return 1
+        chunk = [item]
+        for record in records[1 : self._chunk_size]:
+            try:
+                chunk.append(self._decode(record))
+            except PoisonEvent:
+                break  # dead-lettered alone when its turn comes
+        if len(chunk) == 1:
+            await self._apply_alone(item, budget)
+            return 1
+        try:
+            await self._apply_in_transaction(first.topic, chunk)
+        except Exception as exc:
+            if isinstance(exc, HandlerTimedOut):
+                self._chunk_size = max(1, len(chunk) // 2)  # grows back after a success
+            elif is_transient(exc):
+                raise _Transient(exc) from exc
+            log.warning(
+                "chunk failed, applying its events one at a time",
+                consumer=self.name,
+                topic=first.topic,
+                events=len(chunk),
+                error=f"{type(exc).__name__}: {exc}"[:300],
+            )
+            self._singly_through[tp] = chunk[-1].record.offset
+            await self._apply_alone(item, budget)
+            return 1
+        self._chunk_size = min(self.settings.consumer_chunk_size, self._chunk_size * 2)
+        return len(chunk)
+
+    async def _apply_alone(self, item: _Item, budget: _PollBudget) -> None:
+        """One event in its own transaction; retried within the poll's retry budget, then
+        dead-lettered. Unavailability and time-outs stop the poll instead (`_Transient`)."""
+        settings = self.settings
+        position = (TopicPartition(item.record.topic, item.record.partition), item.record.offset)
+        attempts = self._attempts.pop(position, 0)
+        while True:
+            attempts += 1
+            started = time.monotonic()
+            try:
+                await self._apply_in_transaction(item.record.topic, [item])
+                return
+            except Exception as exc:
+                if is_transient(exc):
+                    raise _Transient(exc) from exc
+                error = exc
+            if attempts > 1:
+                budget.retry_spent_s += time.monotonic() - started
+            delay = settings.consumer_retry_base_s * 2 ** (attempts - 1)
+            if (
+                attempts >= settings.consumer_max_attempts
+                or budget.retry_spent_s + delay > budget.retry_budget_s
+            ):
+                break
+            if time.monotonic() + delay >= budget.deadline:
+                self._attempts[position] = attempts  # the next poll goes on counting
+                raise _PollBudgetSpent
+            await asyncio.sleep(delay)
+            budget.retry_spent_s += delay
+        await self._dead_letter(item.record, error, attempts)
+
+    async def _apply_in_transaction(self, topic: str, items: Sequence[_Item]) -> None:
+        """Record the events in the inbox and apply those that are new, in one transaction."""
+        known = [item for item in items if item.event is not None]
+        if not known:
+            return  # only event types this consumer does not handle
+        async with self.session_factory() as session, session.begin():
+            new_ids = await record_new_events(
+                session,
+                self.inbox,
+                consumer=self.name,
+                topic=topic,
+                event_ids=[item.event.id for item in known if item.event is not None],
+            )
+            fresh: list[_Item] = []
+            for item in known:
+                assert item.event is not None
+                if item.event.id in new_ids:
+                    new_ids.discard(item.event.id)  # the same event twice in one chunk
+                    fresh.append(item)
+            if not fresh:
+                return  # all seen before: their effects are already in the database
+            context = HandlerContext(
+                session,
+                consumer=self.name,
+                source=self.settings.service_name,
+                outbox=self.outbox,
+            )
+            timeout = asyncio.timeout(self.settings.consumer_handler_timeout_s)
+            try:
+                async with timeout:
+                    await self._handle(context, fresh)
+                    await context.flush()
+            except TimeoutError as exc:
+                if timeout.expired():
+                    raise HandlerTimedOut(
+                        f"{len(fresh)} events not applied within "
+                        f"{self.settings.consumer_handler_timeout_s}s"
+                    ) from exc
+                raise
+        CONSUMER_APPLIED.labels(self.settings.service_name, topic).inc(len(fresh))
+
+    async def _handle(self, context: HandlerContext, items: Sequence[_Item]) -> None:
+        spec = self.spec
+        if isinstance(spec, BatchConsumerSpec):
+            typed = [item.event for item in items if isinstance(item.event, TypedEvent)]
+            await spec.handler(context, typed)
+        else:
+            for item in items:
+                assert isinstance(item.event, CloudEvent)
+                await spec.handler(context.session, item.event)
+
+    def _decode(self, record: ConsumerRecord) -> _Item:
+        raw = record.value or b""
+        if not isinstance(self.spec, BatchConsumerSpec):
+            return _Item(record, self._envelope(raw))
+        try:
+            return _Item(record, self.spec.decoder.validate_json(raw))
+        except ValidationError as exc:
+            if not any(_is_unhandled_type(error) for error in exc.errors()):
+                raise PoisonEvent(f"invalid event: {exc}"[:1000]) from exc
+        event = self._envelope(raw)  # a CloudEvent of a type this consumer does not handle
+        if event.type not in self._unhandled_types:
+            self._unhandled_types.add(event.type)
+            log.info(
+                "skipping an event type this consumer does not handle",
+                consumer=self.name,
+                event_type=event.type,
+                topic=record.topic,
+            )
+        return _Item(record, None)
+
+    @staticmethod
+    def _envelope(raw: bytes) -> CloudEvent:
+        try:
+            return CloudEvent.from_json_bytes(raw)
+        except ValidationError as exc:
+            raise PoisonEvent(f"not a CloudEvent: {exc.error_count()} errors") from exc
+
+    async def _wait_out(self, error: BaseException) -> None:
+        """Back off before applying the same event again; the poll budget caps the wait so the
+        member stays in its group however long the outage lasts."""
+        self.transient_failures += 1
+        self.last_error = f"{type(error).__name__}: {error}"[:300]
+        if self.waiting_on is None:
+            log.warning(
+                "cannot apply events now; retrying with backoff",
+                consumer=self.name,
+                error=self.last_error,
+            )
+        self.waiting_on = self.last_error
+        self._backoff_s = min(
+            max(self._backoff_s * 2, self.settings.consumer_retry_base_s),
+            self.settings.consumer_max_backoff_s,
+            self._poll_budget_s / 2,
+        )
+        await asyncio.sleep(self._backoff_s * (0.5 + random.random() / 2))
+
+    def _recovered(self) -> None:
+        if self.waiting_on is not None:
+            log.info("applying events again", consumer=self.name)
+        self.waiting_on = None
+        self._backoff_s = 0.0
 
     async def _watch_progress(self, consumer: AIOKafkaConsumer) -> None:
         """aiokafka #1154: after a broker restart a consumer can stop fetching without error."""
@@ -197,84 +649,34 @@ class ConsumerLoop:
         self.behind = behind
         if behind == 0:
             self.last_progress = time.monotonic()
-        elif idle_for > self.settings.consumer_stall_timeout_s:
+        elif idle_for > self.settings.consumer_stall_timeout_s and self.waiting_on is None:
+            # Waiting out an outage is not a stall: restarting would not end it.
             raise ConsumerStalled(f"{behind} messages behind and no progress for {idle_for:.0f}s")
 
-    async def _prune_inbox(self) -> None:
-        """Forget ids older than any redelivery can be (Kafka keeps a topic for days, not weeks).
+    # -- inbox retention -------------------------------------------------------------------
 
-        Deleted in bounded chunks so a large backlog never holds one long transaction.
-        """
-        self._last_prune = time.monotonic()
-        cutoff = func.now() - timedelta(days=self.settings.inbox_retention_days)
-        stale = (
-            select(self.inbox.c.event_id)
-            .where(self.inbox.c.consumer == self.name, self.inbox.c.processed_at < cutoff)
-            .limit(10_000)
-            .scalar_subquery()
-        )
-        async with self.session_factory() as session, session.begin():
-            await session.execute(
-                self.inbox.delete().where(
-                    self.inbox.c.consumer == self.name, self.inbox.c.event_id.in_(stale)
-                )
-            )
-
-    async def _apply_records(self, records: list[ConsumerRecord]) -> None:
-        """One transaction for the run of records that apply cleanly, a savepoint each."""
-        index = 0
-        while index < len(records):
-            failed: tuple[ConsumerRecord, Exception] | None = None
-            async with self.session_factory() as session, session.begin():
-                while index < len(records):
-                    record = records[index]
-                    try:
-                        async with session.begin_nested():
-                            await self._apply(session, record)
-                    except Exception as exc:
-                        failed = (record, exc)
-                        break
-                    index += 1
-            if failed is not None:
-                await self._retry_or_dead_letter(*failed)
-                index += 1
-
-    async def _apply(self, session: AsyncSession, record: ConsumerRecord) -> None:
-        try:
-            event = CloudEvent.from_json_bytes(record.value or b"")
-        except ValidationError as exc:
-            raise PoisonEvent(f"not a CloudEvent: {exc.error_count()} errors") from exc
-        inserted = await session.scalar(
-            insert(self.inbox)
-            .values(consumer=self.name, event_id=event.id, topic=record.topic)
-            .on_conflict_do_nothing()
-            .returning(self.inbox.c.event_id)
-        )
-        if inserted is None:
-            return  # seen before: its effect is already in the database
-        await self.spec.handler(session, event)
-        CONSUMER_APPLIED.labels(self.settings.service_name, record.topic).inc()
-
-    async def _retry_or_dead_letter(self, record: ConsumerRecord, error: Exception) -> None:
-        attempts = 1
-        while (
-            not isinstance(error, PoisonEvent)
-            and not is_database_unavailable(error)
-            and attempts < self.settings.consumer_max_attempts
-        ):
-            await asyncio.sleep(self.settings.consumer_retry_base_s * 2 ** (attempts - 1))
-            attempts += 1
+    async def _prune_periodically(self) -> None:
+        """Forget ids older than any redelivery can be (Kafka keeps a topic for days, not
+        weeks). A pass deletes in chunks until nothing old is left, beside the consuming."""
+        retention = timedelta(days=self.settings.inbox_retention_days)
+        interval = self.settings.inbox_prune_interval_s
+        while True:
+            await asyncio.sleep(interval * (0.5 + random.random()))  # replicas spread out
             try:
-                async with self.session_factory() as session, session.begin():
-                    await self._apply(session, record)
-                return
-            except Exception as exc:
-                error = exc
-        if is_database_unavailable(error):
-            # An outage says nothing about the event: restart from the last committed offset
-            # (nothing past it is committed) instead of dead-lettering everything read meanwhile.
-            raise error
-        await self._dead_letter(record, error, attempts)
+                deleted = await prune_inbox(
+                    self.session_factory,
+                    self.inbox,
+                    consumer=self.name,
+                    retention=retention,
+                    chunk_rows=self.settings.inbox_prune_chunk_rows,
+                )
+            except Exception as exc:  # the database away: the next pass catches up
+                log.warning("inbox prune failed", consumer=self.name, error=f"{exc}"[:300])
+                continue
+            if deleted:
+                log.info("inbox pruned", consumer=self.name, rows=deleted)
+
+    # -- dead letters ----------------------------------------------------------------------
 
     async def _dead_letter(self, record: ConsumerRecord, error: Exception, attempts: int) -> None:
         if self._dlq_producer is None:

@@ -87,6 +87,20 @@ class ServiceSettings(BaseSettings):
     consumer_stall_timeout_s: float = Field(default=30.0, gt=0)
     inbox_retention_days: int = Field(default=30, gt=0)
     """How long a consumed event's id is remembered to make its redelivery a no-op."""
+    consumer_max_poll_interval_ms: int = Field(default=300_000, ge=10_000)
+    """The broker drops a member that does not poll this long; a loop re-polls at half of it."""
+    consumer_handler_timeout_s: float = Field(default=30.0, gt=0)
+    """One handler call (an event, or a chunk of them); a time-out is retried, never
+    dead-lettered. At most a quarter of `consumer_max_poll_interval_ms`."""
+    consumer_chunk_size: int = Field(default=500, gt=0)
+    """Most events applied in one transaction, and so between two offset commits."""
+    consumer_retry_budget_s: float = Field(default=5.0, ge=0)
+    """Time one poll may spend retrying failing events; once spent, a failing event goes to the
+    dead-letter topic after the attempts it had."""
+    consumer_max_backoff_s: float = Field(default=10.0, gt=0)
+    """Longest wait before retrying after a time-out or an unavailable dependency."""
+    inbox_prune_interval_s: float = Field(default=60.0, gt=0)
+    inbox_prune_chunk_rows: int = Field(default=10_000, gt=0)
 
     jwks_url: str | None = None
     """Where to fetch the token issuer's public keys (any OIDC provider's JWKS endpoint)."""

@@ -132,7 +132,10 @@ async def test_a_database_outage_is_not_dead_lettered_and_nothing_is_lost(
         await producer.send_and_wait(
             settings.topic(THINGS_TOPIC), thing_event(subject, 1).to_json_bytes()
         )
-        await eventually(lambda: asyncio.sleep(0, result=loop.restarts), until=lambda n: n >= 2)
+        await eventually(
+            lambda: asyncio.sleep(0, result=loop.transient_failures), until=lambda n: n >= 2
+        )
+        assert loop.waiting_on is not None
         assert await topic_reader.read(dlq_topic(THINGS_TOPIC), count=1, timeout_s=2) == []
 
         loop.session_factory = create_session_factory(engine)  # the database is back
