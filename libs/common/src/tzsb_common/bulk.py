@@ -83,8 +83,10 @@ def add_idempotency_table(metadata: MetaData, name: str = "idempotency_keys") ->
     return Table(
         name,
         metadata,
-        Column("scope", Text, nullable=False),
-        Column("client_key", Text, nullable=False),
+        # "C": keys are opaque ids, and byte order compares several times faster than a
+        # linguistic collation a server may default to.
+        Column("scope", Text(collation="C"), nullable=False),
+        Column("client_key", Text(collation="C"), nullable=False),
         Column("status", Text, nullable=False),
         Column("reasons", JSONB, nullable=False),
         Column("detail", JSONB),
@@ -141,26 +143,31 @@ class BulkWriter:
     """
 
     def __init__(self, *, keys: Table, target: Table, columns: Sequence[str]) -> None:
-        if not columns:
-            raise ValueError("a bulk writer needs at least one target column")
+        missing = [name for name in columns if name not in target.c]
+        if not columns or missing:
+            raise ValueError(f"target columns must be columns of {target.name}: {missing}")
         self.keys = keys
         self.target = target
         self.columns = tuple(columns)
-        quote = _DIALECT.identifier_preparer.quote
-        array_types = [_array_type(target.c[name]) for name in self.columns]
-        self._keys_name = _qualified(keys)
-        self._target_name = _qualified(target)
-        self._target_columns = ", ".join(quote(name) for name in self.columns)
-        # Target columns come out of unnest as c1…cn, so no name can clash with the key column.
-        self._row_aliases = ", ".join(f"c{n}" for n in range(1, len(self.columns) + 1))
-        self._row_params = ", ".join(
-            f"${n}::{array_type}" for n, array_type in enumerate(array_types, start=7)
-        )
-        self._statements: dict[str | None, str] = {}
-        self._outcomes_sql = (
+        keys_name = _qualified(keys)
+        # The outcomes travel once each ($3–$5, usually one: "accepted") and every key points
+        # at its own ($6), which keeps the arrays the driver encodes short.
+        self._claim_sql = f"""
+            WITH claimed AS (
+                INSERT INTO {keys_name} (scope, client_key, status, reasons, detail)
+                SELECT $1, k.client_key, ($3::text[])[k.o], ($4::jsonb[])[k.o], ($5::jsonb[])[k.o]
+                FROM unnest($2::text[], $6::int4[]) WITH ORDINALITY AS k(client_key, o, n)
+                ORDER BY k.n
+                ON CONFLICT DO NOTHING
+                RETURNING client_key
+            )
+            SELECT array_agg(client_key) FROM claimed
+        """  # noqa: S608 (identifiers come from Table metadata, quoted; values are parameters)
+        self._outcomes_select = (
             "SELECT client_key, status, reasons::text, detail::text "  # noqa: S608 (quoted names)
-            f"FROM {self._keys_name} WHERE scope = $1 AND client_key = ANY($2::text[])"
+            f"FROM {keys_name} WHERE scope = $1 AND client_key = ANY($2::text[])"
         )
+        self._events_sql: dict[str, str] = {}
 
     async def write(
         self,
@@ -193,10 +200,8 @@ class BulkWriter:
         items: Sequence[BulkItem],
         outbox: Outbox | None = None,
     ) -> list[ItemResult]:
-        """The same on a raw asyncpg connection, in whatever transaction it is in.
-
-        Outside a transaction the batch is still all or nothing: its writes are one statement.
-        """
+        """The same on a raw asyncpg connection, in the transaction it is in (it needs one:
+        the keys, rows and events are separate statements)."""
         if not items:
             return []
         if any(item.events for item in items) and outbox is None:
@@ -204,131 +209,113 @@ class BulkWriter:
         first: dict[str, BulkItem] = {}
         for item in items:
             first.setdefault(item.key, item)
-        unique = sorted(first.values(), key=lambda item: item.key)
+        for item in first.values():
+            if item.row is not None and len(item.row) != len(self.columns):
+                raise ValueError(
+                    f"row of {item.key!r} has {len(item.row)} values "
+                    f"for {len(self.columns)} columns"
+                )
 
-        claimed = set(
-            await conn.fetchval(
-                self._statement(outbox),
-                *self._arguments(scope, unique, list(first.values()), outbox),
+        claimed = await self._claim(conn, scope, first)
+        new_items = [item for key, item in first.items() if key in claimed]
+        rows = [item.row for item in new_items if item.row is not None]
+        if rows:
+            await conn.copy_records_to_table(
+                self.target.name, schema_name=self.target.schema, columns=self.columns, records=rows
             )
-            or ()
-        )
-        stored: dict[str, Outcome] = {}
-        if len(claimed) < len(unique):
-            taken = [item.key for item in unique if item.key not in claimed]
-            for record in await conn.fetch(self._outcomes_sql, scope, taken):
-                stored[record[0]] = Outcome(
-                    status=record[1],
-                    reasons=tuple(json.loads(record[2])),
-                    detail=None if record[3] is None else json.loads(record[3]),
-                )
-            missing = [key for key in taken if key not in stored]
-            if missing:
-                raise IdempotencyRecordMissing(
-                    f"{len(missing)} taken keys of scope {scope!r} vanished, e.g. {missing[0]!r}"
-                )
+        taken = [key for key in first if key not in claimed]
+        stored = await self._add_events_and_read_outcomes(conn, scope, new_items, taken, outbox)
 
         results: list[ItemResult] = []
         answered: set[str] = set()
         for item in items:
             if item.key in claimed:
-                kept = first[item.key]
                 duplicate = item.key in answered
-                results.append(ItemResult(item.key, kept.outcome, duplicate=duplicate))
+                results.append(ItemResult(item.key, first[item.key].outcome, duplicate=duplicate))
             else:
                 results.append(ItemResult(item.key, stored[item.key], duplicate=True))
             answered.add(item.key)
         return results
 
-    # -- statements ------------------------------------------------------------------------
-
-    def _statement(self, outbox: Outbox | None) -> str:
-        outbox_name = None if outbox is None else _qualified(outbox.table)
-        statement = self._statements.get(outbox_name)
-        if statement is None:
-            statement = self._build_statement(outbox_name)
-            self._statements[outbox_name] = statement
-        return statement
-
-    def _build_statement(self, outbox_name: str | None) -> str:
-        # $1 scope; $2–$5 the keys and their outcomes; $6 the key of each target row;
-        # $7… one array per target column; then the outbox arrays.
-        event_base = 7 + len(self.columns)
-        outbox_cte = ""
-        if outbox_name is not None:
-            p = [f"${n}" for n in range(event_base, event_base + 6)]
-            outbox_cte = f""",
-            outbox_rows AS (
-                INSERT INTO {outbox_name} (event_id, topic, key, bucket, event)
-                SELECT e.event_id, e.topic, e.key, e.bucket, e.event::jsonb
-                FROM unnest({p[0]}::text[], {p[1]}::uuid[], {p[2]}::text[], {p[3]}::text[],
-                            {p[4]}::smallint[], {p[5]}::text[])
-                     WITH ORDINALITY AS e(client_key, event_id, topic, key, bucket, event, n)
-                WHERE e.client_key IN (SELECT client_key FROM claimed)
-                ORDER BY e.n
-            )"""  # noqa: S608 (identifiers come from Table metadata, quoted)
-        return f"""
-            WITH claimed AS (
-                INSERT INTO {self._keys_name} (scope, client_key, status, reasons, detail)
-                SELECT $1, k.client_key, k.status, k.reasons::jsonb, k.detail::jsonb
-                FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])
-                     WITH ORDINALITY AS k(client_key, status, reasons, detail, n)
-                ORDER BY k.n
-                ON CONFLICT DO NOTHING
-                RETURNING client_key
-            ),
-            target_rows AS (
-                INSERT INTO {self._target_name} ({self._target_columns})
-                SELECT {self._row_aliases}
-                FROM unnest($6::text[], {self._row_params}) AS r(client_key, {self._row_aliases})
-                WHERE r.client_key IN (SELECT client_key FROM claimed)
-            ){outbox_cte}
-            SELECT array_agg(client_key) FROM claimed
-        """  # noqa: S608 (identifiers come from Table metadata, quoted; values are parameters)
-
-    def _arguments(
-        self,
-        scope: str,
-        unique: Sequence[BulkItem],
-        in_input_order: Sequence[BulkItem],
-        outbox: Outbox | None,
-    ) -> list[Any]:
-        keys: list[str] = []
-        statuses: list[str] = []
-        reasons: list[str] = []
-        details: list[str | None] = []
-        row_keys: list[str] = []
-        rows: list[Row] = []
-        for item in unique:
-            outcome = item.outcome
-            keys.append(item.key)
-            statuses.append(outcome.status)
-            reasons.append(json.dumps(list(outcome.reasons)) if outcome.reasons else _NO_REASONS)
-            details.append(None if outcome.detail is None else json.dumps(outcome.detail))
-            if item.row is not None:
-                if len(item.row) != len(self.columns):
-                    raise ValueError(
-                        f"row of {item.key!r} has {len(item.row)} values "
-                        f"for {len(self.columns)} columns"
-                    )
-                row_keys.append(item.key)
-                rows.append(item.row)
-        columns: list[Any] = (
-            [list(values) for values in zip(*rows, strict=True)]
-            if rows
-            else [[] for _ in self.columns]
+    async def _claim(
+        self, conn: asyncpg.Connection, scope: str, first: Mapping[str, BulkItem]
+    ) -> set[str]:
+        """Insert the keys not yet taken; returns those this transaction took."""
+        # Sorted: two transactions with overlapping batches then wait on each other's key locks
+        # in one order, never in a cycle.
+        ordered = sorted(first)
+        outcome_numbers: dict[tuple[str, str, str | None], int] = {}
+        numbers: list[int] = []
+        for key in ordered:
+            outcome = first[key].outcome
+            stored = (
+                outcome.status,
+                json.dumps(list(outcome.reasons)) if outcome.reasons else _NO_REASONS,
+                None if outcome.detail is None else json.dumps(outcome.detail),
+            )
+            numbers.append(outcome_numbers.setdefault(stored, len(outcome_numbers) + 1))
+        statuses, reasons, details = zip(*outcome_numbers, strict=True)
+        claimed = await conn.fetchval(
+            self._claim_sql, scope, ordered, list(statuses), list(reasons), list(details), numbers
         )
-        arguments: list[Any] = [scope, keys, statuses, reasons, details, row_keys, *columns]
-        if outbox is not None:
-            arguments.extend(_event_arrays(in_input_order, outbox))
-        return arguments
+        return set(claimed or ())
+
+    async def _add_events_and_read_outcomes(
+        self,
+        conn: asyncpg.Connection,
+        scope: str,
+        new_items: Sequence[BulkItem],
+        taken: Sequence[str],
+        outbox: Outbox | None,
+    ) -> dict[str, Outcome]:
+        """One statement for both: the outbox rows of the new items, and the outcomes first
+        given to the keys already taken. Read in a statement after the claim, so a key that a
+        concurrent batch committed while we waited for it is visible (READ COMMITTED)."""
+        events = _event_arrays(new_items, outbox) if outbox is not None else None
+        if events is not None and events[0]:
+            assert outbox is not None
+            records = await conn.fetch(self._events_sql_for(outbox), scope, taken, *events)
+        elif taken:
+            records = await conn.fetch(self._outcomes_select, scope, taken)
+        else:
+            return {}
+        stored = {
+            record[0]: Outcome(
+                status=record[1],
+                reasons=tuple(json.loads(record[2])),
+                detail=None if record[3] is None else json.loads(record[3]),
+            )
+            for record in records
+        }
+        missing = [key for key in taken if key not in stored]
+        if missing:
+            raise IdempotencyRecordMissing(
+                f"{len(missing)} taken keys of scope {scope!r} vanished, e.g. {missing[0]!r}"
+            )
+        return stored
+
+    def _events_sql_for(self, outbox: Outbox) -> str:
+        outbox_name = _qualified(outbox.table)
+        statement = self._events_sql.get(outbox_name)
+        if statement is None:
+            statement = f"""
+                WITH outbox_rows AS (
+                    INSERT INTO {outbox_name} (event_id, topic, key, bucket, event)
+                    SELECT e.event_id, e.topic, e.key, e.bucket, e.event::jsonb
+                    FROM unnest($3::uuid[], $4::text[], $5::text[], $6::smallint[], $7::text[])
+                         WITH ORDINALITY AS e(event_id, topic, key, bucket, event, n)
+                    ORDER BY e.n
+                )
+                {self._outcomes_select}
+            """  # noqa: S608 (identifiers come from Table metadata, quoted)
+            self._events_sql[outbox_name] = statement
+        return statement
 
 
 def _event_arrays(items: Sequence[BulkItem], outbox: Outbox) -> list[list[Any]]:
     """In the order the client sent the items: the relay publishes a subject's events in
     outbox id order, so two swipes of one elevator in one batch keep their order."""
     settings = outbox.settings
-    event_keys: list[str] = []
     event_ids: list[Any] = []
     topics: list[str] = []
     subjects: list[str] = []
@@ -336,17 +323,12 @@ def _event_arrays(items: Sequence[BulkItem], outbox: Outbox) -> list[list[Any]]:
     documents: list[str] = []
     for item in items:
         for event, topic in item.events:
-            event_keys.append(item.key)
             event_ids.append(event.id)
             topics.append(settings.topic(topic))
             subjects.append(event.subject)
             buckets.append(subject_bucket(event.subject, settings.outbox_buckets))
             documents.append(event.model_dump_json())
-    return [event_keys, event_ids, topics, subjects, buckets, documents]
-
-
-def _array_type(column: Column[Any]) -> str:
-    return f"{column.type.compile(dialect=_DIALECT)}[]"
+    return [event_ids, topics, subjects, buckets, documents]
 
 
 def _qualified(table: Table) -> str:
