@@ -1,4 +1,4 @@
-"""Idempotent bulk writes: a batch of validated items goes in with one or two statements.
+"""Idempotent bulk writes: a batch of validated items goes in with two or three statements.
 
 Every batch path uses this one primitive — elevator swipes and cylinder fills posted in batches
 of up to 1,000 after a terminal was offline, registry imports of 100,000 rows in chunks. Each item
@@ -15,28 +15,31 @@ How a batch is written, inside the caller's transaction (one use case = one tran
 module never commits):
 
 1. In Python: keep the first occurrence of each key (a key twice in one request is answered as a
-   duplicate of its first occurrence) and sort them by key, so that two transactions writing
-   overlapping batches take the key locks in one order and cannot deadlock.
-2. One statement: `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING` claims the
-   keys; two data-modifying CTEs insert the target rows and the outbox rows of the claimed keys
-   only. Data-modifying CTEs always run to completion, and each sees the others' RETURNING rows,
-   so the batch costs one round trip whatever its size. `unnest` of typed arrays is used rather
-   than COPY into a staging table: it needs no temporary table per session and no second round
-   trip, and measured as fast here (benchmarks/bulk_write.py).
-3. Only when some keys were already taken: one more statement reads their stored outcomes. It
-   must be a separate statement: under READ COMMITTED a key committed by a concurrent batch while
-   we waited on its lock is invisible to the snapshot of the statement that waited, and visible
-   to the next one. (Under REPEATABLE READ PostgreSQL raises a serialization failure instead,
-   which the caller retries as any such failure.)
+   duplicate of its first occurrence) and sort the keys, so that two transactions writing
+   overlapping batches wait on each other's key locks in one order and cannot deadlock.
+2. Claim: `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING` inserts the keys not
+   yet taken, with their outcomes, and answers which ones this transaction took.
+3. Rows: the rows of the claimed keys go straight into the target with COPY (partitioned tables
+   route COPY rows to their partitions). Claiming first is what makes COPY possible — COPY
+   cannot skip conflicts — and it needs no staging table. Measured against folding the rows into
+   the claim statement as an `unnest` insert, two statements were faster (benchmarks/bulk_write.py).
+4. Events and old outcomes, one statement: the outbox rows of the new items (a data-modifying
+   CTE) and the outcomes first given to the keys already taken. Skipped when there is neither.
+   The read must come after the claim statement: under READ COMMITTED a key that a concurrent
+   batch committed while we waited on its lock is invisible to the snapshot of the statement
+   that waited, and visible to the next one. (Under REPEATABLE READ PostgreSQL raises a
+   serialization failure instead, which the caller retries as any such failure.)
 
 A concurrent identical batch from another transaction blocks on the key locks until the first
 commits, then finds every key taken: one insert, one answer "duplicate". If the first rolls back,
 the second inserts.
 
-Rows are passed as tuples of driver values in the order of the given columns, as for asyncpg's
-`copy_records_to_table`; they go in as typed arrays whose element types come from the SQLAlchemy
-columns. Items whose outcome is a refusal may carry no row: their key and outcome are still
-recorded, so a retry of a refused item is answered with the same refusal.
+A replayed batch costs the claim (which inserts nothing) and the read; nothing is serialised for
+the outbox, since the events of taken keys are never sent to the server.
+
+Rows are tuples of driver values in the order of the writer's columns, exactly what asyncpg's
+`copy_records_to_table` takes. Items whose outcome is a refusal may carry no row: their key and
+outcome are still recorded, so a retry of a refused item is answered with the same refusal.
 
 Keys are kept until a service prunes them (`created_at` is there for that); a key pruned is a
 key that can be written again.

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 from sqlalchemy import Column, DateTime, Table, Text, Uuid, func, select, text
 from sqlalchemy.ext.asyncio import (
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
 
 from machinery_support import THINGS_TOPIC, outbox
 from tzsb_common.bulk import BulkItem, BulkWriter, ItemResult, Outcome, add_idempotency_table
-from tzsb_common.db import new_metadata
+from tzsb_common.db import asyncpg_dsn, new_metadata
 from tzsb_common.events import CloudEvent
 from tzsb_common.outbox import Outbox
 from tzsb_common.settings import ServiceSettings
@@ -335,8 +336,7 @@ async def test_concurrent_identical_batches_write_once(
     second_session = sessions()
     try:
         first = await writer.write(first_session, scope=scope, items=batch, outbox=writer_outbox)
-        # Reversed, so the second transaction would take the key locks in the other order if
-        # the writer did not sort them.
+        # Reversed: the second answers follow its own input order, not the key order.
         second_task = asyncio.create_task(
             writer.write(second_session, scope=scope, items=batch[::-1], outbox=writer_outbox)
         )
@@ -362,3 +362,52 @@ async def test_concurrent_identical_batches_write_once(
         stored = (await conn.execute(select(swipe_keys.c.detail))).scalars().all()
     assert len(stored) == 50
     assert json.dumps(sorted(d["month"] for d in stored)).count("2026-10") == 25
+
+
+async def test_a_raw_asyncpg_connection_in_a_transaction_writes_the_same_way(
+    engine: AsyncEngine, database_url: str, writer_outbox: Outbox
+) -> None:
+    company = uuid.uuid4()
+    refused = BulkItem(key="s-2", outcome=Outcome("refused", reasons=("no_contract",)))
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        async with conn.transaction():
+            first = await writer.write_on(
+                conn,
+                scope=str(company),
+                items=[swipe(company, "s-1", NOVEMBER), refused],
+                outbox=writer_outbox,
+            )
+        async with conn.transaction():
+            again = await writer.write_on(
+                conn,
+                scope=str(company),
+                items=[refused, swipe(company, "s-1", NOVEMBER)],
+                outbox=writer_outbox,
+            )
+    finally:
+        await conn.close()
+
+    assert [r.duplicate for r in first] == [False, False]
+    assert again == [
+        ItemResult("s-2", Outcome("refused", reasons=("no_contract",)), duplicate=True),
+        ItemResult("s-1", Outcome("accepted", detail={"month": "2026-11"}), duplicate=True),
+    ]
+    assert await swipe_ids(engine) == ["s-1"]
+    assert len(await outbox_subjects_and_ids(engine)) == 1
+
+
+async def test_a_row_of_the_wrong_width_is_refused_before_anything_is_written(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    short = BulkItem(key="s-1", outcome=ACCEPTED, row=(uuid.uuid4(), "s-1"))
+    async with sessions() as session:
+        with pytest.raises(ValueError, match="2 values for 5 columns"):
+            await writer.write(session, scope="any", items=[short])
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(swipe_keys)) == 0
+
+
+def test_a_writer_refuses_columns_its_target_does_not_have() -> None:
+    with pytest.raises(ValueError, match="elevator"):
+        BulkWriter(keys=swipe_keys, target=swipes, columns=("company_id", "elevator"))
