@@ -9,6 +9,7 @@ month-partitioned table (with an index on elevator and time); the paths take tur
 
   copy_records_to_table      raw asyncpg COPY, no idempotency: the reference
   bulk_write                 BulkWriter through an AsyncSession: keys, then the new rows
+  bulk_write on asyncpg      the same on a raw asyncpg connection (no SQLAlchemy session)
   bulk_write+events          the same with one outbox event per item
   bulk_write replay          the bulk_write batches again: every item a duplicate
   bulk_write+events replay   the same for the batches with events
@@ -170,6 +171,10 @@ async def measure(dsn: str) -> list[dict[str, Any]]:
                 await writer.write(session, scope="benchmark", items=batch, outbox=outbox)
                 await session.commit()
 
+        async def bulk_write_on_asyncpg(batch: list[BulkItem]) -> None:
+            async with conn.transaction():
+                await writer.write_on(conn, scope="benchmark", items=batch, outbox=outbox)
+
         rounds = WARMUP_BATCHES + BATCHES
         plain = make_batches(rounds, with_events=False)
         with_events = make_batches(rounds, with_events=True)
@@ -179,6 +184,11 @@ async def measure(dsn: str) -> list[dict[str, Any]]:
             ("copy_records_to_table", make_batches(rounds, with_events=False), copy),
             ("bulk_write", plain, bulk_write),
             ("bulk_write replay", plain, bulk_write),
+            (
+                "bulk_write on asyncpg",
+                make_batches(rounds, with_events=False),
+                bulk_write_on_asyncpg,
+            ),
             ("bulk_write+events", with_events, bulk_write),
             ("bulk_write+events replay", with_events, bulk_write),
         ]
@@ -198,6 +208,7 @@ async def measure(dsn: str) -> list[dict[str, Any]]:
         references = {
             "copy_records_to_table": "copy_records_to_table",
             "bulk_write": "copy_records_to_table",
+            "bulk_write on asyncpg": "copy_records_to_table",
             "bulk_write+events": "copy_records_to_table",
             "bulk_write replay": "bulk_write",
             "bulk_write+events replay": "bulk_write+events",

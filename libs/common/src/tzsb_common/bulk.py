@@ -48,7 +48,7 @@ key that can be written again.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,7 +61,6 @@ from sqlalchemy import (
     Table,
     Text,
     func,
-    select,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
@@ -180,20 +179,30 @@ class BulkWriter:
         items: Sequence[BulkItem],
         outbox: Outbox | None = None,
     ) -> list[ItemResult]:
-        """Write a batch in the session's transaction; never commits."""
+        """Write a batch in the session's transaction; never commits.
+
+        The session must run a transaction (not AUTOCOMMIT): the keys, rows and events are
+        separate statements. The target's own constraints still hold; a row that breaks one
+        fails the statement, and with it the caller's transaction, like any other write.
+        """
         if not items:
             return []
         connection = await session.connection()
         raw = await connection.get_raw_connection()
         driver: asyncpg.Connection = raw.driver_connection
-        if not driver.is_in_transaction():
-            # SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the first statement it runs
-            # itself. Written straight on the driver before that, the batch would commit on its
-            # own and a rollback of the use case would leave it in place; one statement through
-            # the session opens the transaction (a use case that read anything first pays
-            # nothing).
-            await connection.execute(select(1))
-        return await self.write_on(driver, scope=scope, items=items, outbox=outbox)
+        if driver.is_in_transaction():
+            return await self.write_on(driver, scope=scope, items=items, outbox=outbox)
+
+        # SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the first statement it runs
+        # itself. Written straight on the driver before that, the batch would commit on its own
+        # and a rollback of the use case would leave it in place; so the claim, when it is the
+        # use case's first statement, goes through the session and opens its transaction.
+        async def claim_through_session(arguments: Sequence[Any]) -> list[str] | None:
+            result = await connection.exec_driver_sql(self._claim_sql, tuple(arguments))
+            claimed: list[str] | None = result.scalar()
+            return claimed
+
+        return await self._write(driver, claim_through_session, scope, items, outbox)
 
     async def write_on(
         self,
@@ -207,6 +216,21 @@ class BulkWriter:
         the keys, rows and events are separate statements)."""
         if not items:
             return []
+
+        async def claim(arguments: Sequence[Any]) -> list[str] | None:
+            claimed: list[str] | None = await conn.fetchval(self._claim_sql, *arguments)
+            return claimed
+
+        return await self._write(conn, claim, scope, items, outbox)
+
+    async def _write(
+        self,
+        conn: asyncpg.Connection,
+        claim: Callable[[Sequence[Any]], Awaitable[list[str] | None]],
+        scope: str,
+        items: Sequence[BulkItem],
+        outbox: Outbox | None,
+    ) -> list[ItemResult]:
         if any(item.events for item in items) and outbox is None:
             raise ValueError("items carry events but no outbox was given")
         first: dict[str, BulkItem] = {}
@@ -219,7 +243,7 @@ class BulkWriter:
                     f"for {len(self.columns)} columns"
                 )
 
-        claimed = await self._claim(conn, scope, first)
+        claimed = set(await claim(self._claim_arguments(scope, first)) or ())
         new_items = [item for key, item in first.items() if key in claimed]
         rows = [item.row for item in new_items if item.row is not None]
         if rows:
@@ -240,10 +264,7 @@ class BulkWriter:
             answered.add(item.key)
         return results
 
-    async def _claim(
-        self, conn: asyncpg.Connection, scope: str, first: Mapping[str, BulkItem]
-    ) -> set[str]:
-        """Insert the keys not yet taken; returns those this transaction took."""
+    def _claim_arguments(self, scope: str, first: Mapping[str, BulkItem]) -> list[Any]:
         # Sorted: two transactions with overlapping batches then wait on each other's key locks
         # in one order, never in a cycle.
         ordered = sorted(first)
@@ -258,10 +279,7 @@ class BulkWriter:
             )
             numbers.append(outcome_numbers.setdefault(stored, len(outcome_numbers) + 1))
         statuses, reasons, details = zip(*outcome_numbers, strict=True)
-        claimed = await conn.fetchval(
-            self._claim_sql, scope, ordered, list(statuses), list(reasons), list(details), numbers
-        )
-        return set(claimed or ())
+        return [scope, ordered, list(statuses), list(reasons), list(details), numbers]
 
     async def _add_events_and_read_outcomes(
         self,
@@ -282,14 +300,19 @@ class BulkWriter:
             records = await conn.fetch(self._outcomes_select, scope, taken)
         else:
             return {}
-        stored = {
-            record[0]: Outcome(
-                status=record[1],
-                reasons=tuple(json.loads(record[2])),
-                detail=None if record[3] is None else json.loads(record[3]),
-            )
-            for record in records
-        }
+        # A replayed batch of 1,000 usually holds a handful of distinct outcomes: parse each once.
+        parsed: dict[tuple[str, str, str | None], Outcome] = {}
+        stored: dict[str, Outcome] = {}
+        for client_key, status, reasons, detail in records:
+            outcome = parsed.get((status, reasons, detail))
+            if outcome is None:
+                outcome = Outcome(
+                    status=status,
+                    reasons=tuple(json.loads(reasons)),
+                    detail=None if detail is None else json.loads(detail),
+                )
+                parsed[(status, reasons, detail)] = outcome
+            stored[client_key] = outcome
         missing = [key for key in taken if key not in stored]
         if missing:
             raise IdempotencyRecordMissing(
