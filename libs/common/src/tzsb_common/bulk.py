@@ -106,7 +106,7 @@ class Outcome:
     reasons: tuple[str, ...] = ()
     """Reason codes (the values of a rules.py reason enum) when the item was refused."""
     detail: Mapping[str, Any] | None = None
-    """Anything JSON the caller wants to hand back on a retry, e.g. the row's id and month."""
+    """JSON values the caller wants to hand back on a retry, e.g. the row's id and month."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,9 +292,8 @@ class BulkWriter:
         """One statement for both: the outbox rows of the new items, and the outcomes first
         given to the keys already taken. Read in a statement after the claim, so a key that a
         concurrent batch committed while we waited for it is visible (READ COMMITTED)."""
-        events = _event_arrays(new_items, outbox) if outbox is not None else None
-        if events is not None and events[0]:
-            assert outbox is not None
+        events = _event_arrays(new_items, outbox) if outbox is not None else []
+        if outbox is not None and events[0]:
             records = await conn.fetch(self._events_sql_for(outbox), scope, taken, *events)
         elif taken:
             records = await conn.fetch(self._outcomes_select, scope, taken)
