@@ -1,4 +1,4 @@
-"""Idempotent bulk writes: a batch of validated items goes in with two or three statements.
+"""Idempotent bulk writes: a batch of validated items goes in with a few statements, not per row.
 
 Every batch path uses this one primitive — elevator swipes and cylinder fills posted in batches
 of up to 1,000 after a terminal was offline, registry imports of 100,000 rows in chunks. Each item
@@ -17,25 +17,25 @@ module never commits):
 1. In Python: keep the first occurrence of each key (a key twice in one request is answered as a
    duplicate of its first occurrence) and sort the keys, so that two transactions writing
    overlapping batches wait on each other's key locks in one order and cannot deadlock.
-2. Claim: `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING` inserts the keys not
-   yet taken, with their outcomes, and answers which ones this transaction took.
-3. Rows: the rows of the claimed keys go straight into the target with COPY (partitioned tables
-   route COPY rows to their partitions). Claiming first is what makes COPY possible — COPY
-   cannot skip conflicts — and it needs no staging table. Measured against folding the rows into
-   the claim statement as an `unnest` insert, two statements were faster (benchmarks/bulk_write.py).
-4. Events and old outcomes, one statement: the outbox rows of the new items (a data-modifying
-   CTE) and the outcomes first given to the keys already taken. Skipped when there is neither.
-   The read must come after the claim statement: under READ COMMITTED a key that a concurrent
-   batch committed while we waited on its lock is invisible to the snapshot of the statement
-   that waited, and visible to the next one. (Under REPEATABLE READ PostgreSQL raises a
-   serialization failure instead, which the caller retries as any such failure.)
+2. Read the stored outcomes of the batch's keys (one index probe each). A replayed batch is
+   answered from this one statement and writes nothing.
+3. Insert the free keys with COPY under a savepoint. If a concurrent batch committed one of them
+   since step 2, COPY fails on the primary key; then roll back to the savepoint and claim with
+   `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING`, which skips it. COPY is
+   tried first because it costs about half the `ON CONFLICT` insert (no speculative insertion,
+   heap pages filled in bulk), and the race it loses is rare.
+4. COPY the rows of the keys this transaction took straight into the target (a partitioned
+   table routes them to their months). Claiming first is what makes COPY possible — COPY cannot
+   skip conflicts — and it needs no staging table.
+5. One statement for the outbox rows of the new items (a data-modifying CTE) and, after a lost
+   race, the outcomes of the keys the other batch took. That read must come after the claim:
+   under READ COMMITTED a key committed while we waited on its lock is invisible to the
+   snapshot of the statement that waited, and visible to the next. (Under REPEATABLE READ
+   PostgreSQL raises a serialization failure instead, which the caller retries as any such.)
 
 A concurrent identical batch from another transaction blocks on the key locks until the first
 commits, then finds every key taken: one insert, one answer "duplicate". If the first rolls back,
-the second inserts.
-
-A replayed batch costs the claim (which inserts nothing) and the read; nothing is serialised for
-the outbox, since the events of taken keys are never sent to the server.
+the second inserts. Nothing is serialised for the outbox for keys already taken.
 
 Rows are tuples of driver values in the order of the writer's columns, exactly what asyncpg's
 `copy_records_to_table` takes. Items whose outcome is a refusal may carry no row: their key and
@@ -74,6 +74,8 @@ Row = tuple[Any, ...]
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 _NO_REASONS = "[]"
+_KEY_COLUMNS = ("scope", "client_key", "status", "reasons", "detail")
+_SAVEPOINT = "tzsb_bulk_keys"
 
 
 def add_idempotency_table(metadata: MetaData, name: str = "idempotency_keys") -> Table:
@@ -152,8 +154,9 @@ class BulkWriter:
         self.target = target
         self.columns = tuple(columns)
         keys_name = _qualified(keys)
-        # The outcomes travel once each ($3–$5, usually one: "accepted") and every key points
-        # at its own ($6), which keeps the arrays the driver encodes short.
+        # The fallback when a concurrent batch took some keys (see _insert_keys). The outcomes
+        # travel once each ($3–$5, usually one: "accepted") and every key points at its own
+        # ($6), which keeps the arrays the driver encodes short.
         self._claim_sql = f"""
             WITH claimed AS (
                 INSERT INTO {keys_name} (scope, client_key, status, reasons, detail)
@@ -195,14 +198,13 @@ class BulkWriter:
 
         # SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the first statement it runs
         # itself. Written straight on the driver before that, the batch would commit on its own
-        # and a rollback of the use case would leave it in place; so the claim, when it is the
-        # use case's first statement, goes through the session and opens its transaction.
-        async def claim_through_session(arguments: Sequence[Any]) -> list[str] | None:
-            result = await connection.exec_driver_sql(self._claim_sql, tuple(arguments))
-            claimed: list[str] | None = result.scalar()
-            return claimed
+        # and a rollback of the use case would leave it in place; so the first statement, when
+        # it is the use case's first, goes through the session and opens its transaction.
+        async def read_through_session(arguments: Sequence[Any]) -> Sequence[Sequence[Any]]:
+            result = await connection.exec_driver_sql(self._outcomes_select, tuple(arguments))
+            return result.all()
 
-        return await self._write(driver, claim_through_session, scope, items, outbox)
+        return await self._write(driver, read_through_session, scope, items, outbox)
 
     async def write_on(
         self,
@@ -217,16 +219,16 @@ class BulkWriter:
         if not items:
             return []
 
-        async def claim(arguments: Sequence[Any]) -> list[str] | None:
-            claimed: list[str] | None = await conn.fetchval(self._claim_sql, *arguments)
-            return claimed
+        async def read(arguments: Sequence[Any]) -> Sequence[Sequence[Any]]:
+            records: list[asyncpg.Record] = await conn.fetch(self._outcomes_select, *arguments)
+            return records
 
-        return await self._write(conn, claim, scope, items, outbox)
+        return await self._write(conn, read, scope, items, outbox)
 
     async def _write(
         self,
         conn: asyncpg.Connection,
-        claim: Callable[[Sequence[Any]], Awaitable[list[str] | None]],
+        read_first: Callable[[Sequence[Any]], Awaitable[Sequence[Sequence[Any]]]],
         scope: str,
         items: Sequence[BulkItem],
         outbox: Outbox | None,
@@ -242,16 +244,22 @@ class BulkWriter:
                     f"row of {item.key!r} has {len(item.row)} values "
                     f"for {len(self.columns)} columns"
                 )
+        # Sorted: two transactions with overlapping batches then wait on each other's key locks
+        # in one order, never in a cycle.
+        ordered = sorted(first)
 
-        claimed = set(await claim(self._claim_arguments(scope, first)) or ())
+        stored = _parse_outcomes(await read_first([scope, ordered]))
+        fresh = [key for key in ordered if key not in stored]
+        claimed = await self._insert_keys(conn, scope, fresh, first) if fresh else set()
         new_items = [item for key, item in first.items() if key in claimed]
         rows = [item.row for item in new_items if item.row is not None]
         if rows:
             await conn.copy_records_to_table(
                 self.target.name, schema_name=self.target.schema, columns=self.columns, records=rows
             )
-        taken = [key for key in first if key not in claimed]
-        stored = await self._add_events_and_read_outcomes(conn, scope, new_items, taken, outbox)
+        # Keys a concurrent batch committed between our first read and our insert.
+        raced = [key for key in fresh if key not in claimed]
+        stored |= await self._add_events_and_read_outcomes(conn, scope, new_items, raced, outbox)
 
         results: list[ItemResult] = []
         answered: set[str] = set()
@@ -264,22 +272,45 @@ class BulkWriter:
             answered.add(item.key)
         return results
 
-    def _claim_arguments(self, scope: str, first: Mapping[str, BulkItem]) -> list[Any]:
-        # Sorted: two transactions with overlapping batches then wait on each other's key locks
-        # in one order, never in a cycle.
-        ordered = sorted(first)
-        outcome_numbers: dict[tuple[str, str, str | None], int] = {}
-        numbers: list[int] = []
-        for key in ordered:
+    async def _insert_keys(
+        self,
+        conn: asyncpg.Connection,
+        scope: str,
+        fresh: Sequence[str],
+        first: Mapping[str, BulkItem],
+    ) -> set[str]:
+        """Insert keys that were free when we looked; returns those this transaction took.
+
+        COPY first, under a savepoint: it costs about half an `INSERT … ON CONFLICT` (no
+        speculative insertion, pages filled in bulk), and a key is almost never taken between
+        our read and our insert. When one was — a concurrent batch committed it — COPY fails on
+        the primary key; we roll back to the savepoint and claim with `ON CONFLICT DO NOTHING`,
+        which skips the taken keys. (A key held by a transaction still running makes either
+        statement wait for it, and then fail or skip, or insert if it rolled back.)
+        One savepoint per call: a use case that writes many chunks in one transaction should
+        pass them in one call, since a transaction with more than 64 subtransactions slows
+        every snapshot on the server.
+        """
+        outcomes: dict[int, tuple[str, str, str | None]] = {}
+        records: list[tuple[str, str, str, str, str | None]] = []
+        for key in fresh:
             outcome = first[key].outcome
-            stored = (
-                outcome.status,
-                json.dumps(list(outcome.reasons)) if outcome.reasons else _NO_REASONS,
-                None if outcome.detail is None else json.dumps(outcome.detail),
+            stored = outcomes.get(id(outcome))
+            if stored is None:
+                stored = outcomes[id(outcome)] = _stored_form(outcome)
+            records.append((scope, key, *stored))
+        await conn.execute(f"SAVEPOINT {_SAVEPOINT}")
+        try:
+            await conn.copy_records_to_table(
+                self.keys.name, schema_name=self.keys.schema, columns=_KEY_COLUMNS, records=records
             )
-            numbers.append(outcome_numbers.setdefault(stored, len(outcome_numbers) + 1))
-        statuses, reasons, details = zip(*outcome_numbers, strict=True)
-        return [scope, ordered, list(statuses), list(reasons), list(details), numbers]
+        except asyncpg.UniqueViolationError:
+            await conn.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+            await conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            claimed = await conn.fetchval(self._claim_sql, *_claim_arguments(records))
+            return set(claimed or ())
+        await conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+        return set(fresh)
 
     async def _add_events_and_read_outcomes(
         self,
@@ -290,8 +321,8 @@ class BulkWriter:
         outbox: Outbox | None,
     ) -> dict[str, Outcome]:
         """One statement for both: the outbox rows of the new items, and the outcomes first
-        given to the keys already taken. Read in a statement after the claim, so a key that a
-        concurrent batch committed while we waited for it is visible (READ COMMITTED)."""
+        given to keys a concurrent batch took. Read in a statement after the claim, so a key
+        that batch committed while we waited for it is visible (READ COMMITTED)."""
         events = _event_arrays(new_items, outbox) if outbox is not None else []
         if outbox is not None and events[0]:
             records = await conn.fetch(self._events_sql_for(outbox), scope, taken, *events)
@@ -299,19 +330,7 @@ class BulkWriter:
             records = await conn.fetch(self._outcomes_select, scope, taken)
         else:
             return {}
-        # A replayed batch of 1,000 usually holds a handful of distinct outcomes: parse each once.
-        parsed: dict[tuple[str, str, str | None], Outcome] = {}
-        stored: dict[str, Outcome] = {}
-        for client_key, status, reasons, detail in records:
-            outcome = parsed.get((status, reasons, detail))
-            if outcome is None:
-                outcome = Outcome(
-                    status=status,
-                    reasons=tuple(json.loads(reasons)),
-                    detail=None if detail is None else json.loads(detail),
-                )
-                parsed[(status, reasons, detail)] = outcome
-            stored[client_key] = outcome
+        stored = _parse_outcomes(records)
         missing = [key for key in taken if key not in stored]
         if missing:
             raise IdempotencyRecordMissing(
@@ -335,6 +354,46 @@ class BulkWriter:
             """  # noqa: S608 (identifiers come from Table metadata, quoted)
             self._events_sql[outbox_name] = statement
         return statement
+
+
+def _stored_form(outcome: Outcome) -> tuple[str, str, str | None]:
+    """An outcome as the key table holds it: status, reasons and detail as JSON text."""
+    return (
+        outcome.status,
+        json.dumps(list(outcome.reasons)) if outcome.reasons else _NO_REASONS,
+        None if outcome.detail is None else json.dumps(outcome.detail),
+    )
+
+
+def _claim_arguments(records: Sequence[tuple[str, str, str, str, str | None]]) -> list[Any]:
+    """The claim statement's arguments: each distinct outcome once, and its number per key."""
+    numbers_of: dict[tuple[str, str, str | None], int] = {}
+    keys: list[str] = []
+    numbers: list[int] = []
+    for _, key, status, reasons, detail in records:
+        keys.append(key)
+        numbers.append(numbers_of.setdefault((status, reasons, detail), len(numbers_of) + 1))
+    statuses, reasons_, details = zip(*numbers_of, strict=True)
+    scope = records[0][0]
+    return [scope, keys, list(statuses), list(reasons_), list(details), numbers]
+
+
+def _parse_outcomes(records: Sequence[Sequence[Any]]) -> dict[str, Outcome]:
+    """Stored outcomes by key. A replayed batch of 1,000 usually holds a handful of distinct
+    outcomes, so each is parsed once."""
+    parsed: dict[tuple[str, str, str | None], Outcome] = {}
+    stored: dict[str, Outcome] = {}
+    for client_key, status, reasons, detail in records:
+        outcome = parsed.get((status, reasons, detail))
+        if outcome is None:
+            outcome = Outcome(
+                status=status,
+                reasons=tuple(json.loads(reasons)),
+                detail=None if detail is None else json.loads(detail),
+            )
+            parsed[(status, reasons, detail)] = outcome
+        stored[client_key] = outcome
+    return stored
 
 
 def _event_arrays(items: Sequence[BulkItem], outbox: Outbox) -> list[list[Any]]:
