@@ -496,32 +496,65 @@ def scale_out_rows(platform: Platform, seconds: int, reference_rows: list[Row]) 
 
 # -- the machinery rows -------------------------------------------------------------------------
 
-MACHINERY_MODULES = ("bulk_write", "consumer_apply", "outbox_retention", "event_latency")
+
+async def _scratch_database(platform: Platform, name: str) -> str:
+    admin = await asyncpg.connect(platform.server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return database_url(platform.server_url, name)
+
+
+async def _bulk_write(platform: Platform) -> list[dict[str, Any]]:
+    module = importlib.import_module("bulk_write")
+    rows: list[dict[str, Any]] = await module.measure(
+        await _scratch_database(platform, "tzsb_bench_bulk")
+    )
+    return rows
+
+
+async def _consumer_apply(platform: Platform) -> list[dict[str, Any]]:
+    module = importlib.import_module("consumer_apply")
+    rows: list[dict[str, Any]] = await module.measure(
+        database_url=await _scratch_database(platform, "tzsb_bench_consumer"),
+        kafka_bootstrap_servers=platform.kafka,
+    )
+    return rows
+
+
+async def _outbox_retention(platform: Platform) -> list[dict[str, Any]]:
+    module = importlib.import_module("outbox_retention")
+    os.environ["DATABASE_URL"] = platform.server_url  # its scratch database goes there
+    rows: list[dict[str, Any]] = await module.measure()
+    return rows
+
+
+async def _event_latency(platform: Platform) -> list[dict[str, Any]]:
+    module = importlib.import_module("event_latency")
+    from tzsb_common.testing.infra import TestInfra
+
+    infra = TestInfra(
+        admin_database_url=platform.server_url,
+        kafka_bootstrap_servers=platform.kafka,
+        kafka_idempotence=True,
+        broker_restartable=False,
+    )
+    rows: list[dict[str, Any]] = await module.measure(infra=infra)
+    return rows
+
+
+MACHINERY = (_bulk_write, _consumer_apply, _outbox_retention, _event_latency)
 
 
 async def machinery_rows(platform: Platform) -> list[Row]:
-    """Each module's `measure(database_url=…, kafka=…)` runs in a scratch database of its own."""
+    """The event machinery's rows, each measured by its own module on the platform's servers,
+    in scratch databases of their own."""
     rows: list[Row] = []
     sys.path.insert(0, str(BENCH_DIR))
-    for name in MACHINERY_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-        scratch = f"tzsb_bench_{name}"
-        admin = await asyncpg.connect(platform.server_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-            await admin.execute(f'CREATE DATABASE "{scratch}"')
-        finally:
-            await admin.close()
-        measured = await module.measure(
-            database_url=database_url(platform.server_url, scratch),
-            kafka=platform.kafka,
-            registry_url=platform.registry_url,
-            state_dir=platform.state_dir,
-        )
-        for figures in measured:
+    for measure in MACHINERY:
+        for figures in await measure(platform):
             row = Row(
                 path=figures["path"],
                 clients=figures.get("clients", 1),
@@ -529,7 +562,7 @@ async def machinery_rows(platform: Platform) -> list[Row]:
                 unit=figures.get("unit", "req/s"),
                 p50_ms=figures.get("p50_ms"),
                 p99_ms=figures.get("p99_ms"),
-                errors=figures.get("errors", 0),
+                errors=figures.get("errors", 0) or 0,
                 reference_rate=figures.get("reference_rate"),
                 note=figures.get("note", ""),
             )
