@@ -39,7 +39,7 @@ async def _equipment_states(
 ) -> Sequence[CurrentState[str]]:
     states = []
     for row in await queries.equipment_page(session, after_code=after_code, limit=limit):
-        record = equipment_read(row)
+        record = equipment_read(row._asdict())
         snapshot = equipment_snapshot(record)
         payload: EventPayload = (
             EquipmentCreatedV1(equipment=snapshot)
