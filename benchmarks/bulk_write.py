@@ -4,15 +4,19 @@
 
 Uses DATABASE_URL when set (tables go into a schema of their own, dropped afterwards), else
 starts an embedded PostgreSQL the way the test plugin does (fsync off). Every path writes
-batches of 1,000 swipe-like rows, one transaction per batch, from one client, into the same
-month-partitioned table (with an index on elevator and time); the paths take turns:
+batches of 1,000 swipes, one transaction per batch, from one client. The target is a swipe table
+as DOMAIN.md describes one (company, client id, elevator, worker certificate, time, kind, method,
+position, received time), partitioned by month, indexed on (elevator, time) for pairing visits
+and on (certificate, time) for the anomaly rules. The paths take turns batch by batch:
 
-  copy_records_to_table      raw asyncpg COPY, no idempotency: the reference
+  copy_records_to_table      raw asyncpg COPY into that table, no idempotency: the reference
   bulk_write                 BulkWriter through an AsyncSession: keys, then the new rows
   bulk_write on asyncpg      the same on a raw asyncpg connection (no SQLAlchemy session)
   bulk_write+events          the same with one outbox event per item
   bulk_write replay          the bulk_write batches again: every item a duplicate
   bulk_write+events replay   the same for the batches with events
+  … (narrow table)           COPY and bulk_write into a six-column table with one index: the
+                             least work per row for COPY, so the hardest case for the ratio
 
 `measure(dsn)` returns one dict per path (path, clients, rate, unit, p50_ms, p99_ms, errors,
 reference_rate, ratio); `ratio` is rate / reference_rate, where the reference is raw COPY for
@@ -33,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, Uuid, text
+from sqlalchemy import Column, DateTime, Float, Index, MetaData, Table, Text, Uuid, text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from tzsb_common.bulk import BulkItem, BulkWriter, Outcome, add_idempotency_table
@@ -46,12 +50,25 @@ from tzsb_common.settings import ServiceSettings
 BATCH = 1_000
 BATCHES = 40
 WARMUP_BATCHES = 3
-COLUMNS = ("company_id", "swipe_id", "elevator_code", "at", "kind", "received_at")
+COLUMNS = (
+    "company_id",
+    "swipe_id",
+    "elevator_code",
+    "certificate_no",
+    "at",
+    "kind",
+    "method",
+    "latitude",
+    "longitude",
+    "received_at",
+)
+NARROW_COLUMNS = ("company_id", "swipe_id", "elevator_code", "at", "kind", "received_at")
 MONTHS = ("2026-09", "2026-10", "2026-11")
 ACCEPTED = Outcome("accepted")
+Write = Callable[[list[BulkItem]], Awaitable[None]]
 
 
-def build_tables(schema: str) -> tuple[MetaData, Table, Table, Table]:
+def build_tables(schema: str) -> tuple[MetaData, Table, Table, Table, Table]:
     metadata = MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
     swipes = Table(
         "swipes",
@@ -59,18 +76,36 @@ def build_tables(schema: str) -> tuple[MetaData, Table, Table, Table]:
         Column("company_id", Uuid, nullable=False),
         Column("swipe_id", Text, nullable=False),
         Column("elevator_code", Text, nullable=False),
+        Column("certificate_no", Text, nullable=False),
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("kind", Text, nullable=False),
+        Column("method", Text, nullable=False),
+        Column("latitude", Float),
+        Column("longitude", Float),
+        Column("received_at", DateTime(timezone=True), nullable=False),
+        Index(None, "elevator_code", "at"),
+        Index(None, "certificate_no", "at"),
+        postgresql_partition_by="RANGE (at)",
+    )
+    narrow = Table(
+        "narrow_swipes",
+        metadata,
+        Column("company_id", Uuid, nullable=False),
+        Column("swipe_id", Text, nullable=False),
+        Column("elevator_code", Text, nullable=False),
         Column("at", DateTime(timezone=True), nullable=False),
         Column("kind", Text, nullable=False),
         Column("received_at", DateTime(timezone=True), nullable=False),
+        Index(None, "elevator_code", "at"),
         postgresql_partition_by="RANGE (at)",
     )
     keys = add_idempotency_table(metadata, "swipe_keys")
     outbox = add_outbox_table(metadata)
-    return metadata, swipes, keys, outbox
+    return metadata, swipes, narrow, keys, outbox
 
 
-def make_batches(count: int, *, with_events: bool) -> list[list[BulkItem]]:
-    """Swipes of 50 companies' elevators spread over three months, as terminals post them."""
+def make_batches(count: int, *, with_events: bool, narrow: bool = False) -> list[list[BulkItem]]:
+    """One company's swipes on 20,000 elevators over three months, as terminals post them."""
     company = uuid.uuid4()
     start = datetime(2026, 9, 1, tzinfo=UTC)
     received = datetime(2026, 11, 30, tzinfo=UTC)
@@ -80,7 +115,15 @@ def make_batches(count: int, *, with_events: bool) -> list[list[BulkItem]]:
         for n in range(BATCH):
             swipe_id = f"{b:05d}-{n:04d}-{uuid.uuid4().hex[:8]}"
             elevator = f"3110{(b * BATCH + n) % 20_000:014d}"
+            certificate = f"T{(b * BATCH + n) % 3_000:08d}"
             at = start + timedelta(minutes=(b * BATCH + n) * 7 % (89 * 24 * 60))
+            kind = "start" if n % 2 == 0 else "end"
+            row: tuple[Any, ...] = (
+                (company, swipe_id, elevator, at, kind, received)
+                if narrow
+                else (company, swipe_id, elevator, certificate, at, kind, "card",
+                      36.06 + n / 1e5, 103.83 + n / 1e5, received)
+            )  # fmt: skip
             events = (
                 [
                     (
@@ -96,14 +139,7 @@ def make_batches(count: int, *, with_events: bool) -> list[list[BulkItem]]:
                 if with_events
                 else []
             )
-            batch.append(
-                BulkItem(
-                    key=swipe_id,
-                    outcome=ACCEPTED,
-                    row=(company, swipe_id, elevator, at, "check_in", received),
-                    events=events,
-                )
-            )
+            batch.append(BulkItem(key=swipe_id, outcome=ACCEPTED, row=row, events=events))
         batches.append(batch)
     return batches
 
@@ -134,8 +170,9 @@ async def measure(dsn: str) -> list[dict[str, Any]]:
     on this shared machine weighs on all of them alike and the ratios stay comparable.
     """
     schema = f"bench_bulk_{uuid.uuid4().hex[:8]}"
-    metadata, swipes, keys, outbox_table = build_tables(schema)
+    metadata, swipes, narrow, keys, outbox_table = build_tables(schema)
     writer = BulkWriter(keys=keys, target=swipes, columns=COLUMNS)
+    narrow_writer = BulkWriter(keys=keys, target=narrow, columns=NARROW_COLUMNS)
     settings = ServiceSettings(service_name="benchmark", database_url=dsn)
     outbox = Outbox(outbox_table, settings)
     engine = create_async_engine(async_url(dsn), pool_size=2)
@@ -145,53 +182,58 @@ async def measure(dsn: str) -> list[dict[str, Any]]:
         await conn.execute(f'CREATE SCHEMA "{schema}"')
         async with engine.begin() as ddl:
             await ddl.run_sync(metadata.create_all)
-            for month in MONTHS:
-                first = datetime.fromisoformat(f"{month}-01T00:00:00+00:00")
-                following = (first + timedelta(days=32)).replace(day=1)
-                await ddl.execute(
-                    text(
-                        f'CREATE TABLE "{schema}".swipes_{month.replace("-", "_")} '
-                        f'PARTITION OF "{schema}".swipes '
-                        f"FOR VALUES FROM ('{first.isoformat()}') TO ('{following.isoformat()}')"
+            for table in (swipes, narrow):
+                for month in MONTHS:
+                    first = datetime.fromisoformat(f"{month}-01T00:00:00+00:00")
+                    following = (first + timedelta(days=32)).replace(day=1)
+                    await ddl.execute(
+                        text(
+                            f'CREATE TABLE "{schema}".{table.name}_{month.replace("-", "_")} '
+                            f'PARTITION OF "{schema}".{table.name} FOR VALUES '
+                            f"FROM ('{first.isoformat()}') TO ('{following.isoformat()}')"
+                        )
                     )
-                )
-            await ddl.execute(text(f'CREATE INDEX ON "{schema}".swipes (elevator_code, at)'))
 
-        async def copy(batch: list[BulkItem]) -> None:
-            async with conn.transaction():
-                await conn.copy_records_to_table(
-                    "swipes",
-                    schema_name=schema,
-                    columns=COLUMNS,
-                    records=[item.row for item in batch],
-                )
+        def copy(table: Table, columns: Sequence[str]) -> Write:
+            async def write(batch: list[BulkItem]) -> None:
+                async with conn.transaction():
+                    await conn.copy_records_to_table(
+                        table.name,
+                        schema_name=schema,
+                        columns=columns,
+                        records=[item.row for item in batch],
+                    )
 
-        async def bulk_write(batch: list[BulkItem]) -> None:
-            async with sessions() as session:
-                await writer.write(session, scope="benchmark", items=batch, outbox=outbox)
-                await session.commit()
+            return write
 
-        async def bulk_write_on_asyncpg(batch: list[BulkItem]) -> None:
+        def through_session(bulk: BulkWriter, scope: str) -> Write:
+            async def write(batch: list[BulkItem]) -> None:
+                async with sessions() as session:
+                    await bulk.write(session, scope=scope, items=batch, outbox=outbox)
+                    await session.commit()
+
+            return write
+
+        async def on_asyncpg(batch: list[BulkItem]) -> None:
             async with conn.transaction():
                 await writer.write_on(conn, scope="benchmark", items=batch, outbox=outbox)
 
         rounds = WARMUP_BATCHES + BATCHES
         plain = make_batches(rounds, with_events=False)
         with_events = make_batches(rounds, with_events=True)
-        paths: list[
-            tuple[str, list[list[BulkItem]], Callable[[list[BulkItem]], Awaitable[None]]]
-        ] = [
-            ("copy_records_to_table", make_batches(rounds, with_events=False), copy),
+        bulk_write = through_session(writer, "benchmark")
+        paths: list[tuple[str, list[list[BulkItem]], Write]] = [
+            ("copy_records_to_table", make_batches(rounds, with_events=False), copy(swipes, COLUMNS)),
             ("bulk_write", plain, bulk_write),
             ("bulk_write replay", plain, bulk_write),
-            (
-                "bulk_write on asyncpg",
-                make_batches(rounds, with_events=False),
-                bulk_write_on_asyncpg,
-            ),
+            ("bulk_write on asyncpg", make_batches(rounds, with_events=False), on_asyncpg),
             ("bulk_write+events", with_events, bulk_write),
             ("bulk_write+events replay", with_events, bulk_write),
-        ]
+            ("copy_records_to_table (narrow table)",
+             make_batches(rounds, with_events=False, narrow=True), copy(narrow, NARROW_COLUMNS)),
+            ("bulk_write (narrow table)", make_batches(rounds, with_events=False, narrow=True),
+             through_session(narrow_writer, "narrow")),
+        ]  # fmt: skip
         latencies: dict[str, list[float]] = {name: [] for name, _, _ in paths}
         errors: dict[str, int] = dict.fromkeys(latencies, 0)
         for n in range(rounds):
@@ -212,6 +254,8 @@ async def measure(dsn: str) -> list[dict[str, Any]]:
             "bulk_write+events": "copy_records_to_table",
             "bulk_write replay": "bulk_write",
             "bulk_write+events replay": "bulk_write+events",
+            "copy_records_to_table (narrow table)": "copy_records_to_table (narrow table)",
+            "bulk_write (narrow table)": "copy_records_to_table (narrow table)",
         }
         for name, reference in references.items():
             results[name]["reference_rate"] = results[reference]["rate"]
@@ -225,12 +269,12 @@ async def measure(dsn: str) -> list[dict[str, Any]]:
 
 def print_table(rows: Sequence[dict[str, Any]]) -> None:
     print(
-        f"{'path':<26} {'clients':>7} {'rate':>12} {'unit':<7} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'path':<38} {'clients':>7} {'rate':>12} {'unit':<7} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'errors':>6} {'reference':>12} {'ratio':>6}"
     )
     for row in rows:
         print(
-            f"{row['path']:<26} {row['clients']:>7} {row['rate']:>12,.0f} {row['unit']:<7} "
+            f"{row['path']:<38} {row['clients']:>7} {row['rate']:>12,.0f} {row['unit']:<7} "
             f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['errors']:>6} "
             f"{row['reference_rate']:>12,.0f} {row['ratio']:>6.2f}"
         )
