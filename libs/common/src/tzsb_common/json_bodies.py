@@ -129,16 +129,17 @@ class StrictJsonRoute(APIRoute):
             return handler
         if isinstance(self.body_field.field_info, params.Form):  # File is a Form too
             return handler
-        # One non-embedded body parameter is the body itself: validate it here in JSON mode.
-        # Several (or an embedded one) are fields of an object FastAPI splits up; there only the
-        # duplicate-key check applies and FastAPI validates the parts.
-        adapter: TypeAdapter[Any] | None = None
-        known_keys: frozenset[str] | None = None
-        if len(body_params) == 1 and not self._embed_body_fields:
-            field = body_params[0]
-            body_type: Any = Annotated[field.field_info.annotation, field.field_info]
-            adapter = TypeAdapter(body_type)
-            known_keys = _known_keys_of(field.field_info.annotation)
+        # One non-embedded body parameter is the body itself; several (or an embedded one) are
+        # the fields of the object FastAPI generated for them. Either is validated here, in JSON
+        # mode; FastAPI then takes the validated values as they are.
+        embedded = len(body_params) > 1 or self._embed_body_fields
+        body_type: Any = (
+            self.body_field.field_info.annotation
+            if embedded
+            else Annotated[body_params[0].field_info.annotation, body_params[0].field_info]
+        )
+        adapter: TypeAdapter[Any] = TypeAdapter(body_type)
+        known_keys = None if embedded else _known_keys_of(body_params[0].field_info.annotation)
 
         async def strict_json_handler(request: Request) -> Response:
             raw = await request.body()
@@ -155,17 +156,19 @@ class StrictJsonRoute(APIRoute):
                 raise _invalid_json(_decode_reason(exc)) from None
             if known_keys is not None and isinstance(document, dict):
                 _refuse_a_flood_of_unknown_keys(request, document, known_keys)
-            value: Any = document
-            if adapter is not None:
-                try:
-                    value = adapter.validate_json(raw, strict=True)
-                except ValidationError as exc:
-                    errors = exc.errors(
-                        include_url=False, include_input=False, include_context=False
-                    )
-                    raise RequestValidationError(
-                        [{**error, "loc": ("body", *error["loc"])} for error in errors]
-                    ) from None
+            try:
+                value = adapter.validate_json(raw, strict=True)
+            except ValidationError as exc:
+                errors = exc.errors(include_url=False, include_input=False, include_context=False)
+                raise RequestValidationError(
+                    [{**error, "loc": ("body", *error["loc"])} for error in errors]
+                ) from None
+            if embedded:
+                # FastAPI looks the parts up by their names in the body.
+                value = {
+                    info.alias or name: getattr(value, name)
+                    for name, info in type(value).model_fields.items()
+                }
             return await handler(_ReadBodyRequest(request, raw, value))
 
         return strict_json_handler
