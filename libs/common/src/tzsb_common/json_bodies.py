@@ -21,10 +21,12 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response, params
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from tzsb_common.auth import authenticate, current_principal
 from tzsb_common.problems import (
     DEFAULT_MAX_VALIDATION_ERRORS,
     Problem,
@@ -140,8 +142,11 @@ class StrictJsonRoute(APIRoute):
         )
         adapter: TypeAdapter[Any] = TypeAdapter(body_type)
         known_keys = None if embedded else _known_keys_of(body_params[0].field_info.annotation)
+        needs_caller = _depends_on(self.dependant, current_principal)
 
         async def strict_json_handler(request: Request) -> Response:
+            if needs_caller:
+                await authenticate(request)  # 401 before the body is even read
             raw = await request.body()
             if not raw:
                 return await handler(request)  # FastAPI answers the missing body
@@ -172,6 +177,10 @@ class StrictJsonRoute(APIRoute):
             return await handler(_ReadBodyRequest(request, raw, value))
 
         return strict_json_handler
+
+
+def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return any(sub.call is call or _depends_on(sub, call) for sub in dependant.dependencies)
 
 
 def _known_keys_of(annotation: Any) -> frozenset[str] | None:

@@ -202,3 +202,17 @@ async def test_a_caller_sees_only_its_own_organisation(
     other = tokens.headers(CallerKind.use_unit)
     assert (await client.get(f"/api/v1/organisations/{use_unit}", headers=own)).status_code == 200
     assert (await client.get(f"/api/v1/organisations/{use_unit}", headers=other)).status_code == 404
+
+
+async def test_a_caller_without_a_valid_token_is_refused_before_its_body_is_read(
+    client: httpx.AsyncClient,
+) -> None:
+    garbage = b'{"a": 1, "a": 2' + b" " * 1000
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        response = await client.post(
+            "/api/v1/organisations",
+            content=garbage,
+            headers={**headers, "content-type": "text/plain"},
+        )
+        assert response.status_code == 401
+        assert response.json()["type"] == "urn:tzsb:problem:unauthorized"
