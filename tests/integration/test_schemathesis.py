@@ -163,8 +163,14 @@ def _schemathesis(
         "--report-dir",
         str(report_dir),
     ]
+    # Run where its caches may land (it keeps one under the working directory).
     return subprocess.run(
-        command, capture_output=True, text=True, timeout=SCHEMATHESIS_TIMEOUT_S, check=False
+        command,
+        capture_output=True,
+        text=True,
+        timeout=SCHEMATHESIS_TIMEOUT_S,
+        check=False,
+        cwd=report_dir.parent,
     )
 
 
