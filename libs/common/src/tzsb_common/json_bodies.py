@@ -21,11 +21,18 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response, params
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from tzsb_common.problems import Problem
+from tzsb_common.auth import authenticate, current_principal
+from tzsb_common.problems import (
+    DEFAULT_MAX_VALIDATION_ERRORS,
+    Problem,
+    ValidationFailed,
+    field_error,
+)
 
 
 class StrictModel(BaseModel):
@@ -124,16 +131,22 @@ class StrictJsonRoute(APIRoute):
             return handler
         if isinstance(self.body_field.field_info, params.Form):  # File is a Form too
             return handler
-        # One non-embedded body parameter is the body itself: validate it here in JSON mode.
-        # Several (or an embedded one) are fields of an object FastAPI splits up; there only the
-        # duplicate-key check applies and FastAPI validates the parts.
-        adapter: TypeAdapter[Any] | None = None
-        if len(body_params) == 1 and not self._embed_body_fields:
-            field = body_params[0]
-            body_type: Any = Annotated[field.field_info.annotation, field.field_info]
-            adapter = TypeAdapter(body_type)
+        # One non-embedded body parameter is the body itself; several (or an embedded one) are
+        # the fields of the object FastAPI generated for them. Either is validated here, in JSON
+        # mode; FastAPI then takes the validated values as they are.
+        embedded = len(body_params) > 1 or self._embed_body_fields
+        body_type: Any = (
+            self.body_field.field_info.annotation
+            if embedded
+            else Annotated[body_params[0].field_info.annotation, body_params[0].field_info]
+        )
+        adapter: TypeAdapter[Any] = TypeAdapter(body_type)
+        known_keys = None if embedded else _known_keys_of(body_params[0].field_info.annotation)
+        needs_caller = _depends_on(self.dependant, current_principal)
 
         async def strict_json_handler(request: Request) -> Response:
+            if needs_caller:
+                await authenticate(request)  # 401 before the body is even read
             raw = await request.body()
             if not raw:
                 return await handler(request)  # FastAPI answers the missing body
@@ -146,20 +159,64 @@ class StrictJsonRoute(APIRoute):
                 raise _duplicate_key(exc.key) from None
             except (ValueError, RecursionError) as exc:  # JSONDecodeError and bad UTF-8
                 raise _invalid_json(_decode_reason(exc)) from None
-            value: Any = document
-            if adapter is not None:
-                try:
-                    value = adapter.validate_json(raw, strict=True)
-                except ValidationError as exc:
-                    errors = exc.errors(
-                        include_url=False, include_input=False, include_context=False
-                    )
-                    raise RequestValidationError(
-                        [{**error, "loc": ("body", *error["loc"])} for error in errors]
-                    ) from None
+            if known_keys is not None and isinstance(document, dict):
+                _refuse_a_flood_of_unknown_keys(request, document, known_keys)
+            try:
+                value = adapter.validate_json(raw, strict=True)
+            except ValidationError as exc:
+                errors = exc.errors(include_url=False, include_input=False, include_context=False)
+                raise RequestValidationError(
+                    [{**error, "loc": ("body", *error["loc"])} for error in errors]
+                ) from None
+            if embedded:
+                # FastAPI looks the parts up by their names in the body.
+                value = {
+                    info.alias or name: getattr(value, name)
+                    for name, info in type(value).model_fields.items()
+                }
             return await handler(_ReadBodyRequest(request, raw, value))
 
         return strict_json_handler
+
+
+def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return any(sub.call is call or _depends_on(sub, call) for sub in dependant.dependencies)
+
+
+def _known_keys_of(annotation: Any) -> frozenset[str] | None:
+    """The keys a model refusing unknown ones accepts; None for anything else."""
+    if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return None
+    if annotation.model_config.get("extra") != "forbid":
+        return None
+    keys = set(annotation.model_fields)
+    keys.update(f.alias for f in annotation.model_fields.values() if f.alias)
+    return frozenset(keys)
+
+
+def _refuse_a_flood_of_unknown_keys(
+    request: Request, document: dict[str, Any], known_keys: frozenset[str]
+) -> None:
+    """More unknown keys than a problem lists: answer from the keys alone. pydantic would build
+    an error object for every one of them first (about a second for 50,000 keys here) only for
+    all but the first few to be dropped."""
+    settings = getattr(request.app.state, "settings", None)
+    max_errors = getattr(settings, "max_validation_errors", DEFAULT_MAX_VALIDATION_ERRORS)
+    if len(document) <= max_errors:
+        return
+    unknown = [key for key in document if key not in known_keys]
+    if len(unknown) <= max_errors:
+        return
+    errors = [
+        field_error(["body", key], "Extra inputs are not permitted", "extra_forbidden")
+        for key in unknown[:max_errors]
+    ]
+    raise ValidationFailed(
+        errors,
+        detail=f"{len(unknown)} fields are not known (other errors are not reported)",
+        max_errors=max_errors,
+        errors_omitted=len(unknown) - max_errors,
+    )
 
 
 def _decode_reason(exc: BaseException) -> str:

@@ -41,15 +41,18 @@ class ProblemDetails(BaseModel):
 
 
 _PROBLEMS_BY_STATUS = {
-    "401": "No token, or a token that is forged, expired or for another audience",
+    "401": "No token, or a token that is forged, expired, of a revoked client or for another "
+    "audience",
     "403": "The caller's kind or scopes do not allow this",
     "404": "No such record, or not one this caller may see",
     "409": "The record already exists or conflicts with another",
     "413": "The body or batch is over the limit",
-    "422": "Invalid input: every offending field with its location",
+    "422": "Invalid input: the offending fields with their locations (the first "
+    "MAX_VALIDATION_ERRORS; `errors_omitted` counts the rest), or a duplicated JSON key",
     "503": "The database (or the token issuer's keys) cannot be reached; retry",
 }
 _UNAUTHENTICATED_PATHS = ("/api/v1/oauth/token",)
+_NOT_FROM_THE_TOKEN_ENDPOINT = frozenset({"403", "404", "409", "422"})
 _UNSUPPORTED_MEDIA_TYPE = "The body is not application/json"
 TRANSPORT_ERRORS_NOTE = (
     "\n\nErrors are RFC 9457 `application/problem+json` documents. A request the HTTP server "
@@ -79,8 +82,11 @@ def install_problem_openapi(app: FastAPI) -> None:
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
                 for status, description in _PROBLEMS_BY_STATUS.items():
-                    if status == "401" and path in _UNAUTHENTICATED_PATHS:
-                        description = "Unknown client or wrong secret (RFC 6749 invalid_client)"
+                    if path in _UNAUTHENTICATED_PATHS:
+                        if status in _NOT_FROM_THE_TOKEN_ENDPOINT:
+                            continue
+                        if status == "401":
+                            description = "Unknown client or wrong secret (RFC 6749 invalid_client)"
                     responses[status] = {"description": description, "content": problem}
                 body = operation.get("requestBody", {}).get("content", {})
                 if "application/json" in body:
