@@ -16,10 +16,14 @@ consumer) is strict too.
 from __future__ import annotations
 
 import email.message
+import functools
+import inspect
 import json
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from contextvars import ContextVar
+from typing import Annotated, Any, cast
 
+import fastapi.routing
 from fastapi import APIRouter, Request, Response, params
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
@@ -143,6 +147,7 @@ class StrictJsonRoute(APIRoute):
         adapter: TypeAdapter[Any] = TypeAdapter(body_type)
         known_keys = None if embedded else _known_keys_of(body_params[0].field_info.annotation)
         needs_caller = _depends_on(self.dependant, current_principal)
+        _refuse_pending_body_before_endpoint(_route_in_effect(self).dependant)
 
         async def strict_json_handler(request: Request) -> Response:
             if needs_caller:
@@ -150,6 +155,15 @@ class StrictJsonRoute(APIRoute):
             raw = await request.body()
             if not raw:
                 return await handler(request)  # FastAPI answers the missing body
+            try:
+                value = _strictly_validated(request, raw)
+            except (Problem, RequestValidationError) as refusal:
+                # Not answered yet: the route's own dependencies — who may do this — come
+                # first, so a caller who may not write learns that and nothing about its body.
+                return await _refusing_body(handler, request, raw, refusal)
+            return await handler(_ReadBodyRequest(request, raw, value))
+
+        def _strictly_validated(request: Request, raw: bytes) -> Any:
             content_type = request.headers.get("content-type")
             if content_type is None or not _is_json_media_type(content_type):
                 raise unsupported_media_type()
@@ -174,9 +188,81 @@ class StrictJsonRoute(APIRoute):
                     info.alias or name: getattr(value, name)
                     for name, info in type(value).model_fields.items()
                 }
-            return await handler(_ReadBodyRequest(request, raw, value))
+            return value
 
         return strict_json_handler
+
+
+class _RefusedBody:
+    """What FastAPI is handed in place of a body already refused."""
+
+
+_REFUSED_BODY = _RefusedBody()
+_pending_refusal: ContextVar[Problem | RequestValidationError | None] = ContextVar(
+    "pending_body_refusal", default=None
+)
+
+
+def _route_in_effect(route: APIRoute) -> APIRoute:
+    """The route whose dependant FastAPI's handler is built on: since FastAPI 0.16x an included
+    router builds each route's handler for an effective copy, announced in a context variable
+    while `get_route_handler` runs ("integrations may wrap dependant.call while constructing the
+    handler")."""
+    context_var = getattr(fastapi.routing, "_effective_route_context_var", None)
+    context = context_var.get() if context_var is not None else None
+    if context is not None and getattr(context, "original_route", None) is route:
+        return cast(APIRoute, context)
+    return route
+
+
+def _refuse_pending_body_before_endpoint(dependant: Dependant) -> None:
+    """Wrap the endpoint so that, once FastAPI has run every dependency of the route, a body
+    refused earlier is answered instead of the endpoint being called."""
+    endpoint = dependant.call
+    if endpoint is None or getattr(endpoint, "__tzsb_refuses_pending_body__", False):
+        return
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def guarded(*args: Any, **kwargs: Any) -> Any:
+            refusal = _pending_refusal.get()
+            if refusal is not None:
+                raise refusal
+            return await endpoint(*args, **kwargs)
+
+    else:
+
+        @functools.wraps(endpoint)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            refusal = _pending_refusal.get()
+            if refusal is not None:
+                raise refusal
+            return endpoint(*args, **kwargs)
+
+    guarded.__tzsb_refuses_pending_body__ = True  # type: ignore[attr-defined]
+    dependant.call = guarded
+
+
+async def _refusing_body(
+    handler: Callable[[Request], Coroutine[Any, Any, Response]],
+    request: Request,
+    raw: bytes,
+    refusal: Problem | RequestValidationError,
+) -> Response:
+    token = _pending_refusal.set(refusal)
+    try:
+        await handler(_ReadBodyRequest(request, raw, _REFUSED_BODY))
+    except RequestValidationError as exc:
+        if exc is refusal or not isinstance(refusal, RequestValidationError):
+            raise refusal from None
+        # FastAPI's own check of the stand-in failed: keep what it found wrong outside the
+        # body (path, query, headers) beside our findings in the body.
+        elsewhere = [e for e in exc.errors() if tuple(e.get("loc", ()))[:1] != ("body",)]
+        raise RequestValidationError([*elsewhere, *refusal.errors()]) from None
+    finally:
+        _pending_refusal.reset(token)
+    # The guarded endpoint raises the refusal; a handler that answered anyway is a bug here.
+    raise AssertionError("a refused body reached its endpoint")
 
 
 def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:

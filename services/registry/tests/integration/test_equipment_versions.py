@@ -117,3 +117,31 @@ async def test_a_caller_who_may_not_write_is_refused_before_its_body_is_validate
         )
         assert response.status_code == 403, method
         assert len(response.content) < 2_000
+    for content, content_type in ((b"{not json", "application/json"), (b"x", "text/plain")):
+        response = await client.post(
+            "/api/v1/equipment",
+            content=content,
+            headers={**tokens.headers(CallerKind.use_unit), "Content-Type": content_type},
+        )
+        assert response.status_code == 403, content_type
+
+
+async def test_a_writer_still_learns_every_problem_of_its_body(
+    client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    response = await client.patch(
+        "/api/v1/equipment/311012345678901234",
+        content=b'{"park": 1, "park": 2}',
+        headers={**tokens.bureau(), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "duplicate_key"
+    response = await client.patch(
+        "/api/v1/equipment/not-a-code",
+        json={"lat": True},
+        headers=tokens.bureau(),
+    )
+    assert response.status_code == 422
+    locations = [error["location"] for error in response.json()["errors"]]
+    assert ["path", "equipment_code"] in locations
+    assert ["body", "lat"] in locations
