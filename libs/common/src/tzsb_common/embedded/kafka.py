@@ -456,10 +456,11 @@ class EmbeddedKafka:
             "group.initial.rebalance.delay.ms": "0",
             # After an unclean stop the controller keeps the dead broker's registration until
             # its session expires (9 s by default), refusing the restarted broker meanwhile
-            # (DuplicateBrokerRegistrationException, retried every 2 s): the restart took
-            # about 10 s longer than a clean one. One node in one JVM needs no such grace.
-            "broker.heartbeat.interval.ms": "500",
-            "broker.session.timeout.ms": "1500",
+            # (DuplicateBrokerRegistrationException, retried): a start after a kill took
+            # 12-13 s here against 9-10 s with a 3 s session. One node in one JVM needs less
+            # grace; 3 s still rides out a stall of a busy machine without fencing the broker.
+            "broker.heartbeat.interval.ms": "750",
+            "broker.session.timeout.ms": "3000",
             # Topics are created explicitly at start-up (with the partitions from settings).
             # Auto-creation stays on, with the same partition count, so a client that produces
             # to a topic first (tests with their own topic prefix) gets the same shape.
