@@ -4,9 +4,9 @@
 
 What it runs, all on this machine (so the figures include the cores they share):
   - the registry as a real uvicorn process with its outbox relay, on its own database;
-  - a consuming "service": the shared `ConsumerLoop` (consumer group, inbox, manual offset commit
-    after the database commit) applying `tzsb.registry.equipment` into a replica table of a
-    second database, stamping `applied_at`;
+  - a consuming "service" in a process of its own: the shared `ConsumerLoop` (consumer group,
+    inbox, manual offset commit after the database commit) applying `tzsb.registry.equipment`
+    into a replica table of a second database, stamping `applied_at`;
   - an open-loop load generator: `POST /api/v1/equipment` at a fixed rate (each write one row
     and one outbox event), whatever the answers' pace.
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import multiprocessing
 import os
 import random
 import shutil
@@ -35,6 +36,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,7 @@ from tzsb_common.db import async_url, asyncpg_dsn, create_engine, create_session
 from tzsb_common.embedded import free_port
 from tzsb_common.events import CloudEvent, dlq_topic
 from tzsb_common.kafka import ensure_topics
+from tzsb_common.logging import configure_logging
 from tzsb_common.migrations import upgrade_to_head
 from tzsb_common.settings import REPO_ROOT, ServiceSettings
 from tzsb_common.signing import SigningKey
@@ -96,6 +99,27 @@ async def apply_equipment(session: AsyncSession, event: CloudEvent) -> None:
             where=equipment_replica.c.version < statement.excluded.version,
         )
     )
+
+
+async def _consume_forever(settings: ServiceSettings) -> None:
+    engine = create_engine(settings)
+    loop = ConsumerLoop(
+        spec=ConsumerSpec("equipment-replica", [EQUIPMENT_TOPIC], apply_equipment),
+        settings=settings,
+        session_factory=create_session_factory(engine),
+        inbox=replica_inbox,
+    )
+    try:
+        await loop.run()
+    finally:
+        await engine.dispose()
+
+
+def run_replica_consumer(settings_values: dict[str, Any]) -> None:
+    """The consuming service, in a process of its own (as it runs in production)."""
+    settings = ServiceSettings(**settings_values)
+    configure_logging(service=settings.service_name, level="WARNING", json=False)
+    asyncio.run(_consume_forever(settings))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -256,6 +280,11 @@ async def offer_writes(
             if delay > 0:
                 await asyncio.sleep(delay)
             await in_flight.acquire()
+            if time.perf_counter() - started > seconds:
+                # The service fell behind and every client waits on it: stop offering at the
+                # end of the window instead of stretching it (the rate achieved says so).
+                in_flight.release()
+                break
             tasks.append(asyncio.create_task(write(client)))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - started
@@ -296,6 +325,21 @@ async def applied_latencies(replica_url: str, accepted: list[str]) -> tuple[list
     return [float(r["latency_ms"]) for r in rows], len(rows) / max(span.total_seconds(), 1e-9)
 
 
+async def relay_latencies(registry_url: str, accepted: list[str]) -> list[float]:
+    """Per write, ms from the event's time to the relay's claim of its outbox row (`sent_at` is
+    the start of the transaction that published it)."""
+    conn = await asyncpg.connect(asyncpg_dsn(registry_url))
+    try:
+        rows = await conn.fetch(
+            "SELECT extract(epoch FROM sent_at - (event->>'time')::timestamptz) * 1000 AS ms"
+            " FROM outbox WHERE key = ANY($1::text[]) AND sent_at IS NOT NULL",
+            accepted,
+        )
+    finally:
+        await conn.close()
+    return [float(r["ms"]) for r in rows]
+
+
 # -- the measurement ---------------------------------------------------------------------------
 
 
@@ -325,7 +369,7 @@ async def _measure(
     registry_url = await create_database(infra.admin_database_url, registry_db)
     replica_url = await create_database(infra.admin_database_url, replica_db)
     state_dir = Path(tempfile.mkdtemp(prefix="tzsb-latency-state-"))
-    consumer_task: asyncio.Task[None] | None = None
+    consumer: BaseProcess | None = None
     replica_engine = None
     try:
         await asyncio.to_thread(
@@ -347,13 +391,12 @@ async def _measure(
             [*ALL_TOPICS, *(dlq_topic(t) for t in ALL_TOPICS)],
             partitions=RegistrySettings().kafka_topic_partitions,
         )
-        loop = ConsumerLoop(
-            spec=ConsumerSpec("equipment-replica", [EQUIPMENT_TOPIC], apply_equipment),
-            settings=consumer_settings,
-            session_factory=create_session_factory(replica_engine),
-            inbox=replica_inbox,
+        consumer = multiprocessing.get_context("spawn").Process(
+            target=run_replica_consumer,
+            args=(consumer_settings.model_dump(mode="json"),),
+            name="replica-consumer",
         )
-        consumer_task = asyncio.create_task(loop.run(), name="replica-consumer")
+        consumer.start()
 
         key = SigningKey.generate()
         registry_settings = RegistrySettings(database_url=registry_url)
@@ -370,6 +413,7 @@ async def _measure(
                 base_url, token, use_unit, rate=rate, seconds=seconds, clients=clients
             )
             await wait_until_applied(replica_url, set(accepted), DRAIN_TIMEOUT_S)
+            relayed = await relay_latencies(registry_url, accepted)
         latencies, applied_rate = await applied_latencies(replica_url, accepted)
         answered_rate = len(answers) / elapsed
         return [
@@ -385,6 +429,17 @@ async def _measure(
                 "ratio": round(answered_rate / rate, 3),
             },
             {
+                "path": "  of which: written → claimed by the outbox relay",
+                "clients": clients,
+                "rate": round(len(relayed) / elapsed, 1),
+                "unit": "events/s",
+                "p50_ms": round(percentile(relayed, 0.50), 1),
+                "p99_ms": round(percentile(relayed, 0.99), 1),
+                "errors": len(accepted) - len(relayed),
+                "reference_rate": rate,
+                "ratio": round(len(relayed) / elapsed / rate, 3),
+            },
+            {
                 "path": "POST equipment → outbox → Kafka → ConsumerLoop applied (other database)",
                 "clients": clients,
                 "rate": round(applied_rate, 1),
@@ -397,9 +452,9 @@ async def _measure(
             },
         ]
     finally:
-        if consumer_task is not None:
-            consumer_task.cancel()
-            await asyncio.gather(consumer_task, return_exceptions=True)
+        if consumer is not None:
+            consumer.terminate()
+            consumer.join(timeout=30)
         if replica_engine is not None:
             await replica_engine.dispose()
         for name in (registry_db, replica_db):

@@ -7,6 +7,7 @@ the ids the original events had: a consumer that has them already ignores them.
 
 The service is read from its own settings (DATABASE_URL and friends, as for the service
 itself); its relay publishes the queued events, at once if it runs, else when it next starts.
+Running it again, or after a failure part-way, is always safe: the same ids go out again.
 A service offers re-publishing by a module `<package>.republish.command` with `TOPICS` and
 `async run(settings, *, topic, batch_size) -> int`.
 """
