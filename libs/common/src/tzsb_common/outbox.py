@@ -28,10 +28,11 @@ carries a newer `version` than the failed one, so replicas converge on the subje
 state, whereas waiting would freeze the subject in every consumer until an operator acts. A
 broker that is away is nobody's row's fault: those rows are retried for ever, with backoff.
 
-One retry case can repeat an older event after a newer one: when a batch fails part-way, batches
-the producer already queued may still be delivered while it stops, and the retry then sends the
-whole batch again. Snapshot events therefore carry a `version`, and a replica applies one only if
-it is newer than what it holds.
+One retry case can repeat an older event after a newer one: when a batch fails part-way, a
+produce request already on its way may still land, and the retry then sends the whole batch
+again. (What the dropped producer had merely queued is thrown away, see
+`_abandon_queued_batches`.) Snapshot events therefore carry a `version`, and a replica applies
+one only if it is newer than what it holds.
 
 Retention: sent rows are deleted in batches every `OUTBOX_CLEANUP_INTERVAL_S` once older than
 `OUTBOX_RETENTION_HOURS`, each pass until nothing expired is left, so clean-up keeps pace with
@@ -57,6 +58,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
     CorruptRecordException,
     InvalidTopicError,
+    KafkaConnectionError,
     MessageSizeTooLargeError,
     RecordTooLargeError,
 )
@@ -515,6 +517,31 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:1000]
 
 
+async def _abandon_queued_batches(producer: AIOKafkaProducer) -> None:
+    """Make sure a dropped producer delivers nothing more.
+
+    `stop()` first flushes what is queued; while the broker is away that never ends, the stop
+    is abandoned after its timeout, and the producer's sender task lives on and delivers the
+    queued batch once the broker is back — after the new producer has published the same rows
+    and newer ones, so a consumer would see an old event last. The rows of a dropped producer's
+    batch are unsent in the database and will be published again, so its queue is thrown away:
+    the sender task is cancelled before it can drain another batch, and every queued batch is
+    failed, which lets `stop()` finish at once. (aiokafka has no public abort; these are its
+    internals, so a version without them just gets the plain stop.)"""
+    sender = getattr(producer, "_sender", None)
+    task = getattr(sender, "sender_task", None)
+    if isinstance(task, asyncio.Task) and not task.done():
+        task.cancel()
+    accumulator = getattr(producer, "_message_accumulator", None)
+    fail_all = getattr(accumulator, "fail_all", None)
+    if callable(fail_all):
+        fail_all(KafkaConnectionError("outbox relay dropped its producer; rows are retried"))
+    if isinstance(task, asyncio.Task):
+        # Let the cancellation land here: `stop()` awaiting a cancelled task would raise
+        # CancelledError into the relay. `wait` neither raises it nor hides our own.
+        await asyncio.wait([task], timeout=5)
+
+
 class OutboxRelay:
     """Publishes unsent outbox rows in batches with acks=all and marks them sent."""
 
@@ -736,6 +763,7 @@ class OutboxRelay:
         # stay broken after a broker blip (aiokafka #1017).
         producer, self._producer = self._producer, None
         if producer is not None:
+            await _abandon_queued_batches(producer)
             await stop_quietly(producer)
 
     # -- waking up -------------------------------------------------------------------------
