@@ -13,10 +13,11 @@ import time
 import uuid
 
 from fastapi import FastAPI
+from prometheus_client import Histogram
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tzsb_common.logging import get_logger, request_id_var
+from tzsb_common.logging import AccessLog, request_id_var
 from tzsb_common.metrics import HTTP_REQUEST_DURATION
 from tzsb_common.problems import PayloadTooLarge, answer_unhandled_error
 from tzsb_common.settings import ServiceSettings
@@ -31,7 +32,9 @@ _QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 _API_PREFIX = "/api/"
 
-_access_log = get_logger("tzsb.http.access")
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+_access_log = AccessLog("tzsb.http.access")
 
 
 def _add_security_headers(headers: MutableHeaders, api_answer: bool) -> None:
@@ -69,6 +72,7 @@ class RequestTelemetryMiddleware:
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
         self.service = service
+        self._histograms: dict[tuple[str, str, int], Histogram] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,9 +114,18 @@ class RequestTelemetryMiddleware:
     def _record(self, scope: Scope, status: int, elapsed_s: float, request_id: str) -> None:
         method: str = scope["method"]
         path: str = scope["path"]
-        HTTP_REQUEST_DURATION.labels(
-            service=self.service, method=method, route=route_template(scope), status=str(status)
-        ).observe(elapsed_s)
+        route = route_template(scope)
+        # Any token is a method to the HTTP parser; the metric's label set must stay bounded.
+        method_label = method if method in _KNOWN_METHODS else "OTHER"
+        histogram = self._histograms.get((method_label, route, status))
+        if histogram is None:
+            # `labels()` takes a lock and builds a key on every call; the label sets are few
+            # (route templates, not paths), so each child is looked up once.
+            histogram = HTTP_REQUEST_DURATION.labels(
+                service=self.service, method=method_label, route=route, status=str(status)
+            )
+            self._histograms[(method_label, route, status)] = histogram
+        histogram.observe(elapsed_s)
         # Only these fields: never headers (Authorization) nor bodies nor the query string.
         level = logging.DEBUG if path in _QUIET_PATHS and status < 400 else logging.INFO
         _access_log.log(

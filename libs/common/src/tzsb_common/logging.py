@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json as jsonlib
 import logging
 import sys
 import threading
@@ -9,6 +10,8 @@ import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 
@@ -139,7 +142,7 @@ def configure_logging(
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    formatter = structlog.stdlib.ProcessorFormatter(
+    formatter = _PreRenderedOrProcessorFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(allow=REPEAT_COUNT_FIELDS)],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
@@ -154,6 +157,8 @@ def configure_logging(
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     structlog.contextvars.bind_contextvars(service=service)
+    _line_format.service = service
+    _line_format.json = json
     # aiokafka logs every failed reconnect at ERROR (the filter above counts the repeats); the
     # relay and consumer report outages themselves.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
@@ -163,6 +168,52 @@ def configure_logging(
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+
+
+class _LineFormat:
+    service: str | None = None
+    json: bool = True
+
+
+_line_format = _LineFormat()
+_RENDERED_LINE = "tzsb_rendered_line"
+
+
+class _PreRenderedOrProcessorFormatter(structlog.stdlib.ProcessorFormatter):
+    """A record that arrives rendered (the access log's) is written as it is."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = record.__dict__.get(_RENDERED_LINE)
+        if line is not None:
+            return str(line)
+        return super().format(record)
+
+
+class AccessLog:
+    """One JSON line per request, rendered directly: the same fields and layout as every other
+    line, without structlog's processor chain, which costs about ten times as much per line and
+    runs on every request. Anything but JSON output takes the ordinary path."""
+
+    def __init__(self, name: str) -> None:
+        self._logger = logging.getLogger(name)
+        self._structured = get_logger(name)
+        self._name = name
+
+    def log(self, level: int, event: str, **fields: Any) -> None:
+        if not self._logger.isEnabledFor(level):
+            return
+        if not _line_format.json:
+            self._structured.log(level, event, **fields)
+            return
+        document = dict(fields)
+        document["event"] = event
+        if _line_format.service is not None:
+            document["service"] = _line_format.service
+        document["level"] = logging.getLevelName(level).lower()
+        document["logger"] = self._name
+        document["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        line = jsonlib.dumps(document, ensure_ascii=False, default=str)
+        self._logger.log(level, event, extra={_RENDERED_LINE: line})
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
