@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from multiprocessing.process import BaseProcess
@@ -234,21 +235,20 @@ async def offer_writes(
     rate: float,
     seconds: float,
     clients: int,
-) -> tuple[list[str], list[float], int, float]:
+) -> tuple[list[str], list[float], Counter[str], float]:
     """Open loop: request n starts at n / rate, with at most `clients` in flight.
 
-    Returns the accepted equipment codes, the answers' latencies, the failures and the time
-    the load took.
+    Returns the accepted equipment codes, the answers' latencies, the failures (by status or
+    error) and the time the load took.
     """
     headers = {"Authorization": f"Bearer {token}"}
     accepted: list[str] = []
     answer_latencies: list[float] = []
-    failures = 0
+    failures: Counter[str] = Counter()
     total = int(rate * seconds)
     in_flight = asyncio.Semaphore(clients)
 
     async def write(client: httpx.AsyncClient) -> None:
-        nonlocal failures
         code = f"3110{random.randrange(10**14):014d}"
         body = {
             "equipment_code": code,
@@ -265,9 +265,9 @@ async def offer_writes(
             if response.status_code == 201:
                 accepted.append(code)
             else:
-                failures += 1
-        except httpx.HTTPError:
-            failures += 1
+                failures[str(response.status_code)] += 1
+        except httpx.HTTPError as error:
+            failures[type(error).__name__] += 1
         finally:
             in_flight.release()
 
@@ -350,7 +350,8 @@ async def measure(
     clients: int = DEFAULT_CLIENTS,
     infra: TestInfra | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows: path, clients, rate, unit, p50_ms, p99_ms, errors, reference_rate, ratio.
+    """Rows: path, clients, rate, unit, p50_ms, p99_ms, errors, reference_rate, ratio (and, on
+    the HTTP row, error_kinds: failed writes by status or error).
 
     `rate` is what was achieved, `reference_rate` the rate offered, `ratio` the one over the
     other; `errors` counts refused or failed writes and accepted writes never applied.
@@ -424,7 +425,8 @@ async def _measure(
                 "unit": "req/s",
                 "p50_ms": round(percentile(answers, 0.50) * 1000, 1),
                 "p99_ms": round(percentile(answers, 0.99) * 1000, 1),
-                "errors": failures,
+                "errors": failures.total(),
+                "error_kinds": dict(failures),
                 "reference_rate": rate,
                 "ratio": round(answered_rate / rate, 3),
             },
@@ -446,7 +448,7 @@ async def _measure(
                 "unit": "events/s",
                 "p50_ms": round(percentile(latencies, 0.50), 1),
                 "p99_ms": round(percentile(latencies, 0.99), 1),
-                "errors": failures + len(accepted) - len(latencies),
+                "errors": failures.total() + len(accepted) - len(latencies),
                 "reference_rate": rate,
                 "ratio": round(applied_rate / rate, 3),
             },
@@ -472,6 +474,9 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['errors']:>6} "
             f"{row['reference_rate']:>8,.0f} {row['ratio']:>6.2f}"
         )
+    for row in rows:
+        if row.get("error_kinds"):
+            print(f"failed writes by answer: {row['error_kinds']}")
     end_to_end = rows[-1]["p99_ms"]
     verdict = "within" if end_to_end <= TARGET_P99_MS else "OVER"
     print(f"end-to-end p99 {end_to_end:.0f} ms: {verdict} the {TARGET_P99_MS:.0f} ms target")
