@@ -31,11 +31,13 @@ from tzsb_common.logging import configure_logging, get_logger
 from tzsb_common.metrics import metrics_router
 from tzsb_common.openapi import install_problem_openapi
 from tzsb_common.outbox import Outbox, OutboxRelay, failed_outbox_router
-from tzsb_common.pg import create_pool
+from tzsb_common.pg import Database, create_pool
 from tzsb_common.problems import install_problem_handlers
 from tzsb_common.settings import ServiceSettings
 
 log = get_logger(__name__)
+
+API_PREFIX = "/api/v1"
 
 LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -98,6 +100,9 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         app.state.pg_pool = await create_pool(settings)
+        app.state.database = Database(
+            app.state.pg_pool, acquire_timeout_s=settings.database_pool_timeout_s
+        )
         app.state.outbox = Outbox(definition.outbox_table, settings)
         app.state.readiness_checks = [
             DatabaseCheck(engine),
@@ -161,7 +166,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     install_http_middleware(app, settings)
     app.include_router(health_router())
     app.include_router(metrics_router())
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix=API_PREFIX)
 
     @api.get("", include_in_schema=False)
     async def api_index(_: CurrentPrincipal) -> dict[str, str]:
@@ -173,10 +178,11 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             "openapi": "/openapi.json",
         }
 
-    for router in definition.routers:
+    # Feature routers are included into the app itself under the prefix, not through an
+    # `/api/v1` router: every level of included routers is another matching pass per request.
+    for router in [*definition.routers, failed_outbox_router(definition.outbox_table)]:
         use_strict_json_bodies(router)
-        api.include_router(router)
-    api.include_router(failed_outbox_router(definition.outbox_table))
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(api)
     for router in definition.root_routers:
         app.include_router(router)

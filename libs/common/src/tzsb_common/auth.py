@@ -23,7 +23,7 @@ from typing import Annotated, Any
 import httpx
 import jwt
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
 from tzsb_common.logging import get_logger
 from tzsb_common.problems import Forbidden, ServiceUnavailable, Unauthorized
@@ -410,39 +410,39 @@ def _refusal(reason: str) -> Unauthorized:
 
 # --- FastAPI dependencies --------------------------------------------------------------------
 
-_bearer_scheme = HTTPBearer(
+
+class _BearerPrincipal(HTTPBearer):
+    """The bearer scheme and the verification in one dependency.
+
+    FastAPI documents a dependency that is a security scheme as the operation's security
+    requirement; making the scheme itself answer with the verified caller saves the separate
+    credentials dependency FastAPI would otherwise solve on every request.
+    """
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        return await authenticate(request)
+
+
+async def authenticate(request: Request) -> Principal:
+    """The caller of this request, straight from its `Authorization` header; 401 without a
+    valid bearer token. Routes that read a body call it before reading it, so a caller without
+    a valid token costs no parsing. The verifier (`app.state.token_verifier`, built once in the
+    app's lifespan) caches verified tokens, so a second check is a lookup."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("A bearer token is required.")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return await verifier.verify(token.strip())
+
+
+current_principal = _BearerPrincipal(
     auto_error=False,
     scheme_name="BearerToken",
     bearerFormat="JWT",
     description="An access token from the registry's `POST /api/v1/oauth/token` "
     "(OAuth2 client credentials).",
 )
-
-
-async def current_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
-) -> Principal:
-    """The caller of this request; 401 without a valid bearer token.
-
-    The verifier is `app.state.token_verifier`, built once in the app's lifespan.
-    """
-    if credentials is None:
-        raise Unauthorized("A bearer token is required.")
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return await verifier.verify(credentials.credentials)
-
-
-async def authenticate(request: Request) -> Principal:
-    """What `current_principal` decides, straight from the request's headers: routes that read
-    a body check the caller before reading it, so a caller without a valid token costs no
-    parsing. A verified token is cached, so the dependency's second check is a lookup."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("A bearer token is required.")
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return await verifier.verify(token)
-
+"""The caller of this request; 401 without a valid bearer token."""
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any
 
 import asyncpg
 from fastapi import Depends, Request
 
-from tzsb_common.db import asyncpg_dsn
+from tzsb_common.db import asyncpg_dsn, connect_args
 from tzsb_common.settings import ServiceSettings
 
 Connection = asyncpg.Connection
@@ -33,26 +34,62 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Run when a connection goes back to the pool, after asyncpg rolled back any transaction
+    left open. asyncpg's default reset (`RESET ALL`, `UNLISTEN *`, advisory unlock, `CLOSE ALL`)
+    is one more round trip per request; nothing on these paths sets session state — advisory
+    locks are transaction-scoped, nobody LISTENs or keeps cursors — so there is nothing to
+    undo."""
+
+
 async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
+    arguments = connect_args(settings)
+    arguments["server_settings"]["application_name"] = f"{settings.service_name}-fast"
     pool: asyncpg.Pool = await asyncpg.create_pool(
         asyncpg_dsn(settings.database_url),
         min_size=0,
         max_size=settings.database_pool_size,
         init=_init_connection,
-        server_settings={"application_name": f"{settings.service_name}-fast"},
+        reset=_keep_session,
         max_inactive_connection_lifetime=300,
+        **arguments,
     )
     return pool
 
 
-async def _connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    pool: asyncpg.Pool = request.app.state.pg_pool
-    async with pool.acquire() as conn:
-        yield conn
+class Database:
+    """The pool as service functions use it: a connection for reads, a transaction for a use
+    case. Each borrows a connection only for as long as it needs one, and waits at most the
+    pool time-out for it (a 503 after that, like every other wait on the database)."""
+
+    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout_s: float) -> None:
+        self.pool = pool
+        self._acquire_timeout_s = acquire_timeout_s
+
+    def connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        acquired: AbstractAsyncContextManager[asyncpg.Connection] = self.pool.acquire(
+            timeout=self._acquire_timeout_s
+        )
+        return acquired
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        async with (
+            self.pool.acquire(timeout=self._acquire_timeout_s) as conn,
+            conn.transaction(),
+        ):
+            yield conn
 
 
-DbConnection = Annotated[asyncpg.Connection, Depends(_connection)]
-"""One pooled asyncpg connection for this request; the service function owns its transaction."""
+async def _database(request: Request) -> Database:
+    # A plain function, not a generator: FastAPI solves a generator dependency through an exit
+    # stack and a shielded cancel scope, which costs more than the query on a single-record read.
+    database: Database = request.app.state.database
+    return database
+
+
+CurrentDatabase = Annotated[Database, Depends(_database)]
+"""The service's database for this request; service functions borrow connections from it."""
 
 
 def record_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ from fastapi import Depends, Path
 from registry.equipment import service
 from registry.equipment.schemas import EQUIPMENT_CODE, EquipmentRead
 from tzsb_common.auth import CallerKind, CurrentPrincipal, Principal
-from tzsb_common.pg import DbConnection
+from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import Forbidden, NotFound
 
 WRITE_SCOPE = "registry:write"
@@ -83,9 +83,9 @@ EquipmentReader = Annotated[ReadScope, Depends(_equipment_reader)]
 
 
 async def _readable_equipment(
-    equipment_code: EquipmentCode, principal: CurrentPrincipal, conn: DbConnection
+    equipment_code: EquipmentCode, principal: CurrentPrincipal, database: CurrentDatabase
 ) -> EquipmentRead:
-    record = await service.get_equipment(conn, equipment_code=equipment_code)
+    record = await service.get_equipment(database, equipment_code=equipment_code)
     # Someone else's record answers exactly like a missing one: a caller learns nothing of it.
     if record is None or not may_read(principal, record.use_unit_id):
         raise NotFound(f"no equipment with code {equipment_code}")

@@ -33,7 +33,7 @@ from tzsb_common.pagination import (
     decode_cursor_as,
     keyset_page,
 )
-from tzsb_common.pg import DbConnection
+from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import Forbidden, ValidationFailed, field_error
 from tzsb_common.responses import matching_versions, none_match, record_response, version_etag
 
@@ -64,11 +64,11 @@ def _refused(exc: EquipmentRefused) -> ValidationFailed:
     responses={201: {"headers": _ETAG_HEADER}},
 )
 async def register_equipment(
-    _: EquipmentWriter, data: EquipmentCreate, conn: DbConnection, outbox: CurrentOutbox
+    _: EquipmentWriter, data: EquipmentCreate, database: CurrentDatabase, outbox: CurrentOutbox
 ) -> Response:
     """登记设备 — enter a piece of special equipment in the registry."""
     try:
-        record = await service.register_equipment(conn, outbox, data=data)
+        record = await service.register_equipment(database, outbox, data=data)
     except EquipmentRefused as exc:
         raise _refused(exc) from None
     return record_response(record, status_code=status.HTTP_201_CREATED, version=record.version)
@@ -94,7 +94,7 @@ async def get_equipment(
 @router.get("", response_model=EquipmentPage)
 async def list_equipment(
     scope: EquipmentReader,
-    conn: DbConnection,
+    database: CurrentDatabase,
     category: Annotated[Category | None, Query(description="设备种类 code")] = None,
     variety: Annotated[str | None, Query(min_length=4, max_length=4, description="品种")] = None,
     park: Annotated[str | None, Query(max_length=100, description="园区")] = None,
@@ -109,7 +109,7 @@ async def list_equipment(
         use_unit_id = scope.use_unit_id
     after = decode_cursor_as(cursor, _EquipmentCursor).equipment_code if cursor else None
     items = await service.list_equipment(
-        conn,
+        database,
         filters={
             "category": category,
             "variety": variety,
@@ -133,7 +133,7 @@ async def change_equipment(
     _: EquipmentWriter,
     equipment_code: EquipmentCode,
     changes: EquipmentUpdate,
-    conn: DbConnection,
+    database: CurrentDatabase,
     outbox: CurrentOutbox,
     if_match: Annotated[
         str | None,
@@ -143,7 +143,7 @@ async def change_equipment(
     """变更设备信息 — status (停用/报废/注销), registration, data; only the fields sent change."""
     try:
         record = await service.change_equipment(
-            conn,
+            database,
             outbox,
             equipment_code=equipment_code,
             changes=changes,

@@ -33,7 +33,7 @@ from tzsb_common.contracts.registry import (
     EquipmentUpdatedV1,
 )
 from tzsb_common.outbox import Outbox
-from tzsb_common.pg import Connection
+from tzsb_common.pg import Connection, Database
 from tzsb_common.problems import Conflict, NotFound, PreconditionFailed
 
 
@@ -117,11 +117,11 @@ def _refuse_inconsistent(
 
 
 async def register_equipment(
-    conn: Connection, outbox: Outbox, *, data: EquipmentCreate
+    database: Database, outbox: Outbox, *, data: EquipmentCreate
 ) -> EquipmentRead:
     values = data.model_dump()
     _refuse_inconsistent(None, values, values)
-    async with conn.transaction():
+    async with database.transaction() as conn:
         values = await _check_references(conn, category=data.category, values=values)
         row = await queries.insert_equipment(conn, _flatten_region(values))
         if row is None:
@@ -134,7 +134,7 @@ async def register_equipment(
 
 
 async def change_equipment(
-    conn: Connection,
+    database: Database,
     outbox: Outbox,
     *,
     equipment_code: str,
@@ -152,7 +152,7 @@ async def change_equipment(
                 for k in nulls
             ]
         )
-    async with conn.transaction():
+    async with database.transaction() as conn:
         current_row = await queries.get_equipment(conn, equipment_code, for_update=True)
         if current_row is None:
             raise NotFound(f"no equipment with code {equipment_code}")
@@ -182,13 +182,17 @@ async def change_equipment(
     return record
 
 
-async def get_equipment(conn: Connection, *, equipment_code: str) -> EquipmentRead | None:
-    row = await queries.get_equipment(conn, equipment_code)
+async def get_equipment(database: Database, *, equipment_code: str) -> EquipmentRead | None:
+    async with database.connection() as conn:
+        row = await queries.get_equipment(conn, equipment_code)
     return to_read(row) if row is not None else None
 
 
 async def list_equipment(
-    conn: Connection, *, filters: dict[str, Any], after_code: str | None, limit: int
+    database: Database, *, filters: dict[str, Any], after_code: str | None, limit: int
 ) -> list[EquipmentRead]:
-    rows = await queries.list_equipment(conn, filters=filters, after_code=after_code, limit=limit)
+    async with database.connection() as conn:
+        rows = await queries.list_equipment(
+            conn, filters=filters, after_code=after_code, limit=limit
+        )
     return [to_read(row) for row in rows]
