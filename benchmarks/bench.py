@@ -21,6 +21,7 @@ import contextlib
 import importlib
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -279,8 +280,7 @@ end
 """
 
 _WRK_POST = """
-local run = "%(run)s"
-local counter = 0
+local counter = %(start)d
 local threads = 0
 function setup(thread)
   thread:set("thread_number", threads)
@@ -288,7 +288,7 @@ function setup(thread)
 end
 request = function()
   counter = counter + 1
-  local code = string.format("3110%%s%%02d%%010d", run, thread_number, counter)
+  local code = string.format("3110%%02d%%012d", thread_number, counter)
   local body = string.format('%(body)s', code)
   return wrk.format("POST", "%(path)s", {
     ["Content-Type"] = "application/json",
@@ -332,10 +332,12 @@ def run_wrk(url: str, script: str, clients: int, seconds: int) -> WrkResult:
     )
 
 
-def post_script(path: str, token: str | None, use_unit: str, run: str) -> str:
+def post_script(path: str, token: str | None, use_unit: str) -> str:
+    """Every request registers a new equipment code: a random start per run (far apart in a
+    space of 10^12, so runs against a kept database do not collide), then one per request."""
     body = json.dumps(equipment_body("%s", use_unit), ensure_ascii=True)
     return _WRK_POST % {
-        "run": run,
+        "start": random.randrange(10**11),
         "body": body.replace("\\", "\\\\").replace("'", "\\'"),
         "path": path,
         "authorization": f"Bearer {token}" if token else "",
@@ -373,8 +375,7 @@ async def http_rows(platform: Platform, seconds: int) -> list[Row]:
             ("POST /api/v1/equipment", 32, "POST"),
             ("POST /api/v1/equipment", 200, "POST"),
         ]
-        for n, (label, clients, method) in enumerate(cases):
-            tag = f"{run[-1]}{n}"
+        for label, clients, method in cases:
             if method == "GET":
                 ours = run_wrk(
                     f"{platform.registry_url}/api/v1/equipment/{seed_code}",
@@ -388,13 +389,13 @@ async def http_rows(platform: Platform, seconds: int) -> list[Row]:
             else:
                 ours = run_wrk(
                     platform.registry_url,
-                    post_script("/api/v1/equipment", token, use_unit, tag),
+                    post_script("/api/v1/equipment", token, use_unit),
                     clients,
                     seconds,
                 )
                 theirs = run_wrk(
                     reference,
-                    post_script("/equipment", None, use_unit, tag),
+                    post_script("/equipment", None, use_unit),
                     clients,
                     seconds,
                 )
@@ -470,8 +471,7 @@ def scale_out_rows(platform: Platform, seconds: int, reference_rows: list[Row]) 
             timeout=30,
         ).raise_for_status()
         get = run_wrk(f"{url}/api/v1/equipment/{seed_code}", get_script(token), 32, seconds)
-        tag = f"{int(time.time()) % 10}8"
-        post = run_wrk(url, post_script("/api/v1/equipment", token, use_unit, tag), 32, seconds)
+        post = run_wrk(url, post_script("/api/v1/equipment", token, use_unit), 32, seconds)
         for label, result in (
             ("GET /api/v1/equipment/{code}", get),
             ("POST /api/v1/equipment", post),
