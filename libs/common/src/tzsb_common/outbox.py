@@ -642,13 +642,30 @@ class OutboxRelay:
             if not buckets:
                 return total
             random.shuffle(buckets)  # replicas start on different buckets
-            full_batch = False
-            for bucket in buckets:
-                published, claimed = await self._publish_bucket(bucket)
-                total += published
-                full_batch = full_batch or claimed >= self.settings.outbox_batch_size
-            if not full_batch:
+            # Buckets are independent (a subject lives in one), so several are published at
+            # once: one after the other, a pass waited for a broker acknowledgement per bucket
+            # and an event written just after a pass started waited for all sixteen.
+            # A task group, not gather: one failing bucket (the broker away) cancels the others
+            # before the relay drops its producer, so none is left publishing on it.
+            lanes = asyncio.Semaphore(self.settings.outbox_parallel_buckets)
+            try:
+                async with asyncio.TaskGroup() as group:
+                    tasks = [
+                        group.create_task(self._publish_bucket_in_lane(bucket, lanes))
+                        for bucket in buckets
+                    ]
+            except ExceptionGroup as failures:
+                raise failures.exceptions[0] from None  # the cause, as one bucket at a time had it
+            outcomes = [task.result() for task in tasks]
+            total += sum(published for published, _ in outcomes)
+            if not any(claimed >= self.settings.outbox_batch_size for _, claimed in outcomes):
                 return total
+
+    async def _publish_bucket_in_lane(
+        self, bucket: int, lanes: asyncio.Semaphore
+    ) -> tuple[int, int]:
+        async with lanes:
+            return await self._publish_bucket(bucket)
 
     async def _publish_bucket(self, bucket: int) -> tuple[int, int]:
         """Returns (rows published, rows claimed)."""
