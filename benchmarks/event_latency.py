@@ -173,7 +173,7 @@ async def drop_database(admin_url: str, name: str) -> None:
 
 @contextlib.asynccontextmanager
 async def registry_process(
-    infra: TestInfra, database_url: str, key: SigningKey, state_dir: Path
+    infra: TestInfra, database_url: str, key: SigningKey, state_dir: Path, *, topic_prefix: str
 ) -> AsyncIterator[str]:
     """The registry as `make up` runs it (uvicorn, relay in-process); yields its base URL."""
     port = free_port()
@@ -181,6 +181,7 @@ async def registry_process(
         **os.environ,
         "DATABASE_URL": database_url,
         "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
+        "KAFKA_TOPIC_PREFIX": topic_prefix,
         "KAFKA_IDEMPOTENCE": str(infra.kafka_idempotence).lower(),
         "SIGNING_KEY_PEM": key.to_pem().decode(),
         "STATE_DIR": str(state_dir),
@@ -424,6 +425,7 @@ async def _measure(
     registry_url = await create_database(infra.admin_database_url, registry_db)
     replica_url = await create_database(infra.admin_database_url, replica_db)
     state_dir = Path(tempfile.mkdtemp(prefix="tzsb-latency-state-"))
+    topic_prefix = f"latency-{suffix}."
     consumer: BaseProcess | None = None
     replica_engine = None
     try:
@@ -436,6 +438,9 @@ async def _measure(
             kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
             kafka_idempotence=infra.kafka_idempotence,
             kafka_consumer_group=f"tzsb.latency-replica.{suffix}",
+            # Topics of its own: on a running platform's broker, the shared equipment topic holds
+            # every earlier write, and a new group would first read through all of them.
+            kafka_topic_prefix=topic_prefix,
             log_level="WARNING",
         )
         replica_engine = create_engine(consumer_settings)
@@ -443,7 +448,7 @@ async def _measure(
             await conn.run_sync(replica_metadata.create_all)
         await ensure_topics(
             infra.kafka_bootstrap_servers,
-            [*ALL_TOPICS, *(dlq_topic(t) for t in ALL_TOPICS)],
+            [topic_prefix + t for t in (*ALL_TOPICS, *(dlq_topic(t) for t in ALL_TOPICS))],
             partitions=RegistrySettings().kafka_topic_partitions,
         )
         consumer = multiprocessing.get_context("spawn").Process(
@@ -460,7 +465,9 @@ async def _measure(
             issuer=registry_settings.jwt_issuer, audience=registry_settings.jwt_audience,
             ttl=timedelta(hours=1),
         )  # fmt: skip
-        async with registry_process(infra, registry_url, key, state_dir) as base_url:
+        async with registry_process(
+            infra, registry_url, key, state_dir, topic_prefix=topic_prefix
+        ) as base_url:
             use_unit = await create_use_unit(registry_url)
             # A short warm-up: the consumer joins its group, the relay its producer.
             await offer_writes(base_url, token, use_unit, rate=50, seconds=2, clients=clients)
