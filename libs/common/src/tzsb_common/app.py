@@ -26,7 +26,7 @@ from tzsb_common.events import dlq_topic
 from tzsb_common.health import DatabaseCheck, health_router, track_readiness
 from tzsb_common.http import install_http_middleware
 from tzsb_common.json_bodies import use_strict_json_bodies
-from tzsb_common.kafka import broker_reachable, ensure_topics
+from tzsb_common.kafka import BrokerProbe, ensure_topics
 from tzsb_common.logging import configure_logging, get_logger
 from tzsb_common.metrics import metrics_router
 from tzsb_common.openapi import install_problem_openapi
@@ -63,13 +63,13 @@ class ServiceDefinition:
 
 @dataclass(frozen=True)
 class KafkaCheck:
-    bootstrap_servers: str
+    probe: BrokerProbe
     name: str = "kafka"
     required = False
     """Kafka away degrades the service but leaves it ready: the outbox keeps accepting writes."""
 
     async def check(self) -> str | None:
-        return await broker_reachable(self.bootstrap_servers)
+        return await self.probe.reachable()
 
 
 @dataclass(frozen=True)
@@ -104,9 +104,10 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             app.state.pg_pool, acquire_timeout_s=settings.database_pool_timeout_s
         )
         app.state.outbox = Outbox(definition.outbox_table, settings)
+        broker_probe = BrokerProbe(settings.kafka_bootstrap_servers)
         app.state.readiness_checks = [
             DatabaseCheck(engine),
-            KafkaCheck(settings.kafka_bootstrap_servers),
+            KafkaCheck(broker_probe),
         ]
         workers: list[asyncio.Task[None]] = []
         async with contextlib.AsyncExitStack() as stack:
@@ -148,6 +149,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                         await asyncio.wait_for(task, timeout=10)
                 await engine.dispose()
                 await _close_pool(app.state.pg_pool)
+                await broker_probe.close()
                 log.info("service stopped")
 
     app = FastAPI(

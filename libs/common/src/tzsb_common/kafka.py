@@ -219,16 +219,43 @@ async def _describe(
     return described
 
 
-async def broker_reachable(bootstrap_servers: str, *, timeout_s: float = 2.0) -> str | None:
-    """None when a metadata request succeeds, else a short reason (for /readyz)."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout_s * 1000)
-    )
-    try:
-        await asyncio.wait_for(admin.start(), timeout=timeout_s)
-        await asyncio.wait_for(admin.list_topics(), timeout=timeout_s)
-        return None
-    except (KafkaError, TimeoutError, OSError) as exc:
-        return f"kafka unreachable: {type(exc).__name__}"
-    finally:
-        await stop_quietly(admin, timeout_s=timeout_s)
+class BrokerProbe:
+    """Answers "is the broker reachable?" on one long-lived admin client.
+
+    Starting a client costs a bootstrap, a metadata fetch and the teardown — tens of
+    milliseconds of the event loop, which a readiness check every few seconds turned into a
+    latency spike for every request in flight. A client that keeps its connection answers with
+    one metadata request; one that failed is dropped and the next check starts afresh.
+    """
+
+    def __init__(self, bootstrap_servers: str, *, timeout_s: float = 2.0) -> None:
+        self._bootstrap_servers = bootstrap_servers
+        self._timeout_s = timeout_s
+        self._admin: AIOKafkaAdminClient | None = None
+        self._lock = asyncio.Lock()
+
+    async def reachable(self) -> str | None:
+        """None when a metadata request succeeds, else a short reason (for /readyz)."""
+        async with self._lock:
+            try:
+                if self._admin is None:
+                    admin = AIOKafkaAdminClient(
+                        bootstrap_servers=self._bootstrap_servers,
+                        request_timeout_ms=int(self._timeout_s * 1000),
+                    )
+                    self._admin = admin
+                    await asyncio.wait_for(admin.start(), timeout=self._timeout_s)
+                await asyncio.wait_for(self._admin.list_topics(), timeout=self._timeout_s)
+                return None
+            except (KafkaError, TimeoutError, OSError) as exc:
+                await self._drop()
+                return f"kafka unreachable: {type(exc).__name__}"
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._drop()
+
+    async def _drop(self) -> None:
+        admin, self._admin = self._admin, None
+        if admin is not None:
+            await stop_quietly(admin, timeout_s=self._timeout_s)
