@@ -19,7 +19,7 @@ import email.message
 import functools
 import inspect
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from typing import Annotated, Any, cast
 
@@ -147,11 +147,14 @@ class StrictJsonRoute(APIRoute):
         adapter: TypeAdapter[Any] = TypeAdapter(body_type)
         known_keys = None if embedded else _known_keys_of(body_params[0].field_info.annotation)
         needs_caller = _depends_on(self.dependant, current_principal)
+        decisions = _decisions_on_the_caller(self.dependant)
         _refuse_pending_body_before_endpoint(_route_in_effect(self).dependant)
 
         async def strict_json_handler(request: Request) -> Response:
             if needs_caller:
-                await authenticate(request)  # 401 before the body is even read
+                caller = await authenticate(request)  # 401 before the body is even read
+                for decide, parameter in decisions:  # and 403 too
+                    await decide(**{parameter: caller})
             raw = await request.body()
             if not raw:
                 return await handler(request)  # FastAPI answers the missing body
@@ -263,6 +266,37 @@ async def _refusing_body(
         _pending_refusal.reset(token)
     # The guarded endpoint raises the refusal; a handler that answered anyway is a bug here.
     raise AssertionError("a refused body reached its endpoint")
+
+
+def _decisions_on_the_caller(
+    dependant: Dependant,
+) -> list[tuple[Callable[..., Awaitable[Any]], str]]:
+    """The route's dependencies that decide from the caller alone (`EquipmentWriter`,
+    `BureauPrincipal`, …): each takes only the verified principal, so it can run before the
+    body is read — a caller who may not do this is refused without its body being touched.
+    FastAPI runs them again in their turn; they are pure and cheap."""
+    decisions: list[tuple[Callable[..., Awaitable[Any]], str]] = []
+    for sub in dependant.dependencies:
+        only = sub.dependencies[0] if len(sub.dependencies) == 1 else None
+        takes_nothing_else = not (
+            sub.path_params
+            or sub.query_params
+            or sub.header_params
+            or sub.cookie_params
+            or sub.body_params
+        )
+        if (
+            sub.call is not None
+            and inspect.iscoroutinefunction(sub.call)
+            and only is not None
+            and only.call is current_principal
+            and only.name is not None
+            and takes_nothing_else
+        ):
+            decisions.append((sub.call, only.name))
+        else:
+            decisions.extend(_decisions_on_the_caller(sub))
+    return decisions
 
 
 def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -145,3 +146,21 @@ async def test_a_writer_still_learns_every_problem_of_its_body(
     locations = [error["location"] for error in response.json()["errors"]]
     assert ["path", "equipment_code"] in locations
     assert ["body", "lat"] in locations
+
+
+async def test_a_caller_who_may_not_write_is_refused_without_its_body_being_read(
+    client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    read: list[bytes] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        read.append(b"{")
+        yield b'{"equipment_code": "311012345678901234"}'
+
+    response = await client.post(
+        "/api/v1/equipment",
+        content=body(),
+        headers={**tokens.headers(CallerKind.use_unit), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 403
+    assert read == []
