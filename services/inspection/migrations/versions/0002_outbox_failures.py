@@ -7,10 +7,7 @@ Create Date: 2026-11-25 17:10:00.000000
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
-
-from tzsb_common.outbox import BUCKET_TRIGGER_DDL, DROP_BUCKET_TRIGGER_DDL
+from tzsb_common.schema_changes import downgrade_outbox_failures, upgrade_outbox_failures
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -19,75 +16,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column(
-        "outbox",
-        sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
-    )
-    op.add_column("outbox", sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True))
-    op.add_column("outbox", sa.Column("last_error", sa.Text(), nullable=True))
-    op.drop_index(
-        "ix_outbox_unsent", table_name="outbox", postgresql_where=sa.text("sent_at IS NULL")
-    )
-    op.create_index(
-        "ix_outbox_unsent",
-        "outbox",
-        ["bucket", "id"],
-        unique=False,
-        postgresql_where=sa.text("sent_at IS NULL AND failed_at IS NULL"),
-    )
-    op.create_index(
-        "ix_outbox_failed",
-        "outbox",
-        ["id"],
-        unique=False,
-        postgresql_where=sa.text("failed_at IS NOT NULL"),
-    )
-    op.create_table(
-        "outbox_settings",
-        sa.Column("id", sa.SmallInteger(), autoincrement=False, nullable=False),
-        sa.Column("buckets", sa.Integer(), nullable=False),
-        sa.Column(
-            "changed_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint("id = 1", name=op.f("ck_outbox_settings_single_row")),
-        sa.CheckConstraint(
-            "buckets BETWEEN 1 AND 32767", name=op.f("ck_outbox_settings_buckets_in_range")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_settings")),
-    )
-    # 16 is the OUTBOX_BUCKETS default; a relay started with another count moves the rows.
-    op.execute("INSERT INTO outbox_settings (id, buckets) VALUES (1, 16)")
-    for statement in BUCKET_TRIGGER_DDL:
-        op.execute(statement)
-    # Unsent rows written before this revision carry the writer's own bucket: move them to the
-    # database's assignment (ADD COLUMN above holds the table exclusively meanwhile).
-    op.execute("UPDATE outbox SET bucket = outbox_bucket_of(key, 16) WHERE sent_at IS NULL")
+    upgrade_outbox_failures()
 
 
 def downgrade() -> None:
-    # Failed rows become unsent again, and unsent rows keep the database's bucket: downgrade
-    # with a drained outbox, or writers of the older code split a subject over two buckets.
-    for statement in DROP_BUCKET_TRIGGER_DDL:
-        op.execute(statement)
-    op.drop_table("outbox_settings")
-    op.drop_index(
-        "ix_outbox_failed", table_name="outbox", postgresql_where=sa.text("failed_at IS NOT NULL")
-    )
-    op.drop_index(
-        "ix_outbox_unsent",
-        table_name="outbox",
-        postgresql_where=sa.text("sent_at IS NULL AND failed_at IS NULL"),
-    )
-    op.create_index(
-        "ix_outbox_unsent",
-        "outbox",
-        ["bucket", "id"],
-        unique=False,
-        postgresql_where=sa.text("sent_at IS NULL"),
-    )
-    op.drop_column("outbox", "last_error")
-    op.drop_column("outbox", "failed_at")
-    op.drop_column("outbox", "attempts")
+    downgrade_outbox_failures()
