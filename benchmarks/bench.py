@@ -31,7 +31,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,6 @@ class Platform:
     kafka: str
     registry_url: str
     state_dir: Path
-    registry_env: dict[str, str] = field(default_factory=dict)
 
 
 # -- the platform -------------------------------------------------------------------------------

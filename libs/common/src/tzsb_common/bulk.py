@@ -67,7 +67,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tzsb_common.events import CloudEvent
-from tzsb_common.outbox import Outbox, subject_bucket
+from tzsb_common.outbox import Outbox
 
 Row = tuple[Any, ...]
 """One target row: driver values in the order of the writer's columns."""
@@ -399,20 +399,7 @@ def _parse_outcomes(records: Sequence[Sequence[Any]]) -> dict[str, Outcome]:
 def _event_arrays(items: Sequence[BulkItem], outbox: Outbox) -> list[list[Any]]:
     """In the order the client sent the items: the relay publishes a subject's events in
     outbox id order, so two swipes of one elevator in one batch keep their order."""
-    settings = outbox.settings
-    event_ids: list[Any] = []
-    topics: list[str] = []
-    subjects: list[str] = []
-    buckets: list[int] = []
-    documents: list[str] = []
-    for item in items:
-        for event, topic in item.events:
-            event_ids.append(event.id)
-            topics.append(settings.topic(topic))
-            subjects.append(event.subject)
-            buckets.append(subject_bucket(event.subject, settings.outbox_buckets))
-            documents.append(event.model_dump_json())
-    return [event_ids, topics, subjects, buckets, documents]
+    return outbox.row_arrays([event for item in items for event in item.events])
 
 
 def _qualified(table: Table) -> str:

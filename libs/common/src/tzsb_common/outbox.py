@@ -370,19 +370,26 @@ class Outbox:
         """Many events in one statement on a raw asyncpg connection, in its transaction."""
         if not events:
             return
-        buckets = self.settings.outbox_buckets
         await conn.execute(
             f"INSERT INTO {self.table.name} (event_id, topic, key, bucket, event) "  # noqa: S608
             # The documents travel as text: a jsonb codec on the connection would encode them
             # a second time.
             "SELECT i, t, k, b, e::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], "
             "$4::int2[], $5::text[]) AS batch(i, t, k, b, e)",
+            *self.row_arrays(events),
+        )
+
+    def row_arrays(self, events: Sequence[tuple[CloudEvent, str]]) -> list[list[Any]]:
+        """The outbox columns of `events` as arrays in their order — event ids, topics (with
+        the prefix), keys, buckets, documents — for an `unnest` insert on a raw connection."""
+        buckets = self.settings.outbox_buckets
+        return [
             [event.id for event, _ in events],
             [self.settings.topic(topic) for _, topic in events],
             [event.subject for event, _ in events],
             [subject_bucket(event.subject, buckets) for event, _ in events],
             [event.model_dump_json() for event, _ in events],
-        )
+        ]
 
 
 async def _request_outbox(request: Request) -> Outbox:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import asyncpg
 from fastapi import Depends, Request
@@ -90,7 +90,3 @@ async def _database(request: Request) -> Database:
 
 CurrentDatabase = Annotated[Database, Depends(_database)]
 """The service's database for this request; service functions borrow connections from it."""
-
-
-def record_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
-    return dict(record) if record is not None else None
