@@ -32,7 +32,7 @@ async def test_register_and_change_are_published_in_order(
         await client.post("/api/v1/equipment", json=body, headers=tokens.bureau())
     ).status_code == 201
     patched = await client.patch(
-        f"/api/v1/equipment/{code}", json={"status": "suspended"}, headers=tokens.bureau()
+        f"/api/v1/equipment/{code}", json={"park": "秦川园区"}, headers=tokens.bureau()
     )
     assert patched.status_code == 200
 
@@ -45,8 +45,8 @@ async def test_register_and_change_are_published_in_order(
     assert created["data"]["equipment"]["attributes"] == body["attributes"]
     assert created["data"]["equipment"]["use_unit_id"] == unit
     assert updated["type"] == "tzsb.registry.equipment.updated.v1"
-    assert updated["data"]["changed_fields"] == ["status"]
-    assert updated["data"]["equipment"]["status"] == "suspended"
+    assert updated["data"]["changed_fields"] == ["park"]
+    assert updated["data"]["equipment"]["park"] == "秦川园区"
     assert updated["data"]["equipment"]["version"] == 2
 
     organisation_events = await topic_reader.read("tzsb.registry.organisation", count=1)
