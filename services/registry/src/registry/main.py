@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from registry.catalogue.routes import router as catalogue_router
 from registry.clients import service as clients_service
 from registry.clients.routes import TokenThrottle, clients_router, jwks_router
 from registry.clients.routes import router as oauth_router
@@ -58,7 +59,13 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[oauth_router, organisations_router, clients_router, equipment_router],
+            routers=[
+                oauth_router,
+                organisations_router,
+                clients_router,
+                equipment_router,
+                catalogue_router,
+            ],
             root_routers=[jwks_router],
             hooks=[issuer],
         )

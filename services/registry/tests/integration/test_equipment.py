@@ -113,18 +113,18 @@ async def test_patch_changes_only_what_is_sent_and_bumps_the_version(
 
     response = await client.patch(
         f"/api/v1/equipment/{code}",
-        json={"status": "suspended", "rescue_code": None},
+        json={"park": "秦川园区", "rescue_code": None},
         headers=tokens.bureau(),
     )
     assert response.status_code == 200, response.text
     record = response.json()
-    assert record["status"] == "suspended"
+    assert record["park"] == "秦川园区"
     assert record["rescue_code"] is None
     assert record["manufacturer"] == body["manufacturer"]
     assert record["version"] == 2
 
     unchanged = await client.patch(
-        f"/api/v1/equipment/{code}", json={"status": "suspended"}, headers=tokens.bureau()
+        f"/api/v1/equipment/{code}", json={"park": "秦川园区"}, headers=tokens.bureau()
     )
     assert unchanged.json()["version"] == 2
 
@@ -136,11 +136,11 @@ async def test_patch_refuses_null_for_required_fields_and_unknown_codes(
     await client.post("/api/v1/equipment", json=body, headers=tokens.bureau())
     nulled = await client.patch(
         f"/api/v1/equipment/{body['equipment_code']}",
-        json={"status": None},
+        json={"variety": None},
         headers=tokens.bureau(),
     )
     assert nulled.status_code == 422
-    assert nulled.json()["errors"][0]["location"] == ["body", "status"]
+    assert nulled.json()["errors"][0]["location"] == ["body", "variety"]
     missing = await client.patch(
         f"/api/v1/equipment/{make.equipment_code()}", json={"park": None}, headers=tokens.bureau()
     )
@@ -285,12 +285,16 @@ async def test_scrapped_equipment_cannot_be_put_back_in_use(
     body = make.elevator(use_unit)
     code = body["equipment_code"]
     await client.post("/api/v1/equipment", json=body, headers=tokens.bureau())
-    scrapped = await client.patch(
-        f"/api/v1/equipment/{code}", json={"status": "scrapped"}, headers=tokens.bureau()
+    scrapped = await client.post(
+        f"/api/v1/equipment/{code}/status",
+        json={"status": "scrapped", "reason": "超过设计使用年限", "effective_on": "2026-03-01"},
+        headers=tokens.bureau(),
     )
     assert scrapped.status_code == 200
-    revived = await client.patch(
-        f"/api/v1/equipment/{code}", json={"status": "in_use"}, headers=tokens.bureau()
+    revived = await client.post(
+        f"/api/v1/equipment/{code}/status",
+        json={"status": "in_use", "reason": "重新启用", "effective_on": "2026-03-02"},
+        headers=tokens.bureau(),
     )
     assert revived.status_code == 422
     assert revived.json()["errors"][0]["code"] == "status_change_not_allowed"

@@ -97,7 +97,7 @@ async def _write_the_register(client: httpx.AsyncClient, tokens: TokenFactory) -
         codes.append(answer.json()["equipment_code"])
     for code in codes[:2]:
         answer = await client.patch(
-            f"/api/v1/equipment/{code}", json={"status": "suspended"}, headers=tokens.bureau()
+            f"/api/v1/equipment/{code}", json={"park": "秦川园区"}, headers=tokens.bureau()
         )
         assert answer.status_code == 200, answer.text
 
@@ -248,10 +248,10 @@ async def test_a_replica_started_after_the_events_were_gone_is_rebuilt_by_republ
     assert rebuilt == source
     async with engine.connect() as conn:
         held = {r.subject: r.snapshot for r in await conn.execute(select(replica))}
-        statuses = dict(
-            (await conn.execute(select(equipment.c.equipment_code, equipment.c.status))).all()
+        parks = dict(
+            (await conn.execute(select(equipment.c.equipment_code, equipment.c.park))).all()
         )
-    assert {code: held[code]["status"] for code in statuses} == statuses
+    assert {code: held[code]["park"] for code in parks} == parks
 
     # The re-published events carry the ids of the originals of the same version.
     records = await topic_reader.read(EQUIPMENT_TOPIC, count=12)

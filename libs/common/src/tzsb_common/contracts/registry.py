@@ -34,12 +34,25 @@ class RegionPayload(BaseModel):
     district: str
 
 
+class InsurancePayload(BaseModel):
+    """电梯责任保险 — an elevator's liability insurance policy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    insurer: str
+    policy_number: str
+    valid_from: date
+    valid_to: date
+
+
 class EquipmentSnapshot(BaseModel):
     """The whole equipment record as the registry holds it after the change."""
 
     model_config = ConfigDict(extra="forbid")
 
-    equipment_code: str = Field(description="设备代码, 18 digits")
+    equipment_code: str = Field(
+        description="设备代码, 18 characters: the variety (e.g. 3110, 4D00), then 14 digits"
+    )
     category: str = Field(description="特种设备目录 category code, e.g. 3000")
     variety: str = Field(description="品种 code, e.g. 3110")
     status: str = Field(
@@ -60,6 +73,15 @@ class EquipmentSnapshot(BaseModel):
     rescue_code: str | None = Field(description="96333 emergency-platform code")
     rescue_sign_posted: bool
     version: int = Field(description=_SNAPSHOT_VERSION)
+    # Added with the equipment lifecycle; defaults keep earlier events readable.
+    status_since: date | None = Field(
+        default=None, description="the day the current status took effect"
+    )
+    registered_on: date | None = Field(default=None, description="使用登记 date")
+    legacy_registration_code: str | None = Field(default=None, description="旧注册代码, 20 digits")
+    insurance: InsurancePayload | None = Field(default=None, description="电梯责任保险")
+    remote_monitoring_device_id: str | None = Field(default=None, description="远程监测装置")
+    installation_notice_id: uuid.UUID | None = Field(default=None, description="安装告知")
 
 
 @register_event
@@ -81,6 +103,34 @@ class EquipmentUpdatedV1(EventPayload):
 
     equipment: EquipmentSnapshot
     changed_fields: list[str] = Field(description=_CHANGED_FIELDS)
+
+
+@register_event
+class EquipmentRegisteredV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.registry.equipment.registered.v1"
+    topic: ClassVar[str] = EQUIPMENT_TOPIC
+    summary: ClassVar[str] = "A piece of equipment was registered (使用登记): certificate and date"
+    snapshot_field: ClassVar[str | None] = "equipment"
+
+    equipment: EquipmentSnapshot
+    registration_number: str = Field(description="使用登记证编号")
+    registered_on: date
+
+
+@register_event
+class EquipmentStatusChangedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.registry.equipment.status_changed.v1"
+    topic: ClassVar[str] = EQUIPMENT_TOPIC
+    summary: ClassVar[str] = (
+        "A piece of equipment changed status (在用/停用/报废/注销), with reason and date"
+    )
+    snapshot_field: ClassVar[str | None] = "equipment"
+
+    equipment: EquipmentSnapshot
+    from_status: str
+    to_status: str
+    reason: str
+    effective_on: date
 
 
 class OrganisationSnapshot(BaseModel):

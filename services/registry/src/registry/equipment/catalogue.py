@@ -113,6 +113,8 @@ VARIETIES: dict[str, tuple[Category, str]] = {
     "4870": (Category.crane, "简易升降机"),
     "4900": (Category.crane, "缆索式起重机"),
     "4A00": (Category.crane, "桅杆式起重机"),
+    # 4D00 is a class of 起重机械 whose code carries a letter, like 6A00 or 23T0: codes are
+    # characters, not numbers.
     "4D00": (Category.crane, "机械式停车设备"),
     # 场(厂)内专用机动车辆
     "5100": (Category.in_plant_vehicle, "机动工业车辆"),
@@ -133,15 +135,42 @@ VARIETIES: dict[str, tuple[Category, str]] = {
     "6A00": (Category.amusement_ride, "碰碰车类"),
     "6B00": (Category.amusement_ride, "滑道类"),
     "6D00": (Category.amusement_ride, "水上游乐设施"),
+    "6D10": (Category.amusement_ride, "峡谷漂流系列"),
+    "6D20": (Category.amusement_ride, "水滑梯系列"),
+    "6D40": (Category.amusement_ride, "碰碰船系列"),
     "6E00": (Category.amusement_ride, "无动力游乐设施"),
+    "6E10": (Category.amusement_ride, "蹦极系列"),
+    "6E40": (Category.amusement_ride, "滑索系列"),
+    "6E50": (Category.amusement_ride, "空中飞人系列"),
+    "6E60": (Category.amusement_ride, "系留式观光气球系列"),
     # 压力管道元件
     "7100": (Category.pipeline_element, "压力管道管子"),
+    "7110": (Category.pipeline_element, "无缝钢管"),
+    "7120": (Category.pipeline_element, "焊接钢管"),
+    "7130": (Category.pipeline_element, "有色金属管"),
+    "7140": (Category.pipeline_element, "球墨铸铁管"),
+    "7150": (Category.pipeline_element, "复合管"),
+    "71F0": (Category.pipeline_element, "非金属材料管"),
     "7200": (Category.pipeline_element, "压力管道管件"),
+    "7210": (Category.pipeline_element, "非焊接管件(无缝管件)"),
+    "7220": (Category.pipeline_element, "焊接管件(有缝管件)"),
+    "7230": (Category.pipeline_element, "锻制管件"),
+    "7270": (Category.pipeline_element, "复合管件"),
+    "72F0": (Category.pipeline_element, "非金属管件"),
     "7300": (Category.pipeline_element, "压力管道阀门"),
     "7400": (Category.pipeline_element, "压力管道法兰"),
+    "7410": (Category.pipeline_element, "钢制锻造法兰"),
+    "7430": (Category.pipeline_element, "非金属法兰"),
     "7500": (Category.pipeline_element, "补偿器"),
+    "7510": (Category.pipeline_element, "金属波纹膨胀节"),
+    "7530": (Category.pipeline_element, "旋转补偿器"),
+    "75F0": (Category.pipeline_element, "非金属膨胀节"),
     "7700": (Category.pipeline_element, "压力管道密封元件"),
+    "7710": (Category.pipeline_element, "金属密封元件"),
+    "77F0": (Category.pipeline_element, "非金属密封元件"),
     "7T00": (Category.pipeline_element, "压力管道特种元件"),
+    "7T10": (Category.pipeline_element, "防腐管道元件"),
+    "7TZ0": (Category.pipeline_element, "元件组合装置"),
     # 压力管道
     "8100": (Category.pressure_pipeline, "长输管道"),
     "8110": (Category.pressure_pipeline, "输油管道"),
@@ -171,6 +200,28 @@ VARIETIES: dict[str, tuple[Category, str]] = {
 }
 
 
+GAS_CYLINDER_CLASS = "2300"  # 气瓶
+
+
 def variety_belongs_to(variety: str, category: Category) -> bool:
     entry = VARIETIES.get(variety)
     return entry is not None and entry[0] is category
+
+
+def class_of(code: str) -> str | None:
+    """The class (类别, e.g. 3100) a variety (3110) belongs to; None for a class itself, or for
+    a variety listed without a class of its own category (安全阀 7310 is a safety accessory, not
+    a pipeline valve of class 7300)."""
+    entry = VARIETIES.get(code)
+    if entry is None:
+        return None
+    candidate = code[:2] + "00"
+    parent = VARIETIES.get(candidate)
+    if candidate == code or parent is None or parent[0] is not entry[0]:
+        return None
+    return candidate
+
+
+def is_gas_cylinder(variety: str) -> bool:
+    """气瓶 (2300 and its varieties 2310, 2320, 23T0)."""
+    return variety == GAS_CYLINDER_CLASS or class_of(variety) == GAS_CYLINDER_CLASS

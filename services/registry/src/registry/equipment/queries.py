@@ -10,13 +10,33 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from registry.equipment.tables import equipment
+from registry.equipment.tables import equipment, equipment_status_changes
 from tzsb_common.pg import Connection
 
 COLUMNS = tuple(column.name for column in equipment.columns)
 _COLUMN_LIST = ", ".join(COLUMNS)
-_FILTERABLE = frozenset({"category", "variety", "park", "status", "use_unit_id"})
+_FILTERABLE = frozenset(
+    {"category", "variety", "park", "status", "use_unit_id", "legacy_registration_code"}
+)
 _WRITABLE = frozenset(COLUMNS) - {"created_at"}
+_REGISTERED = {
+    True: "registration_number IS NOT NULL",
+    False: "registration_number IS NULL",
+}
+
+_STATUS_CHANGE_COLUMNS = tuple(
+    column.name for column in equipment_status_changes.columns if column.name != "id"
+)
+# The database's clock stamps `changed_at`, so every row of a transaction agrees with it.
+_STATUS_CHANGE_VALUES = tuple(name for name in _STATUS_CHANGE_COLUMNS if name != "changed_at")
+_INSERT_STATUS_CHANGE = (
+    f"INSERT INTO equipment_status_changes ({', '.join(_STATUS_CHANGE_VALUES)}) "  # noqa: S608
+    f"VALUES ({', '.join(f'${n}' for n in range(1, len(_STATUS_CHANGE_VALUES) + 1))})"
+)
+_SELECT_STATUS_CHANGES = (
+    f"SELECT {', '.join(_STATUS_CHANGE_COLUMNS)} FROM equipment_status_changes "  # noqa: S608
+    "WHERE equipment_code = $1 ORDER BY id"
+)
 
 _ORGANISATION_KIND = "SELECT kind FROM organisations WHERE id = $1"
 _SELECT_ONE = f"SELECT {_COLUMN_LIST} FROM equipment WHERE equipment_code = $1"  # noqa: S608
@@ -71,6 +91,9 @@ async def list_equipment(
 ) -> list[dict[str, Any]]:
     conditions: list[str] = []
     arguments: list[Any] = []
+    registered = filters.get("registered")
+    if registered is not None:
+        conditions.append(_REGISTERED[bool(registered)])
     for column, value in filters.items():
         if value is not None and column in _FILTERABLE:
             arguments.append(value)
@@ -86,3 +109,12 @@ async def list_equipment(
         *arguments,
     )
     return [dict(row) for row in rows]
+
+
+async def insert_status_change(conn: Connection, values: dict[str, Any]) -> None:
+    """One audit row; `values` holds every column but `id` and `changed_at`."""
+    await conn.execute(_INSERT_STATUS_CHANGE, *(values[name] for name in _STATUS_CHANGE_VALUES))
+
+
+async def list_status_changes(conn: Connection, equipment_code: str) -> list[dict[str, Any]]:
+    return [dict(row) for row in await conn.fetch(_SELECT_STATUS_CHANGES, equipment_code)]

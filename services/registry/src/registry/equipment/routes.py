@@ -18,10 +18,14 @@ from registry.equipment.access import (
 )
 from registry.equipment.catalogue import Category
 from registry.equipment.schemas import (
+    LEGACY_REGISTRATION_CODE,
     EquipmentCreate,
     EquipmentPage,
     EquipmentRead,
+    EquipmentRegistration,
     EquipmentStatus,
+    EquipmentStatusChange,
+    EquipmentStatusChangeList,
     EquipmentUpdate,
 )
 from registry.equipment.service import EquipmentRefused
@@ -41,7 +45,9 @@ router = APIRouter(prefix="/equipment", tags=["equipment 设备"])
 
 _CONDITIONAL_WRITE: dict[int | str, dict[str, Any]] = {
     412: {"description": "`If-Match` names a version that is no longer current"},
+    409: {"description": "the record is deregistered (注销) and read-only"},
 }
+_IF_MATCH = Header(description='Change only if the record is still at this version, e.g. "v3"')
 _ETAG_HEADER = {
     "ETag": {"description": 'The record\'s version, e.g. "v3"; send it back in `If-Match`.'}
 }
@@ -53,7 +59,8 @@ class _EquipmentCursor(BaseModel):
 
 def _refused(exc: EquipmentRefused) -> ValidationFailed:
     return ValidationFailed(
-        [field_error(["body", *v.field], v.message, v.code) for v in exc.violations]
+        [field_error(["body", *v.field], v.message, v.code) for v in exc.violations],
+        detail=exc.detail,
     )
 
 
@@ -100,6 +107,12 @@ async def list_equipment(
     park: Annotated[str | None, Query(max_length=100, description="园区")] = None,
     status: Annotated[EquipmentStatus | None, Query(description="设备状态")] = None,
     use_unit_id: Annotated[uuid.UUID | None, Query(description="使用单位")] = None,
+    registered: Annotated[
+        bool | None, Query(description="已登记: false lists the equipment without a 使用登记证")
+    ] = None,
+    legacy_registration_code: Annotated[
+        str | None, Query(pattern=LEGACY_REGISTRATION_CODE, description="旧注册代码")
+    ] = None,
     limit: PageLimit = DEFAULT_PAGE_LIMIT,
     cursor: PageCursor = None,
 ) -> Response:
@@ -116,6 +129,8 @@ async def list_equipment(
             "park": park,
             "status": status,
             "use_unit_id": use_unit_id,
+            "registered": registered,
+            "legacy_registration_code": legacy_registration_code,
         },
         after_code=after,
         limit=limit + 1,
@@ -135,12 +150,11 @@ async def change_equipment(
     changes: EquipmentUpdate,
     database: CurrentDatabase,
     outbox: CurrentOutbox,
-    if_match: Annotated[
-        str | None,
-        Header(description='Change only if the record is still at this version, e.g. "v3"'),
-    ] = None,
+    if_match: Annotated[str | None, _IF_MATCH] = None,
 ) -> Response:
-    """变更设备信息 — status (停用/报废/注销), registration, data; only the fields sent change."""
+    """变更设备信息 — the record's data; only the fields sent change. Status changes go through
+    `POST /api/v1/equipment/{code}/status`, registration through
+    `POST /api/v1/equipment/{code}/registration`; PATCH refuses both (422)."""
     try:
         record = await service.change_equipment(
             database,
@@ -152,3 +166,69 @@ async def change_equipment(
     except EquipmentRefused as exc:
         raise _refused(exc) from None
     return record_response(record, version=record.version)
+
+
+@router.post(
+    "/{equipment_code}/registration",
+    response_model=EquipmentRead,
+    responses={200: {"headers": _ETAG_HEADER}, **_CONDITIONAL_WRITE},
+)
+async def register_use(
+    _: EquipmentWriter,
+    equipment_code: EquipmentCode,
+    registration: EquipmentRegistration,
+    database: CurrentDatabase,
+    outbox: CurrentOutbox,
+    if_match: Annotated[str | None, _IF_MATCH] = None,
+) -> Response:
+    """使用登记 — record the registration certificate (使用登记证) number and date. Sending
+    another certificate records it in place of the first (变更登记); the same one again changes
+    nothing. Scrapped (报废) or deregistered (注销) equipment is not registered (409)."""
+    try:
+        record = await service.record_registration(
+            database,
+            outbox,
+            equipment_code=equipment_code,
+            registration=registration,
+            expected_versions=matching_versions(if_match),
+        )
+    except EquipmentRefused as exc:
+        raise _refused(exc) from None
+    return record_response(record, version=record.version)
+
+
+@router.post(
+    "/{equipment_code}/status",
+    response_model=EquipmentRead,
+    responses={200: {"headers": _ETAG_HEADER}, **_CONDITIONAL_WRITE},
+)
+async def change_status(
+    principal: EquipmentWriter,
+    equipment_code: EquipmentCode,
+    change: EquipmentStatusChange,
+    database: CurrentDatabase,
+    outbox: CurrentOutbox,
+    if_match: Annotated[str | None, _IF_MATCH] = None,
+) -> Response:
+    """状态变更 — 在用 in_use ↔ 停用 suspended; in_use or suspended → 报废 scrapped; any but
+    deregistered → 注销 deregistered, which ends the record (read-only from then on). Each change
+    is audited (`GET …/status-changes`) and published. The current status again changes nothing."""
+    try:
+        record = await service.change_status(
+            database,
+            outbox,
+            equipment_code=equipment_code,
+            change=change,
+            changed_by=principal,
+            expected_versions=matching_versions(if_match),
+        )
+    except EquipmentRefused as exc:
+        raise _refused(exc) from None
+    return record_response(record, version=record.version)
+
+
+@router.get("/{equipment_code}/status-changes", response_model=EquipmentStatusChangeList)
+async def list_status_changes(record: ReadableEquipment, database: CurrentDatabase) -> Response:
+    """状态变更记录 — every status change of the record, oldest first (a record has few)."""
+    items = await service.list_status_changes(database, equipment_code=record.equipment_code)
+    return record_response(EquipmentStatusChangeList(items=items))

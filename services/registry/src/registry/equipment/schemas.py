@@ -5,13 +5,20 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from registry.equipment.catalogue import Category
 from tzsb_common.json_bodies import StrictModel
 from tzsb_common.pagination import Page
 
-EQUIPMENT_CODE = r"^[0-9]{18}$"
+EQUIPMENT_CODE = r"^[0-9A-Z]{4}[0-9]{14}$"
+"""设备代码: the variety code (four characters; 4D00, 23T0 and 6A00 hold a letter), then the
+manufacturer, the year and a serial number in 14 digits."""
+LEGACY_REGISTRATION_CODE = r"^[0-9]{20}$"
+"""旧注册代码: the 20-digit registration code of records made before equipment codes."""
+EQUIPMENT_CODE_DESCRIPTION = "设备代码: the variety (e.g. 3110, 4D00), then 14 digits"
+STATUS_ENDPOINT = "POST /api/v1/equipment/{code}/status"
+REGISTRATION_ENDPOINT = "POST /api/v1/equipment/{code}/registration"
 
 
 class EquipmentStatus(StrEnum):
@@ -44,14 +51,22 @@ class EquipmentRegion(StrictModel):
     district: str = Field(min_length=1, max_length=50, description="区/县")
 
 
+class ElevatorInsurance(StrictModel):
+    """电梯责任保险 — the elevator's liability insurance policy."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    insurer: str = Field(min_length=1, max_length=200, description="保险公司")
+    policy_number: str = Field(min_length=1, max_length=100, description="保单号")
+    valid_from: date = Field(description="保险起期")
+    valid_to: date = Field(description="保险止期")
+
+
 class _EquipmentFields(StrictModel):
     """Fields a client may set; shared by create and update."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
-    registration_number: str | None = Field(
-        default=None, min_length=1, max_length=100, description="使用登记证编号; null 未登记"
-    )
     park: str | None = Field(default=None, max_length=100, description="园区; null outside a park")
     manufacturer: str | None = Field(default=None, max_length=200, description="制造单位")
     factory_number: str | None = Field(default=None, max_length=100, description="出厂编号")
@@ -63,15 +78,35 @@ class _EquipmentFields(StrictModel):
     rescue_code: str | None = Field(
         default=None, max_length=50, description="96333 应急处置服务平台识别码"
     )
+    legacy_registration_code: str | None = Field(
+        default=None, pattern=LEGACY_REGISTRATION_CODE, description="旧注册代码, 20 digits"
+    )
+    insurance: ElevatorInsurance | None = Field(default=None, description="电梯责任保险")
+    remote_monitoring_device_id: str | None = Field(
+        default=None, min_length=1, max_length=100, description="远程监测装置编号"
+    )
+    installation_notice_id: uuid.UUID | None = Field(
+        default=None, description="安装告知 this equipment was installed under"
+    )
 
 
 class EquipmentCreate(_EquipmentFields):
-    equipment_code: str = Field(pattern=EQUIPMENT_CODE, description="设备代码, 18 digits")
+    equipment_code: str = Field(pattern=EQUIPMENT_CODE, description=EQUIPMENT_CODE_DESCRIPTION)
     category: Category = Field(description=CATEGORY_DESCRIPTION)
     variety: str = Field(
         min_length=4, max_length=4, description="品种 code of the category, e.g. 3110"
     )
-    status: EquipmentStatus = Field(default=EquipmentStatus.in_use, description=STATUS_DESCRIPTION)
+    status: EquipmentStatus = Field(
+        default=EquipmentStatus.in_use,
+        description="in_use 在用 | suspended 停用: a record starts in one of them; "
+        f"later changes go through {STATUS_ENDPOINT}",
+    )
+    registration_number: str | None = Field(
+        default=None, min_length=1, max_length=100, description="使用登记证编号; null 未登记"
+    )
+    registered_on: date | None = Field(
+        default=None, description="登记日期; only with registration_number"
+    )
     use_unit_id: uuid.UUID = Field(description="使用单位 (an organisation of kind use_unit)")
     region: EquipmentRegion
     attributes: dict[str, Any] = Field(default_factory=dict, description=ATTRIBUTES_DESCRIPTION)
@@ -82,7 +117,16 @@ class EquipmentUpdate(_EquipmentFields):
     """PATCH: only the fields present change; `null` clears a nullable field."""
 
     variety: str | None = Field(default=None, min_length=4, max_length=4)
-    status: EquipmentStatus | None = Field(default=None, description=STATUS_DESCRIPTION)
+    # Refused when sent: each has its own endpoint, with its event and (for status) its audit.
+    status: EquipmentStatus | None = Field(
+        default=None, description=f"Refused: status changes only through {STATUS_ENDPOINT}"
+    )
+    registration_number: str | None = Field(
+        default=None, description=f"Refused: registration only through {REGISTRATION_ENDPOINT}"
+    )
+    registered_on: date | None = Field(
+        default=None, description=f"Refused: registration only through {REGISTRATION_ENDPOINT}"
+    )
     use_unit_id: uuid.UUID | None = None
     region: EquipmentRegion | None = None
     attributes: dict[str, Any] | None = Field(
@@ -96,7 +140,12 @@ class EquipmentRead(BaseModel):
     category: Category = Field(description=CATEGORY_DESCRIPTION)
     variety: str = Field(description="品种")
     status: EquipmentStatus = Field(description=STATUS_DESCRIPTION)
+    status_since: date | None = Field(
+        description="the day the current status took effect; null if it never changed"
+    )
     registration_number: str | None = Field(description="使用登记证编号; null 未登记")
+    registered_on: date | None = Field(description="登记日期")
+    legacy_registration_code: str | None = Field(description="旧注册代码")
     use_unit_id: uuid.UUID
     region: EquipmentRegion
     park: str | None
@@ -110,13 +159,66 @@ class EquipmentRead(BaseModel):
     attributes: dict[str, Any]
     rescue_code: str | None
     rescue_sign_posted: bool
+    insurance: ElevatorInsurance | None = Field(description="电梯责任保险")
+    remote_monitoring_device_id: str | None = Field(description="远程监测装置编号")
+    installation_notice_id: uuid.UUID | None = Field(description="安装告知")
     version: int
     created_at: datetime
     updated_at: datetime
+
+    @computed_field(description="已登记: holds a 使用登记证 number")  # type: ignore[prop-decorator]
+    @property
+    def registered(self) -> bool:
+        return self.registration_number is not None
 
 
 EquipmentPage = Page[EquipmentRead]
 
 NOT_NULLABLE_ON_UPDATE = frozenset(
-    {"variety", "status", "use_unit_id", "region", "attributes", "rescue_sign_posted"}
+    {"variety", "use_unit_id", "region", "attributes", "rescue_sign_posted"}
 )
+REFUSED_ON_UPDATE: dict[str, str] = {
+    "status": STATUS_ENDPOINT,
+    "registration_number": REGISTRATION_ENDPOINT,
+    "registered_on": REGISTRATION_ENDPOINT,
+}
+"""Fields PATCH refuses, and the endpoint that changes each."""
+
+
+class EquipmentRegistration(StrictModel):
+    """使用登记: the certificate the registering authority issued."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    registration_number: str = Field(
+        min_length=1, max_length=100, description="使用登记证编号, as printed"
+    )
+    registered_on: date = Field(description="登记日期")
+
+
+class EquipmentStatusChange(StrictModel):
+    """在用 ↔ 停用, → 报废, → 注销: a transition with its reason and the day it took effect."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: EquipmentStatus = Field(description=STATUS_DESCRIPTION)
+    reason: str = Field(min_length=1, max_length=500, description="变更原因")
+    effective_on: date = Field(description="生效日期")
+
+
+class EquipmentStatusChangeRead(BaseModel):
+    """One audited status change (状态变更记录)."""
+
+    equipment_code: str
+    from_status: EquipmentStatus
+    to_status: EquipmentStatus
+    reason: str
+    effective_on: date
+    version: int = Field(description="the record's version after this change")
+    changed_by: str = Field(description="the API client that made the change")
+    changed_by_organisation_id: uuid.UUID
+    changed_at: datetime
+
+
+class EquipmentStatusChangeList(BaseModel):
+    items: list[EquipmentStatusChangeRead]
