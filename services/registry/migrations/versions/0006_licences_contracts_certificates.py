@@ -21,10 +21,16 @@ def _timestamps() -> list[sa.Column[object]]:
     return [
         sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
         sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
     ]
 
@@ -75,7 +81,10 @@ def upgrade() -> None:
         sa.Column("changed_by_client", sa.Text(), nullable=False),
         sa.Column("changed_by_organisation", sa.Uuid(), nullable=False),
         sa.Column(
-            "changed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "changed_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
         sa.ForeignKeyConstraint(
             ["licence_id"],
@@ -176,12 +185,8 @@ def upgrade() -> None:
     op.create_index(
         "ix_personnel_certificates_employer", "personnel_certificates", ["employer_id", "number"]
     )
-    op.create_index(
-        "ix_personnel_certificates_item", "personnel_certificates", ["item", "number"]
-    )
-    op.create_index(
-        "ix_personnel_certificates_id_number", "personnel_certificates", ["id_number"]
-    )
+    op.create_index("ix_personnel_certificates_item", "personnel_certificates", ["item", "number"])
+    op.create_index("ix_personnel_certificates_id_number", "personnel_certificates", ["id_number"])
 
 
 def downgrade() -> None:

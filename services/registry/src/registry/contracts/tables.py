@@ -38,9 +38,7 @@ maintenance_contracts = Table(
     CheckConstraint(
         "maintenance_interval_days BETWEEN 15 AND 90", name="maintenance_interval_days"
     ),
-    CheckConstraint(
-        "(status = 'terminated') = (terminated_on IS NOT NULL)", name="terminated_on"
-    ),
+    CheckConstraint("(status = 'terminated') = (terminated_on IS NOT NULL)", name="terminated_on"),
     Index("ix_maintenance_contracts_company", "maintenance_company_id", "id"),
 )
 
