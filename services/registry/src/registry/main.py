@@ -7,12 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from registry.certificates.routes import router as certificates_router
 from registry.clients import service as clients_service
 from registry.clients.routes import TokenThrottle, clients_router, jwks_router
 from registry.clients.routes import router as oauth_router
 from registry.clients.service import SecretCheckTiming
+from registry.contracts.routes import router as contracts_router
 from registry.db import inbox, load_metadata, outbox
 from registry.equipment.routes import router as equipment_router
+from registry.licences.routes import router as licences_router
 from registry.organisations.routes import router as organisations_router
 from registry.settings import RegistrySettings
 from tzsb_common.app import ServiceDefinition, create_service_app
@@ -58,7 +61,15 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[oauth_router, organisations_router, clients_router, equipment_router],
+            routers=[
+                oauth_router,
+                organisations_router,
+                clients_router,
+                equipment_router,
+                licences_router,
+                contracts_router,
+                certificates_router,
+            ],
             root_routers=[jwks_router],
             hooks=[issuer],
         )
