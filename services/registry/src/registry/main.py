@@ -1,4 +1,5 @@
-"""The registry (登记) service: organisations, API clients and tokens, equipment."""
+"""The registry (登记) service: organisations, API clients and tokens, equipment, licences,
+maintenance contracts and personnel certificates."""
 
 from __future__ import annotations
 
@@ -56,8 +57,9 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             settings=settings,
             title="tzsb registry 特种设备登记",
             description=(
-                "单位、接口客户端与令牌、特种设备登记。Organisations, API clients and tokens, "
-                "and the register of special equipment."
+                "单位、接口客户端与令牌、特种设备登记、许可证、维保合同、作业人员证。Organisations, "
+                "API clients and tokens, the register of special equipment, licences, "
+                "maintenance contracts and personnel certificates."
             ),
             outbox_table=outbox,
             inbox_table=inbox,
