@@ -57,9 +57,9 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             settings=settings,
             title="tzsb registry 特种设备登记",
             description=(
-                "单位、接口客户端与令牌、特种设备登记、许可证、维保合同、作业人员证。Organisations, "
-                "API clients and tokens, the register of special equipment, licences, "
-                "maintenance contracts and personnel certificates."
+                "单位、接口客户端与令牌、特种设备登记、许可证、维保合同、作业人员证。"
+                "Organisations, API clients and tokens, the register of special equipment, "
+                "licences, maintenance contracts and personnel certificates."
             ),
             outbox_table=outbox,
             inbox_table=inbox,
