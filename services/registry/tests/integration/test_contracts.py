@@ -243,3 +243,20 @@ async def test_the_list_filters_by_company(
     )
     assert bad_code.status_code == 422
     assert bad_code.json()["errors"][0]["location"] == ["query", "equipment_code"]
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/contracts", "on"),
+        ("/api/v1/licences", "valid_on"),
+        ("/api/v1/certificates", "valid_on"),
+    ],
+)
+@pytest.mark.parametrize("day", ["0", "1700000000", "2026-6-1", "2026-02-30", "2026-06-01T00:00"])
+async def test_a_day_in_a_query_is_written_yyyy_mm_dd_or_refused(
+    client: httpx.AsyncClient, tokens: TokenFactory, path: str, parameter: str, day: str
+) -> None:
+    answer = await client.get(path, params={parameter: day}, headers=tokens.bureau())
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["location"] == ["query", parameter]

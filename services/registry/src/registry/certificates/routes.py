@@ -4,7 +4,6 @@ shape the answer — with the holder's identity number masked for every caller b
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, status
@@ -27,6 +26,7 @@ from registry.certificates.schemas import (
     CertificateUpdate,
 )
 from registry.certificates.service import CertificateRefused
+from registry.validity import QueryDay
 from tzsb_common.outbox import CurrentOutbox
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,
@@ -96,7 +96,7 @@ async def list_certificates(
     database: CurrentDatabase,
     employer_id: Annotated[uuid.UUID | None, Query(description="聘用单位")] = None,
     item: Annotated[CertificateItem | None, Query(description=ITEM_DESCRIPTION)] = None,
-    valid_on: Annotated[date | None, Query(description="在该日有效")] = None,
+    valid_on: Annotated[QueryDay | None, Query(description="在该日有效")] = None,
     limit: PageLimit = DEFAULT_PAGE_LIMIT,
     cursor: PageCursor = None,
 ) -> Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, status
@@ -20,6 +19,7 @@ from registry.contracts.schemas import (
 )
 from registry.contracts.service import ContractRefused
 from registry.equipment.schemas import EQUIPMENT_CODE
+from registry.validity import QueryDay
 from tzsb_common.outbox import CurrentOutbox
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,
@@ -91,7 +91,9 @@ async def list_contracts(
     equipment_code: Annotated[
         str | None, Query(pattern=EQUIPMENT_CODE, description="设备代码: contracts covering it")
     ] = None,
-    on: Annotated[date | None, Query(description="在该日有效: contracts in force that day")] = None,
+    on: Annotated[
+        QueryDay | None, Query(description="在该日有效: contracts in force that day")
+    ] = None,
     maintenance_company_id: Annotated[uuid.UUID | None, Query(description="维保单位")] = None,
     limit: PageLimit = DEFAULT_PAGE_LIMIT,
     cursor: PageCursor = None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, status
@@ -22,6 +21,7 @@ from registry.licences.schemas import (
     LicenceTransition,
 )
 from registry.licences.service import LicenceRefused
+from registry.validity import QueryDay
 from tzsb_common.outbox import CurrentOutbox
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,
@@ -111,7 +111,7 @@ async def list_licences(
     organisation_id: Annotated[uuid.UUID | None, Query(description="持证单位")] = None,
     kind: Annotated[LicenceKind | None, Query(description="许可类别")] = None,
     valid_on: Annotated[
-        date | None,
+        QueryDay | None,
         Query(description="在该日有效: its dates cover the day and it is active (not suspended)"),
     ] = None,
     limit: PageLimit = DEFAULT_PAGE_LIMIT,
