@@ -16,8 +16,11 @@ inbox = add_inbox_table(metadata)
 def load_metadata() -> MetaData:
     """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
     from registry.catalogue import tables as _catalogue  # noqa: F401
+    from registry.certificates import tables as _certificates  # noqa: F401
     from registry.clients import tables as _clients  # noqa: F401
+    from registry.contracts import tables as _contracts  # noqa: F401
     from registry.equipment import tables as _equipment  # noqa: F401
+    from registry.licences import tables as _licences  # noqa: F401
     from registry.organisations import tables as _organisations  # noqa: F401
 
     return metadata

@@ -1,4 +1,5 @@
-"""The registry (登记) service: organisations, API clients and tokens, equipment."""
+"""The registry (登记) service: organisations, API clients and tokens, equipment, licences,
+maintenance contracts and personnel certificates."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from registry.catalogue.routes import router as catalogue_router
+from registry.certificates.routes import router as certificates_router
 from registry.clients import service as clients_service
 from registry.clients.routes import TokenThrottle, clients_router, jwks_router
 from registry.clients.routes import router as oauth_router
 from registry.clients.service import SecretCheckTiming
+from registry.contracts.routes import router as contracts_router
 from registry.db import inbox, load_metadata, outbox
 from registry.equipment.routes import router as equipment_router
+from registry.licences.routes import router as licences_router
 from registry.organisations.routes import router as organisations_router
 from registry.settings import RegistrySettings
 from tzsb_common.app import ServiceDefinition, create_service_app
@@ -54,8 +58,9 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             settings=settings,
             title="tzsb registry 特种设备登记",
             description=(
-                "单位、接口客户端与令牌、特种设备登记。Organisations, API clients and tokens, "
-                "and the register of special equipment."
+                "单位、接口客户端与令牌、特种设备登记、许可证、维保合同、作业人员证。"
+                "Organisations, API clients and tokens, the register of special equipment, "
+                "licences, maintenance contracts and personnel certificates."
             ),
             outbox_table=outbox,
             inbox_table=inbox,
@@ -65,6 +70,9 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
                 clients_router,
                 equipment_router,
                 catalogue_router,
+                licences_router,
+                contracts_router,
+                certificates_router,
             ],
             root_routers=[jwks_router],
             hooks=[issuer],

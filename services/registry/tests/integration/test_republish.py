@@ -295,7 +295,7 @@ async def test_a_topic_the_registry_holds_no_records_for_is_refused(app: FastAPI
         await republish_topic(
             app.state.session_factory,
             Outbox(outbox, settings),
-            topic="tzsb.registry.contract",
+            topic="tzsb.inspection.due",
             batch_size=10,
         )
 
@@ -351,7 +351,7 @@ async def test_the_republish_command_sends_the_original_events_again(
     assert all(e[0] == e[1] for e in repeated.values())  # the very same document
 
     refused, message = await _run_command(
-        *("--service", "registry", "--topic", "tzsb.registry.contract"), env=env
+        *("--service", "registry", "--topic", "tzsb.inspection.due"), env=env
     )
     assert refused == 2
-    assert "not tzsb.registry.contract" in message
+    assert "not tzsb.inspection.due" in message

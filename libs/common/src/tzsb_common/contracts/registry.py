@@ -1,4 +1,5 @@
-"""Events the registry publishes (登记). Consumers keep replicas of equipment and organisations."""
+"""Events the registry publishes (登记). Consumers keep replicas of equipment, organisations,
+licences, maintenance contracts and personnel certificates."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ EQUIPMENT_TOPIC = "tzsb.registry.equipment"
 ORGANISATION_TOPIC = "tzsb.registry.organisation"
 CONTRACT_TOPIC = "tzsb.registry.contract"
 CERTIFICATE_TOPIC = "tzsb.registry.certificate"
-SNAPSHOT_TOPICS = (EQUIPMENT_TOPIC, ORGANISATION_TOPIC, CONTRACT_TOPIC, CERTIFICATE_TOPIC)
+LICENCE_TOPIC = "tzsb.registry.licence"
+SNAPSHOT_TOPICS = (
+    EQUIPMENT_TOPIC,
+    ORGANISATION_TOPIC,
+    CONTRACT_TOPIC,
+    CERTIFICATE_TOPIC,
+    LICENCE_TOPIC,
+)
 """Every event on these carries a record's whole state: the topics are compacted, so the latest
 state of every record stays readable for a replica built at any later time."""
 
@@ -165,4 +173,128 @@ class OrganisationUpdatedV1(EventPayload):
     snapshot_field: ClassVar[str | None] = "organisation"
 
     organisation: OrganisationSnapshot
+    changed_fields: list[str] = Field(description=_CHANGED_FIELDS)
+
+
+class LicenceSnapshot(BaseModel):
+    """The whole licence (许可证) as the registry holds it after the change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    licence_id: uuid.UUID
+    organisation_id: uuid.UUID = Field(description="持证单位")
+    number: str = Field(description="许可证编号")
+    kind: str = Field(description="maintenance | filling | inspection | installation")
+    scope: list[str] = Field(
+        description="许可范围: media a filling station may fill, or equipment category codes"
+    )
+    valid_from: date
+    valid_to: date = Field(description="included")
+    status: str = Field(description="active 有效 | suspended 暂停 | revoked 撤销")
+    status_reason: str | None = Field(description="原因 of the last status change")
+    status_changed_on: date | None = Field(description="生效日期 of the last status change")
+    version: int = Field(description=_SNAPSHOT_VERSION)
+
+
+@register_event
+class LicenceCreatedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.registry.licence.created.v1"
+    topic: ClassVar[str] = LICENCE_TOPIC
+    summary: ClassVar[str] = "A licence (maintenance, filling, inspection …) was entered"
+    snapshot_field: ClassVar[str | None] = "licence"
+
+    licence: LicenceSnapshot
+
+
+@register_event
+class LicenceStatusChangedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.registry.licence.status_changed.v1"
+    topic: ClassVar[str] = LICENCE_TOPIC
+    summary: ClassVar[str] = "A licence was suspended, reinstated or revoked"
+    snapshot_field: ClassVar[str | None] = "licence"
+
+    licence: LicenceSnapshot
+    action: str = Field(description="suspend 暂停 | reinstate 恢复 | revoke 撤销")
+    reason: str = Field(description="原因")
+    effective_on: date = Field(description="生效日期")
+
+
+class ContractSnapshot(BaseModel):
+    """The whole maintenance contract (维保合同) after the change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contract_id: uuid.UUID
+    maintenance_company_id: uuid.UUID = Field(description="维保单位")
+    equipment_codes: list[str] = Field(description="the elevators it covers (设备代码)")
+    valid_from: date
+    valid_to: date = Field(description="included")
+    maintenance_interval_days: int | None = Field(
+        description="按需维保 interval; null: the regular 15-day interval"
+    )
+    status: str = Field(description="active | terminated")
+    terminated_on: date | None = Field(description="last day in force of a contract ended early")
+    termination_reason: str | None
+    in_force_until: date = Field(description="terminated_on if set, else valid_to (included)")
+    version: int = Field(description=_SNAPSHOT_VERSION)
+
+
+@register_event
+class ContractCreatedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.registry.contract.created.v1"
+    topic: ClassVar[str] = CONTRACT_TOPIC
+    summary: ClassVar[str] = "A maintenance contract for one or more elevators was entered"
+    snapshot_field: ClassVar[str | None] = "contract"
+
+    contract: ContractSnapshot
+
+
+@register_event
+class ContractTerminatedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.registry.contract.terminated.v1"
+    topic: ClassVar[str] = CONTRACT_TOPIC
+    summary: ClassVar[str] = "A maintenance contract was ended before its term"
+    snapshot_field: ClassVar[str | None] = "contract"
+
+    contract: ContractSnapshot
+
+
+class CertificateSnapshot(BaseModel):
+    """A personnel certificate (特种设备作业人员证) after the change.
+
+    The holder's identity number is not in it: events reach every service and stay on a
+    compacted topic for as long as the certificate exists, where no caller-by-caller masking
+    applies and a record cannot be taken back. Consumers match swipes and fills by certificate
+    number; a person's identity number is asked of the registry, by the bureau.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(description="证书编号")
+    holder_name: str = Field(description="持证人姓名")
+    item: str = Field(description="作业项目代号 (TSG Z6001), e.g. T 电梯修理, P 气瓶充装")
+    employer_id: uuid.UUID = Field(description="聘用单位")
+    valid_from: date
+    valid_to: date = Field(description="included")
+    version: int = Field(description=_SNAPSHOT_VERSION)
+
+
+@register_event
+class CertificateCreatedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.registry.certificate.created.v1"
+    topic: ClassVar[str] = CERTIFICATE_TOPIC
+    summary: ClassVar[str] = "A personnel certificate was entered in the registry"
+    snapshot_field: ClassVar[str | None] = "certificate"
+
+    certificate: CertificateSnapshot
+
+
+@register_event
+class CertificateUpdatedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.registry.certificate.updated.v1"
+    topic: ClassVar[str] = CERTIFICATE_TOPIC
+    summary: ClassVar[str] = "A personnel certificate changed (renewal, employer, holder's name)"
+    snapshot_field: ClassVar[str | None] = "certificate"
+
+    certificate: CertificateSnapshot
     changed_fields: list[str] = Field(description=_CHANGED_FIELDS)
