@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tzsb_common.events import EventPayload, register_event
 
@@ -90,6 +90,17 @@ class EquipmentSnapshot(BaseModel):
     insurance: InsurancePayload | None = Field(default=None, description="电梯责任保险")
     remote_monitoring_device_id: str | None = Field(default=None, description="远程监测装置")
     installation_notice_id: uuid.UUID | None = Field(default=None, description="安装告知")
+    registered: bool = Field(
+        description="holds a 使用登记证; false is what the registration rate counts against"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _registered_from_the_certificate(cls, data: Any) -> Any:
+        # Events published before the field existed say it through their registration number.
+        if isinstance(data, dict) and "registered" not in data:
+            return {**data, "registered": data.get("registration_number") is not None}
+        return data
 
 
 @register_event

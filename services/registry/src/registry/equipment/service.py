@@ -90,7 +90,7 @@ def to_read(values: dict[str, Any]) -> EquipmentRead:
 
 def to_snapshot(record: EquipmentRead) -> EquipmentSnapshot:
     return EquipmentSnapshot.model_validate(
-        record.model_dump(mode="json", exclude={"created_at", "updated_at", "registered"})
+        record.model_dump(mode="json", exclude={"created_at", "updated_at"})
     )
 
 
