@@ -7,6 +7,8 @@ the route decides how they are shown to an HTTP caller.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,9 +61,15 @@ def to_snapshot(record: EquipmentRead) -> EquipmentSnapshot:
 
 
 async def _check_references(
-    conn: Connection, *, category: Category, values: dict[str, Any]
+    conn: Connection,
+    *,
+    category: Category,
+    values: dict[str, Any],
+    organisation_kinds: Mapping[uuid.UUID, str] | None = None,
 ) -> dict[str, Any]:
-    """The checks pydantic cannot make alone: variety of the category, attributes, use unit."""
+    """The checks pydantic cannot make alone: variety of the category, attributes, use unit.
+
+    `organisation_kinds` holds kinds the caller has read already; others are read on `conn`."""
     violations: list[Violation] = []
     if "variety" in values and not variety_belongs_to(values["variety"], category):
         violations.append(
@@ -77,7 +85,9 @@ async def _check_references(
         )
         violations.extend(attribute_violations)
     if "use_unit_id" in values:
-        kind = await queries.organisation_kind(conn, values["use_unit_id"])
+        kind = (organisation_kinds or {}).get(values["use_unit_id"])
+        if kind is None:
+            kind = await queries.organisation_kind(conn, values["use_unit_id"])
         if kind != OrganisationKind.use_unit:
             violations.append(
                 Violation(
@@ -116,13 +126,28 @@ def _refuse_inconsistent(
         raise EquipmentRefused(violations)
 
 
+async def check_new_equipment(
+    conn: Connection,
+    data: EquipmentCreate,
+    *,
+    organisation_kinds: Mapping[uuid.UUID, str] | None = None,
+) -> dict[str, Any]:
+    """Every rule a new record must pass: the values to store (region nested), or
+    `EquipmentRefused`. Registering one record and the bulk import both call this, so a rule
+    added here holds for both. `organisation_kinds`: kinds the caller has read already (an
+    import reads a chunk's use units in one statement, not one per row)."""
+    values = data.model_dump()
+    _refuse_inconsistent(None, values, values)
+    return await _check_references(
+        conn, category=data.category, values=values, organisation_kinds=organisation_kinds
+    )
+
+
 async def register_equipment(
     database: Database, outbox: Outbox, *, data: EquipmentCreate
 ) -> EquipmentRead:
-    values = data.model_dump()
-    _refuse_inconsistent(None, values, values)
     async with database.transaction() as conn:
-        values = await _check_references(conn, category=data.category, values=values)
+        values = await check_new_equipment(conn, data)
         row = await queries.insert_equipment(conn, _flatten_region(values))
         if row is None:
             raise Conflict(f"equipment {data.equipment_code} is already registered")
