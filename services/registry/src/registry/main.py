@@ -13,6 +13,8 @@ from registry.clients.routes import router as oauth_router
 from registry.clients.service import SecretCheckTiming
 from registry.db import inbox, load_metadata, outbox
 from registry.equipment.routes import router as equipment_router
+from registry.equipment_import.routes import IMPORT_PATH
+from registry.equipment_import.routes import router as equipment_import_router
 from registry.organisations.routes import router as organisations_router
 from registry.settings import RegistrySettings
 from tzsb_common.app import ServiceDefinition, create_service_app
@@ -58,8 +60,15 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[oauth_router, organisations_router, clients_router, equipment_router],
+            routers=[
+                oauth_router,
+                organisations_router,
+                clients_router,
+                equipment_import_router,
+                equipment_router,
+            ],
             root_routers=[jwks_router],
             hooks=[issuer],
+            body_limits={IMPORT_PATH: settings.import_max_bytes},
         )
     )
