@@ -128,6 +128,23 @@ async def import_equipment(_: EquipmentWriter, request: Request, outbox: Current
     return record_response(await _answer(settings, outbox, prepared))
 
 
+@router.api_route(
+    "/import",
+    methods=["GET", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    include_in_schema=False,
+)
+async def other_methods_on_import() -> Response:
+    """/equipment/import would otherwise be taken for a record's path, /equipment/{code}."""
+    problem = Problem(
+        status=405,
+        slug="method-not-allowed",
+        title="Method not allowed",
+        detail="The import takes POST only.",
+    )
+    problem.headers["Allow"] = "POST"
+    raise problem
+
+
 def _upload_charset(content_type: str | None) -> str | None:
     """The declared charset of a CSV; 415 for a body that is not a register."""
     if content_type is None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from starlette.responses import Response
 
 from registry.equipment.catalogue import Category
@@ -28,6 +29,19 @@ from tzsb_common.problems import Forbidden, NotFound, ValidationFailed, field_er
 from tzsb_common.responses import record_response
 
 router = APIRouter(prefix="/installation-notices", tags=["installation notices 安装告知"])
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date_only(value: object) -> object:
+    # A query string is validated leniently, where "0" would be 1970-01-01; only YYYY-MM-DD is
+    # a date here, as in every JSON body.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+QueryDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 NoticeFiler = Annotated[Principal, Depends(require_kind(*FILING_KINDS))]
 """An installer (安装单位) filing its own notice, or the bureau."""
@@ -111,10 +125,10 @@ async def list_installation_notices(
     installer_id: Annotated[uuid.UUID | None, Query(description="安装单位")] = None,
     use_unit_id: Annotated[uuid.UUID | None, Query(description="使用单位")] = None,
     planned_start_on_from: Annotated[
-        date | None, Query(description="计划施工日期 on or after")
+        QueryDate | None, Query(description="计划施工日期 on or after")
     ] = None,
     planned_start_on_to: Annotated[
-        date | None, Query(description="计划施工日期 on or before")
+        QueryDate | None, Query(description="计划施工日期 on or before")
     ] = None,
     limit: PageLimit = DEFAULT_PAGE_LIMIT,
     cursor: PageCursor = None,

@@ -32,6 +32,8 @@ from tzsb_common.problems import NotFound, ValidationFailed, field_error
 from tzsb_common.responses import matching_versions, record_response
 
 router = APIRouter(prefix="/staff", tags=["supervision staff 监察人员"])
+# Member paths take only UUIDs (`{staff_id:uuid}`), so /staff/counts is never read as a member
+# and its 405 names only its own methods.
 
 StaffId = Annotated[uuid.UUID, Path(description="监察人员 id")]
 _CONDITIONAL_WRITE: dict[int | str, dict[str, Any]] = {
@@ -74,7 +76,7 @@ async def count_staff(
     return record_response(counts)
 
 
-@router.get("/{staff_id}", response_model=StaffRead)
+@router.get("/{staff_id:uuid}", response_model=StaffRead)
 async def get_staff(_: BureauPrincipal, staff_id: StaffId, database: CurrentDatabase) -> Response:
     record = await service.get_staff(database, staff_id=staff_id)
     if record is None:
@@ -111,7 +113,7 @@ async def list_staff(
     return record_response(StaffPage(items=page, next_cursor=next_cursor))
 
 
-@router.patch("/{staff_id}", response_model=StaffRead, responses=_CONDITIONAL_WRITE)
+@router.patch("/{staff_id:uuid}", response_model=StaffRead, responses=_CONDITIONAL_WRITE)
 async def change_staff(
     _: BureauPrincipal,
     staff_id: StaffId,
@@ -119,7 +121,10 @@ async def change_staff(
     database: CurrentDatabase,
     if_match: Annotated[
         str | None,
-        Header(description='Change only if the record is still at this version, e.g. "v3"'),
+        Header(
+            min_length=1,
+            description='Change only if the record is still at this version, e.g. "v3"',
+        ),
     ] = None,
 ) -> Response:
     try:
