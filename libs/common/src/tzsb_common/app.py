@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 from fastapi import APIRouter, FastAPI
@@ -58,6 +58,8 @@ class ServiceDefinition:
     consumers: Sequence[AnyConsumerSpec] = ()
     hooks: Sequence[LifespanHook] = ()
     """Entered after the database is ready and before workers start (e.g. load signing keys)."""
+    body_limits: Mapping[str, int] = field(default_factory=dict)
+    """Request-body limits of paths that take uploads, above `max_request_body_bytes`."""
     version: str = "0.1.0"
 
 
@@ -165,7 +167,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     install_local_docs(app)
     install_problem_handlers(app)
     install_problem_openapi(app)
-    install_http_middleware(app, settings)
+    install_http_middleware(app, settings, definition.body_limits)
     app.include_router(health_router())
     app.include_router(metrics_router())
     api = APIRouter(prefix=API_PREFIX)

@@ -59,6 +59,8 @@ class CallerKind(StrEnum):
     """充装站 — gas-cylinder filling station."""
     inspection_agency = "inspection_agency"
     """检验机构 — statutory inspection agency."""
+    installer = "installer"
+    """安装单位 — installs special equipment (and files the installation notice, 安装告知)."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Mapping
 
 from fastapi import FastAPI
 from prometheus_client import Histogram
@@ -147,17 +148,21 @@ class BodySizeLimitMiddleware:
     """Refuses a request body over `max_bytes` with a 413 problem, whether its size is declared
     up front (Content-Length) or only discovered while it streams in (chunked encoding)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, path_limits: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.path_limits.get(scope["path"], self.max_bytes)
         declared = _declared_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared > max_bytes:
+            await self._refuse(scope, receive, send, max_bytes)
             return
 
         received = 0
@@ -169,7 +174,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     exceeded = True
                     raise _BodyLimitExceeded
             return message
@@ -190,12 +195,12 @@ class BodySizeLimitMiddleware:
             if not exceeded or response_started:
                 raise
         if exceeded and not response_started:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, max_bytes)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         problem = PayloadTooLarge(
-            f"The request body exceeds the limit of {self.max_bytes} bytes.",
-            max_bytes=self.max_bytes,
+            f"The request body exceeds the limit of {max_bytes} bytes.",
+            max_bytes=max_bytes,
         )
         # Tell the client not to keep streaming a body nobody will read.
         problem.headers["Connection"] = "close"
@@ -212,8 +217,16 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
-def install_http_middleware(app: FastAPI, settings: ServiceSettings) -> None:
+def install_http_middleware(
+    app: FastAPI, settings: ServiceSettings, body_limits: Mapping[str, int] | None = None
+) -> None:
+    """`body_limits`: paths whose bodies may be larger than `max_request_body_bytes` (an
+    upload); their routes enforce the same limit as they read."""
     # Starlette wraps in reverse order of addition: the telemetry layer ends up outermost, so
     # a 413 from the size limit is logged, measured and carries the request id too.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_body_bytes,
+        path_limits=body_limits,
+    )
     app.add_middleware(RequestTelemetryMiddleware, service=settings.service_name)

@@ -57,6 +57,21 @@ async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
     return pool
 
 
+async def connect_outside_pool(settings: ServiceSettings) -> asyncpg.Connection:
+    """A connection of its own for long bulk work (an import of many chunks), so that the work
+    holds none of the pool's connections, with the same time-outs.
+
+    It keeps asyncpg's own codecs: jsonb travels as JSON text, in binary format. That is what
+    COPY needs (the pool's jsonb codec is a text-format one, which COPY cannot use) and what
+    the bulk-write primitive passes (tzsb_common.bulk). The caller closes it."""
+    arguments = connect_args(settings)
+    arguments["server_settings"]["application_name"] = f"{settings.service_name}-bulk"
+    connection: asyncpg.Connection = await asyncpg.connect(
+        asyncpg_dsn(settings.database_url), **arguments
+    )
+    return connection
+
+
 class Database:
     """The pool as service functions use it: a connection for reads, a transaction for a use
     case. Each borrows a connection only for as long as it needs one, and waits at most the

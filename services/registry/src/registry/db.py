@@ -20,7 +20,10 @@ def load_metadata() -> MetaData:
     from registry.clients import tables as _clients  # noqa: F401
     from registry.contracts import tables as _contracts  # noqa: F401
     from registry.equipment import tables as _equipment  # noqa: F401
+    from registry.equipment_import import tables as _equipment_import  # noqa: F401
+    from registry.installation_notices import tables as _installation_notices  # noqa: F401
     from registry.licences import tables as _licences  # noqa: F401
     from registry.organisations import tables as _organisations  # noqa: F401
+    from registry.staff import tables as _staff  # noqa: F401
 
     return metadata

@@ -17,9 +17,13 @@ from registry.clients.service import SecretCheckTiming
 from registry.contracts.routes import router as contracts_router
 from registry.db import inbox, load_metadata, outbox
 from registry.equipment.routes import router as equipment_router
+from registry.equipment_import.routes import IMPORT_PATH
+from registry.equipment_import.routes import router as equipment_import_router
+from registry.installation_notices.routes import router as installation_notices_router
 from registry.licences.routes import router as licences_router
 from registry.organisations.routes import router as organisations_router
 from registry.settings import RegistrySettings
+from registry.staff.routes import router as staff_router
 from tzsb_common.app import ServiceDefinition, create_service_app
 from tzsb_common.auth import TokenVerifier
 from tzsb_common.signing import SigningKey, load_or_create_signing_key
@@ -68,13 +72,17 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
                 oauth_router,
                 organisations_router,
                 clients_router,
+                equipment_import_router,
                 equipment_router,
                 catalogue_router,
                 licences_router,
                 contracts_router,
                 certificates_router,
+                installation_notices_router,
+                staff_router,
             ],
             root_routers=[jwks_router],
             hooks=[issuer],
+            body_limits={IMPORT_PATH: settings.import_max_bytes},
         )
     )

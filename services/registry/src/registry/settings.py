@@ -21,3 +21,12 @@ class RegistrySettings(ServiceSettings):
     """Token requests one client id may make in any minute (right or wrong secret)."""
     token_requests_per_minute_per_address: int = Field(default=120, gt=0)
     """Token requests one source address may make in any minute."""
+
+    import_max_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    """`POST /api/v1/equipment/import`: the largest upload (CSV or workbook); over it, 413."""
+    import_max_rows: int = Field(default=100_000, gt=0)
+    """The most rows below the header one upload may have; over it, 413 before any is written."""
+    import_max_unpacked_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
+    """What a workbook (a zip) may claim to unpack to; a larger one is refused unread."""
+    import_chunk_size: int = Field(default=2_000, ge=1, le=20_000)
+    """Rows written per transaction by the import (HTTP and the shell command)."""

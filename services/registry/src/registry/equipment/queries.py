@@ -42,6 +42,25 @@ _ORGANISATION_KIND = "SELECT kind FROM organisations WHERE id = $1"
 _SELECT_ONE = f"SELECT {_COLUMN_LIST} FROM equipment WHERE equipment_code = $1"  # noqa: S608
 _SELECT_ONE_FOR_UPDATE = _SELECT_ONE + " FOR UPDATE"
 
+INSURANCE_COLUMNS = {
+    "insurer": "insurer",
+    "policy_number": "insurance_policy_number",
+    "valid_from": "insurance_valid_from",
+    "valid_to": "insurance_valid_to",
+}
+"""Each field of the API's insurance object and the column that stores it."""
+
+
+def to_columns(values: dict[str, Any]) -> dict[str, Any]:
+    """The API's nested objects (region, insurance) as the table's flat columns."""
+    region = values.pop("region", None)
+    if region is not None:
+        values.update(region)
+    if "insurance" in values:
+        insurance = values.pop("insurance") or {}
+        values.update({column: insurance.get(f) for f, column in INSURANCE_COLUMNS.items()})
+    return values
+
 
 async def organisation_kind(conn: Connection, organisation_id: uuid.UUID) -> str | None:
     kind: str | None = await conn.fetchval(_ORGANISATION_KIND, organisation_id)

@@ -8,6 +8,8 @@ the route decides how they are shown to an HTTP caller. A write the record's sta
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -56,12 +58,6 @@ from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Connection, Database
 from tzsb_common.problems import Conflict, NotFound, PreconditionFailed
 
-_INSURANCE_COLUMNS = {
-    "insurer": "insurer",
-    "policy_number": "insurance_policy_number",
-    "valid_from": "insurance_valid_from",
-    "valid_to": "insurance_valid_to",
-}
 _CONFLICTS = {
     EquipmentConflict.equipment_deregistered: "is deregistered (注销) and can no longer change",
     EquipmentConflict.equipment_scrapped: "is scrapped (报废) and cannot be registered",
@@ -81,7 +77,7 @@ def to_read(values: dict[str, Any]) -> EquipmentRead:
     values["region"] = EquipmentRegion(
         province=values.pop("province"), city=values.pop("city"), district=values.pop("district")
     )
-    insurance = {field: values.pop(column) for field, column in _INSURANCE_COLUMNS.items()}
+    insurance = {field: values.pop(column) for field, column in queries.INSURANCE_COLUMNS.items()}
     values["insurance"] = (
         ElevatorInsurance(**insurance) if insurance["insurer"] is not None else None
     )
@@ -114,10 +110,12 @@ async def _check_references(
     equipment_code: str,
     values: dict[str, Any],
     current: EquipmentRead | None = None,
+    organisation_kinds: Mapping[uuid.UUID, str] | None = None,
 ) -> dict[str, Any]:
     """The checks pydantic cannot make alone: variety of the category (and of the code),
     attributes of the category, the use unit. `values` are the fields being written; `current`
-    the record they change (None on creation)."""
+    the record they change (None on creation); `organisation_kinds` kinds the caller has read
+    already (others are read on `conn`)."""
     violations: list[Violation] = []
     # A new record always names its variety; a change may keep the current one.
     variety: str = values["variety"] if current is None else values.get("variety", current.variety)
@@ -147,7 +145,9 @@ async def _check_references(
         attributes = values.get("attributes", current.attributes if current else {})
         violations += missing_attributes(category, variety, attributes)
     if "use_unit_id" in values:
-        kind = await queries.organisation_kind(conn, values["use_unit_id"])
+        kind = (organisation_kinds or {}).get(values["use_unit_id"])
+        if kind is None:
+            kind = await queries.organisation_kind(conn, values["use_unit_id"])
         if kind != OrganisationKind.use_unit:
             violations.append(
                 Violation(
@@ -157,17 +157,6 @@ async def _check_references(
                 )
             )
     _raise_if(violations)
-    return values
-
-
-def _to_columns(values: dict[str, Any]) -> dict[str, Any]:
-    """The API's nested objects (region, insurance) as the table's flat columns."""
-    region = values.pop("region", None)
-    if region is not None:
-        values.update(region)
-    if "insurance" in values:
-        insurance = values.pop("insurance") or {}
-        values.update({column: insurance.get(f) for f, column in _INSURANCE_COLUMNS.items()})
     return values
 
 
@@ -217,17 +206,35 @@ def _lock_checks(
     return current
 
 
-async def register_equipment(
-    database: Database, outbox: Outbox, *, data: EquipmentCreate, today: date | None = None
-) -> EquipmentRead:
+async def check_new_equipment(
+    conn: Connection,
+    data: EquipmentCreate,
+    *,
+    organisation_kinds: Mapping[uuid.UUID, str] | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """Every rule a new record must pass: the values to store (region nested), or
+    `EquipmentRefused`. Registering one record and the bulk import both call this, so a rule
+    added here holds for both. `organisation_kinds`: kinds the caller has read already (an
+    import reads a chunk's use units in one statement, not one per row)."""
     values = data.model_dump()
     _raise_if(_present(initial_status_problem(data.status)))
     _field_violations(values, frozenset(values), today or _today())
+    return await _check_references(
+        conn,
+        category=data.category,
+        equipment_code=data.equipment_code,
+        values=values,
+        organisation_kinds=organisation_kinds,
+    )
+
+
+async def register_equipment(
+    database: Database, outbox: Outbox, *, data: EquipmentCreate, today: date | None = None
+) -> EquipmentRead:
     async with database.transaction() as conn:
-        values = await _check_references(
-            conn, category=data.category, equipment_code=data.equipment_code, values=values
-        )
-        row = await queries.insert_equipment(conn, _to_columns(values))
+        values = await check_new_equipment(conn, data, today=today)
+        row = await queries.insert_equipment(conn, queries.to_columns(values))
         if row is None:
             raise Conflict(f"equipment {data.equipment_code} is already registered")
         record = to_read(row)
@@ -301,7 +308,7 @@ async def change_equipment(
         changed = sorted(field for field, value in checked.items() if value != before[field])
         if not changed:
             return current
-        values = _to_columns({k: checked[k] for k in changed})
+        values = queries.to_columns({k: checked[k] for k in changed})
         record = await _update(conn, current, values)
         await outbox.add_on_connection(
             conn,

@@ -27,8 +27,11 @@ HOLDER_KINDS: dict[LicenceKind, frozenset[OrganisationKind]] = {
     LicenceKind.maintenance: frozenset({OrganisationKind.maintenance_company}),
     LicenceKind.filling: frozenset({OrganisationKind.filling_station}),
     LicenceKind.inspection: frozenset({OrganisationKind.inspection_agency}),
-    # 安装改造修理许可: elevator installers are the companies that also repair and maintain them.
-    LicenceKind.installation: frozenset({OrganisationKind.maintenance_company}),
+    # 安装改造修理许可: held by installers (安装单位), and by the maintenance companies that
+    # also install the elevators they maintain.
+    LicenceKind.installation: frozenset(
+        {OrganisationKind.installer, OrganisationKind.maintenance_company}
+    ),
 }
 """The kinds of organisation that may hold each kind of licence."""
 

@@ -21,6 +21,7 @@ class OrganisationKind(StrEnum):
     maintenance_company = "maintenance_company"  # 维保单位
     filling_station = "filling_station"  # 充装单位
     inspection_agency = "inspection_agency"  # 检验机构
+    installer = "installer"  # 安装单位
 
 
 class OrganisationRegion(StrictModel):
@@ -43,7 +44,8 @@ class OrganisationCreate(StrictModel):
     name: str = Field(min_length=1, max_length=200, description="单位名称")
     kind: OrganisationKind = Field(
         description="bureau 监管部门 | government_system 政府系统 | use_unit 使用单位 | "
-        "maintenance_company 维保单位 | filling_station 充装单位 | inspection_agency 检验机构"
+        "maintenance_company 维保单位 | filling_station 充装单位 | inspection_agency 检验机构 | "
+        "installer 安装单位"
     )
     region: OrganisationRegion
     address: str | None = Field(default=None, max_length=300, description="地址")
