@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -9,7 +10,13 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from tzsb_common.logging import RepeatedRecordFilter, configure_logging, get_logger
+from tzsb_common.logging import (
+    AccessLog,
+    RepeatedRecordFilter,
+    access_lines,
+    configure_logging,
+    get_logger,
+)
 
 
 class FakeClock:
@@ -80,6 +87,7 @@ def captured_root() -> Iterator[io.StringIO]:
     yield io.StringIO()
     root.handlers[:] = saved_handlers
     root.setLevel(saved_level)
+    access_lines.write_to(None)
     structlog.reset_defaults()
 
 
@@ -105,3 +113,57 @@ def test_configured_logging_writes_a_repeated_library_error_once_with_the_count_
         ("Unable connect to node with id 1: attempt 200", 199),
         ("consumer restarting", 199),
     ]
+
+
+class CountingStream(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+async def test_access_lines_of_one_loop_turn_are_written_together_in_order(
+    captured_root: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = CountingStream()
+    monkeypatch.setattr("sys.stderr", stream)
+    configure_logging(service="logging-test", level="INFO", json=True)
+    access = AccessLog("tzsb.http.access")
+
+    for n in range(5):
+        access.log(logging.INFO, "http request", path=f"/things/{n}", status=200)
+    assert stream.getvalue() == ""  # still serving: nothing written yet
+    await asyncio.sleep(0)
+
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["path"] for line in lines] == [f"/things/{n}" for n in range(5)]
+    assert {line["service"] for line in lines} == {"logging-test"}
+    assert stream.writes == 1
+
+
+def test_an_access_line_outside_a_running_loop_is_written_at_once(
+    captured_root: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = CountingStream()
+    monkeypatch.setattr("sys.stderr", stream)
+    configure_logging(service="logging-test", level="INFO", json=True)
+
+    AccessLog("tzsb.http.access").log(logging.INFO, "http request", path="/things", status=204)
+
+    assert json.loads(stream.getvalue())["status"] == 204
+
+
+def test_access_lines_below_the_level_are_not_written(
+    captured_root: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = CountingStream()
+    monkeypatch.setattr("sys.stderr", stream)
+    configure_logging(service="logging-test", level="WARNING", json=True)
+
+    AccessLog("tzsb.http.access").log(logging.INFO, "http request", path="/things", status=200)
+    access_lines.flush()
+
+    assert stream.getvalue() == ""
