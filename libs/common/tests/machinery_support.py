@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from fastapi import APIRouter, FastAPI, status
+from fastapi import FastAPI, status
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Column, Integer, Table, Text, Uuid
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from tzsb_common.consumer import ConsumerSpec, HandlerContext, TypedEvent, add_i
 from tzsb_common.db import DbSession, new_metadata
 from tzsb_common.events import CloudEvent, EventPayload
 from tzsb_common.outbox import CurrentOutbox, add_outbox_table
+from tzsb_common.routing import feature_router
 from tzsb_common.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).resolve().parent / "machinery_migrations"
@@ -70,7 +71,7 @@ async def apply_thing(session: AsyncSession, event: CloudEvent) -> None:
     )
 
 
-router = APIRouter(prefix="/things")
+router = feature_router("/things", tags=["things"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -25,7 +26,6 @@ from tzsb_common.docs import install_local_docs
 from tzsb_common.events import dlq_topic
 from tzsb_common.health import DatabaseCheck, health_router, track_readiness
 from tzsb_common.http import install_http_middleware
-from tzsb_common.json_bodies import use_strict_json_bodies
 from tzsb_common.kafka import BrokerProbe, ensure_topics
 from tzsb_common.logging import configure_logging, get_logger
 from tzsb_common.metrics import metrics_router
@@ -33,11 +33,11 @@ from tzsb_common.openapi import install_problem_openapi
 from tzsb_common.outbox import Outbox, OutboxRelay, failed_outbox_router
 from tzsb_common.pg import Database, create_pool
 from tzsb_common.problems import install_problem_handlers
+from tzsb_common.routing import API_PREFIX, add_feature_routes
 from tzsb_common.settings import ServiceSettings
 
 log = get_logger(__name__)
 
-API_PREFIX = "/api/v1"
 
 LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -140,6 +140,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             workers.append(
                 asyncio.create_task(track_readiness(app, interval_s=5.0), name="readiness")
             )
+            _freeze_startup_objects()
             log.info("service started", port=settings.http_port)
             try:
                 yield
@@ -168,6 +169,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     install_problem_handlers(app)
     install_problem_openapi(app)
     install_http_middleware(app, settings, definition.body_limits)
+    for router in [*definition.routers, failed_outbox_router(definition.outbox_table)]:
+        add_feature_routes(app, router)
     app.include_router(health_router())
     app.include_router(metrics_router())
     api = APIRouter(prefix=API_PREFIX)
@@ -182,15 +185,26 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             "openapi": "/openapi.json",
         }
 
-    # Feature routers are included into the app itself under the prefix, not through an
-    # `/api/v1` router: every level of included routers is another matching pass per request.
-    for router in [*definition.routers, failed_outbox_router(definition.outbox_table)]:
-        use_strict_json_bodies(router)
-        app.include_router(router, prefix=API_PREFIX)
     app.include_router(api)
     for router in definition.root_routers:
         app.include_router(router)
     return app
+
+
+_startup_objects_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """The app, its routes, models and settings live as long as the server process; moved out
+    of the collector's generations, a full collection no longer walks them, which showed as
+    pauses in the slowest requests. Once per process: a test run that builds many apps must
+    not pin each one's objects."""
+    global _startup_objects_frozen
+    if _startup_objects_frozen:
+        return
+    gc.collect()
+    gc.freeze()
+    _startup_objects_frozen = True
 
 
 async def _close_pool(pool: asyncpg.Pool) -> None:

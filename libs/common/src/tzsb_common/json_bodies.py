@@ -24,7 +24,7 @@ from contextvars import ContextVar
 from typing import Annotated, Any, cast
 
 import fastapi.routing
-from fastapi import APIRouter, Request, Response, params
+from fastapi import Request, Response, params
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -347,17 +347,3 @@ def _decode_reason(exc: BaseException) -> str:
     if isinstance(exc, RecursionError):
         return "the body nests too deeply"
     return "unreadable"
-
-
-def use_strict_json_bodies(router: APIRouter) -> None:
-    """Make every route of `router` (and those added later) a `StrictJsonRoute`.
-
-    Feature routers are built in their own modules; switching them here, before the service
-    includes them, makes the rule hold for every service without each router remembering it.
-    """
-    router.route_class = StrictJsonRoute
-    for route in router.routes:
-        if type(route) is APIRoute:
-            # StrictJsonRoute adds no state, only the handler it builds; FastAPI builds the
-            # handler of an included route when the router is included, i.e. after this.
-            route.__class__ = StrictJsonRoute

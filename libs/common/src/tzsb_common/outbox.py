@@ -109,6 +109,7 @@ from tzsb_common.pagination import (
     keyset_page,
 )
 from tzsb_common.problems import NotFound
+from tzsb_common.routing import feature_router
 from tzsb_common.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -480,7 +481,7 @@ async def retry_failed_row(session: AsyncSession, table: Table, row_id: int) -> 
 
 def failed_outbox_router(table: Table) -> APIRouter:
     """`GET /outbox/failed` for the bureau: the events this service could not publish."""
-    router = APIRouter(prefix="/outbox", tags=["outbox"])
+    router = feature_router("/outbox", tags=["outbox"])
 
     @router.get("/failed", response_model=Page[FailedOutboxRow])
     async def list_failed_outbox_events(

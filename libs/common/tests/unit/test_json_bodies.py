@@ -10,12 +10,13 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, Body, FastAPI
+from fastapi import Body, FastAPI
 from pydantic import Field
 
 from tzsb_common.batch import as_batch
-from tzsb_common.json_bodies import StrictModel, use_strict_json_bodies
+from tzsb_common.json_bodies import StrictModel
 from tzsb_common.problems import install_problem_handlers
+from tzsb_common.routing import add_feature_routes, feature_router
 
 
 class Swipe(StrictModel):
@@ -27,7 +28,7 @@ class Swipe(StrictModel):
     door_ok: bool
 
 
-router = APIRouter()
+router = feature_router(tags=["test"])
 
 
 @router.post("/swipes")
@@ -49,10 +50,9 @@ async def post_embedded(
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     install_problem_handlers(app)
-    use_strict_json_bodies(router)
-    app.include_router(router)
+    add_feature_routes(app, router)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1/") as c:
         yield c
 
 
@@ -72,9 +72,9 @@ def swipe(**overrides: Any) -> dict[str, Any]:
 async def test_one_item_and_a_batch_are_both_validated_from_their_json_forms(
     client: httpx.AsyncClient,
 ) -> None:
-    one = await client.post("/swipes", json=swipe())
+    one = await client.post("swipes", json=swipe())
     assert one.json() == {"batch": False, "floors": [3]}
-    many = await client.post("/swipes", json=[swipe(floor=1), swipe(floor=2)])
+    many = await client.post("swipes", json=[swipe(floor=1), swipe(floor=2)])
     assert many.json() == {"batch": True, "floors": [1, 2]}
 
 
@@ -86,7 +86,7 @@ async def test_one_item_and_a_batch_are_both_validated_from_their_json_forms(
 async def test_a_value_of_the_wrong_json_type_is_refused(
     client: httpx.AsyncClient, field: str, value: object
 ) -> None:
-    response = await client.post("/swipes", json=swipe(**{field: value}))
+    response = await client.post("swipes", json=swipe(**{field: value}))
     assert response.status_code == 422
     assert any(field in error["location"] for error in response.json()["errors"])
 
@@ -94,7 +94,7 @@ async def test_a_value_of_the_wrong_json_type_is_refused(
 async def test_a_repeated_key_is_refused_in_a_batch_item_too(client: httpx.AsyncClient) -> None:
     raw = b'[{"floor": 1, "floor": 2}]'
     response = await client.post(
-        "/swipes", content=raw, headers={"content-type": "application/json"}
+        "swipes", content=raw, headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
     [error] = response.json()["errors"]
@@ -105,10 +105,10 @@ async def test_a_repeated_key_is_refused_in_a_batch_item_too(client: httpx.Async
 async def test_embedded_bodies_keep_the_duplicate_key_check_and_fastapi_validation(
     client: httpx.AsyncClient,
 ) -> None:
-    ok = await client.post("/embedded", json={"swipe": swipe(floor=7), "note": "n"})
+    ok = await client.post("embedded", json={"swipe": swipe(floor=7), "note": "n"})
     assert ok.json() == {"floor": 7, "note": "n"}
     doubled = await client.post(
-        "/embedded",
+        "embedded",
         content=b'{"note": "a", "note": "b", "swipe": {}}',
         headers={"content-type": "application/json"},
     )
@@ -119,12 +119,12 @@ async def test_embedded_bodies_keep_the_duplicate_key_check_and_fastapi_validati
 async def test_a_missing_body_and_a_foreign_media_type_are_problems(
     client: httpx.AsyncClient,
 ) -> None:
-    missing = await client.post("/swipes")
+    missing = await client.post("swipes")
     assert missing.status_code == 422
     assert missing.json()["errors"][0]["code"] == "missing"
-    form = await client.post("/swipes", data={"floor": "3"})
+    form = await client.post("swipes", data={"floor": "3"})
     assert form.status_code == 415
-    untyped = await client.post("/swipes", content=b"{}", headers={"content-type": ""})
+    untyped = await client.post("swipes", content=b"{}", headers={"content-type": ""})
     assert untyped.status_code == 415
 
 

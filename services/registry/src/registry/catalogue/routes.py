@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from registry.catalogue import service
@@ -10,8 +9,9 @@ from registry.catalogue.schemas import CatalogueRead
 from tzsb_common.auth import CurrentPrincipal
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.responses import record_response
+from tzsb_common.routing import feature_router
 
-router = APIRouter(prefix="/catalogue", tags=["catalogue 特种设备目录"])
+router = feature_router("/catalogue", tags=["catalogue 特种设备目录"])
 
 
 @router.get("", response_model=CatalogueRead)

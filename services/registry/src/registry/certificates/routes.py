@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import Header, Query, status
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -38,8 +38,9 @@ from tzsb_common.pagination import (
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import Forbidden, ValidationFailed, field_error
 from tzsb_common.responses import matching_versions, none_match, record_response, version_etag
+from tzsb_common.routing import feature_router
 
-router = APIRouter(prefix="/certificates", tags=["personnel certificates 作业人员证"])
+router = feature_router("/certificates", tags=["personnel certificates 作业人员证"])
 
 _ETAG_HEADER = {
     "ETag": {"description": 'The certificate\'s version, e.g. "v2"; send it back in `If-Match`.'}

@@ -22,10 +22,11 @@ from registry.settings import RegistrySettings
 from tzsb_common.auth import BureauPrincipal
 from tzsb_common.db import DbSession
 from tzsb_common.problems import PROBLEM_MEDIA_TYPE, TooManyRequests
+from tzsb_common.routing import feature_router
 
-router = APIRouter(tags=["oauth 认证"])
-clients_router = APIRouter(
-    prefix="/organisations/{organisation_id}/clients", tags=["clients 接口客户端"]
+router = feature_router(tags=["oauth 认证"])
+clients_router = feature_router(
+    "/organisations/{organisation_id}/clients", tags=["clients 接口客户端"]
 )
 jwks_router = APIRouter(tags=["oauth 认证"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import Header, Query, status
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -31,8 +31,9 @@ from tzsb_common.pagination import (
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import Forbidden, ValidationFailed, field_error
 from tzsb_common.responses import matching_versions, none_match, record_response, version_etag
+from tzsb_common.routing import feature_router
 
-router = APIRouter(prefix="/contracts", tags=["maintenance contracts 维保合同"])
+router = feature_router("/contracts", tags=["maintenance contracts 维保合同"])
 
 _ETAG_HEADER = {
     "ETag": {"description": 'The contract\'s version, e.g. "v2"; send it back in `If-Match`.'}

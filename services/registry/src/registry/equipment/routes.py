@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import Header, Query, status
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -40,8 +40,9 @@ from tzsb_common.pagination import (
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import Forbidden, ValidationFailed, field_error
 from tzsb_common.responses import matching_versions, none_match, record_response, version_etag
+from tzsb_common.routing import feature_router
 
-router = APIRouter(prefix="/equipment", tags=["equipment 设备"])
+router = feature_router("/equipment", tags=["equipment 设备"])
 
 _CONDITIONAL_WRITE: dict[int | str, dict[str, Any]] = {
     412: {"description": "`If-Match` names a version that is no longer current"},

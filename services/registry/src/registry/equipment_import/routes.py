@@ -7,7 +7,7 @@ import email.message
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response, StreamingResponse
 
 from registry.equipment.access import EquipmentWriter
@@ -42,8 +42,9 @@ from tzsb_common.problems import (
     is_database_unavailable,
 )
 from tzsb_common.responses import record_response
+from tzsb_common.routing import feature_router
 
-router = APIRouter(prefix="/equipment", tags=["equipment 设备"])
+router = feature_router("/equipment", tags=["equipment 设备"])
 _log = get_logger(__name__)
 
 IMPORT_PATH = "/api/v1/equipment/import"

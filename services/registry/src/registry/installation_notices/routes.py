@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import Depends, Path, Query, status
 from pydantic import BaseModel, BeforeValidator
 from starlette.responses import Response
 
@@ -27,8 +27,9 @@ from tzsb_common.pagination import (
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import Forbidden, NotFound, ValidationFailed, field_error
 from tzsb_common.responses import record_response
+from tzsb_common.routing import feature_router
 
-router = APIRouter(prefix="/installation-notices", tags=["installation notices 安装告知"])
+router = feature_router("/installation-notices", tags=["installation notices 安装告知"])
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import Depends, Path, Query, status
 from pydantic import BaseModel
 
 from registry.organisations import service
@@ -27,8 +27,9 @@ from tzsb_common.pagination import (
     keyset_page,
 )
 from tzsb_common.problems import NotFound
+from tzsb_common.routing import feature_router
 
-router = APIRouter(prefix="/organisations", tags=["organisations 单位"])
+router = feature_router("/organisations", tags=["organisations 单位"])
 
 
 class _OrganisationCursor(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, status
+from fastapi import Header, Path, Query, status
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -30,8 +30,9 @@ from tzsb_common.pagination import (
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import NotFound, ValidationFailed, field_error
 from tzsb_common.responses import matching_versions, record_response
+from tzsb_common.routing import feature_router
 
-router = APIRouter(prefix="/staff", tags=["supervision staff 监察人员"])
+router = feature_router("/staff", tags=["supervision staff 监察人员"])
 # Member paths take only UUIDs (`{staff_id:uuid}`), so /staff/counts is never read as a member
 # and its 405 names only its own methods.
 
