@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from inspection.db import inbox, load_metadata, outbox
+from inspection.replicas.equipment import EQUIPMENT_REPLICA
 from inspection.settings import InspectionSettings
 from tzsb_common.app import ServiceDefinition, create_service_app
 
@@ -22,5 +23,6 @@ def create_app(settings: InspectionSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
+            consumers=[EQUIPMENT_REPLICA],
         )
     )
