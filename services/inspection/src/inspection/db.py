@@ -15,6 +15,7 @@ inbox = add_inbox_table(metadata)
 
 def load_metadata() -> MetaData:
     """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
+    from inspection.inspection_rules import tables as _inspection_rules  # noqa: F401
     from inspection.replicas import tables as _replicas  # noqa: F401
 
     return metadata

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from inspection.db import inbox, load_metadata, outbox
+from inspection.inspection_rules.routes import router as inspection_rules_router
 from inspection.replicas.equipment import EQUIPMENT_REPLICA
 from inspection.settings import InspectionSettings
 from tzsb_common.app import ServiceDefinition, create_service_app
@@ -23,6 +24,7 @@ def create_app(settings: InspectionSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
+            routers=[inspection_rules_router],
             consumers=[EQUIPMENT_REPLICA],
         )
     )
