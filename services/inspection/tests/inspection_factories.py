@@ -7,6 +7,7 @@ import random
 import uuid
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tzsb_common.events import CloudEvent, snapshot_event_id
 
@@ -71,3 +72,15 @@ def inspection(equipment_code: str, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+async def seed_equipment(app: Any, *snapshots: dict[str, Any], today: date) -> None:
+    """Apply registry snapshots through the replica's own decoder and handler (no broker)."""
+    from inspection.replicas.equipment import apply_equipment, equipment_replica
+    from tzsb_common.consumer import HandlerContext
+
+    spec = equipment_replica(ZoneInfo("Asia/Shanghai"))
+    events = [spec.decoder.validate_json(equipment_event(s).to_json_bytes()) for s in snapshots]
+    async with app.state.session_factory() as session, session.begin():
+        context = HandlerContext(session, consumer=spec.name, source="test", outbox=None)
+        await apply_equipment(context, events, today=today)

@@ -15,7 +15,10 @@ inbox = add_inbox_table(metadata)
 
 def load_metadata() -> MetaData:
     """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
+    from inspection.due import tables as _due  # noqa: F401
+    from inspection.hazards import tables as _hazards  # noqa: F401
     from inspection.inspection_rules import tables as _inspection_rules  # noqa: F401
+    from inspection.inspections import tables as _inspections  # noqa: F401
     from inspection.replicas import tables as _replicas  # noqa: F401
 
     return metadata

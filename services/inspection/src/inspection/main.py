@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from fastapi import FastAPI
 
 from inspection.db import inbox, load_metadata, outbox
 from inspection.inspection_rules.routes import router as inspection_rules_router
-from inspection.replicas.equipment import EQUIPMENT_REPLICA
+from inspection.inspections.routes import router as inspections_router
+from inspection.replicas.equipment import equipment_replica
 from inspection.settings import InspectionSettings
 from tzsb_common.app import ServiceDefinition, create_service_app
 
@@ -24,7 +27,7 @@ def create_app(settings: InspectionSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[inspection_rules_router],
-            consumers=[EQUIPMENT_REPLICA],
+            routers=[inspection_rules_router, inspections_router],
+            consumers=[equipment_replica(ZoneInfo(settings.business_timezone))],
         )
     )

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
+from inspection.inspection_rules.rules import InspectionRule, NextDue, applicable_rule, first_due
+from inspection.inspection_rules.service import to_rule
 from inspection.replicas import queries
 from tzsb_common.consumer import BatchConsumerSpec, HandlerContext, TypedEvent
 from tzsb_common.contracts.registry import (
@@ -54,6 +57,10 @@ class EquipmentSeen(_Tolerant):
         grade = self.attributes.get("safety_grade")
         valid = isinstance(grade, int) and not isinstance(grade, bool) and 1 <= grade <= 5
         return grade if valid else None
+
+    @property
+    def due_basis(self) -> tuple[Any, ...]:
+        return (self.commissioned_on, self.category, self.variety, self.safety_grade)
 
     def replica_row(self) -> dict[str, Any]:
         return {
@@ -100,14 +107,58 @@ def latest_snapshots(events: Sequence[TypedEvent[Any]]) -> list[EquipmentSeen]:
     return sorted(latest.values(), key=lambda s: s.equipment_code)  # a stable lock order
 
 
-async def apply_equipment(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
+def first_due_of(
+    snapshot: EquipmentSeen, rules: Sequence[InspectionRule], *, today: date
+) -> NextDue | None:
+    """When equipment never inspected is first due, by the rules in force today."""
+    if snapshot.commissioned_on is None:
+        return None
+    rule = applicable_rule(
+        rules,
+        category=snapshot.category,
+        variety=snapshot.variety,
+        safety_grade=snapshot.safety_grade,
+        on=today,
+    )
+    return None if rule is None else first_due(rule, commissioned_on=snapshot.commissioned_on)
+
+
+async def apply_equipment(
+    context: HandlerContext, events: Sequence[TypedEvent[Any]], *, today: date
+) -> None:
+    """Apply the newest snapshot of each record; for equipment never inspected whose
+    commissioning, variety or grade changed (or that is new), compute its first due date."""
     snapshots = latest_snapshots(events)
-    await queries.upsert_equipment(context.session, [s.replica_row() for s in snapshots])
+    codes = [s.equipment_code for s in snapshots]
+    before = await queries.due_basis(context.session, codes)
+    applied = set(
+        await queries.upsert_equipment(context.session, [s.replica_row() for s in snapshots])
+    )
+    changed = [
+        s
+        for s in snapshots
+        if s.equipment_code in applied and before.get(s.equipment_code) != s.due_basis
+    ]
+    if not changed:
+        return
+    rules = [to_rule(row) for row in await queries.inspection_rules(context.session)]
+    first = [(s.equipment_code, first_due_of(s, rules, today=today)) for s in changed]
+    await queries.set_first_due(
+        context.session,
+        [
+            (code, due.due_on if due else None, due.kind.value if due else None)
+            for code, due in first
+        ],
+    )
 
 
-EQUIPMENT_REPLICA = BatchConsumerSpec(
-    name=CONSUMER_NAME,
-    topics=[EQUIPMENT_TOPIC],
-    payloads=[EquipmentCreatedSeen, EquipmentUpdatedSeen],
-    handler=apply_equipment,
-)
+def equipment_replica(zone: ZoneInfo) -> BatchConsumerSpec:
+    async def handler(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
+        await apply_equipment(context, events, today=datetime.now(zone).date())
+
+    return BatchConsumerSpec(
+        name=CONSUMER_NAME,
+        topics=[EQUIPMENT_TOPIC],
+        payloads=[EquipmentCreatedSeen, EquipmentUpdatedSeen],
+        handler=handler,
+    )
