@@ -160,10 +160,11 @@ CLOCK_TOPIC = "tzsb.test.clock"
 
 CLOCK_RULE = DeadlineRule(
     name="test_clock",
-    # Only clocks whose first stage has started: the rest cannot fire yet.
+    # A superset of the clocks whose first stage has started (month arithmetic does not invert
+    # at month ends, so the bound is a month wider); the stages decide exactly.
     subjects=(
         "SELECT subject, due_on AS deadline, jsonb_build_object('subject', subject) AS data "
-        "FROM clocks WHERE due_on <= ($1::date + interval '2 months')::date"
+        "FROM clocks WHERE due_on <= ($1::date + interval '3 months')::date"
     ),
     stages=(
         Stage("reminder", "(deadline - interval '2 months')::date"),

@@ -123,7 +123,8 @@ class DeadlineRule:
 
     `subjects` is a SELECT yielding `subject` (text), `deadline` (date) and `data` (jsonb, the
     event payload without the stage); `$1` in it is the pass's `as_of` date, so it can skip
-    subjects whose first stage is still far off (with an index). `stages` are in order.
+    subjects whose first stage is still far off (with an index) — a superset is enough, the
+    stages decide exactly, and a bound too tight misses a day. `stages` are in order.
     `effects` are SQL statements (usually INSERT … SELECT) run in the same statement as the
     ledger insert; they read the newly fired stages from the relation `fired` (`subject`,
     `deadline`, `stage`, `event_id`, `data`) and may use `$1`.

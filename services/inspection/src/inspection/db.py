@@ -6,11 +6,13 @@ from sqlalchemy import MetaData
 
 from tzsb_common.consumer import add_inbox_table
 from tzsb_common.db import new_metadata
+from tzsb_common.deadlines import add_deadline_tables
 from tzsb_common.outbox import add_outbox_table
 
 metadata = new_metadata()
 outbox = add_outbox_table(metadata)
 inbox = add_inbox_table(metadata)
+deadline_ledger, deadline_passes = add_deadline_tables(metadata)
 
 
 def load_metadata() -> MetaData:
