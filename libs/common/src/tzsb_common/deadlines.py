@@ -170,7 +170,9 @@ def _pass_statement(rule: DeadlineRule, *, ledger: str, outbox: str) -> str:
     )
     effects = "".join(f", effect_{n} AS ({sql})" for n, sql in enumerate(rule.effects))
     # $1 as_of, $2 stage names in order, $3 rule, $4 topic (prefixed), $5 source, $6 event
-    # type, $7 the data key of the deadline.
+    # type, $7 the data key of the deadline. A pass fires at most one stage per subject and
+    # deadline (the one in effect), so the rows need no order: sorting a million of them cost
+    # a tenth of the pass.
     return f"""
         WITH subjects AS ({rule.subjects}),
         staged AS (
@@ -188,7 +190,6 @@ def _pass_statement(rule: DeadlineRule, *, ledger: str, outbox: str) -> str:
         inserted AS (
             INSERT INTO {ledger} (rule, subject, deadline, stage, fired_on, event_id)
             SELECT $3, subject, deadline, stage, $1::date, gen_random_uuid() FROM candidates
-            ORDER BY subject, deadline
             ON CONFLICT DO NOTHING
             RETURNING subject, deadline, stage, event_id
         ),
@@ -203,7 +204,7 @@ def _pass_statement(rule: DeadlineRule, *, ledger: str, outbox: str) -> str:
                 'subject', subject, 'time', now(), 'datacontenttype', 'application/json',
                 'data', data || jsonb_build_object(
                     'stage', stage, $7::text, deadline, 'as_of', $1::date))
-            FROM fired ORDER BY subject, deadline
+            FROM fired
         ){effects}
         SELECT stage, count(*)::int AS fired FROM inserted GROUP BY stage
     """  # noqa: S608 (table names and stage SQL are the service's own declarations)
@@ -264,7 +265,10 @@ class DeadlineScanner:
             await conn.execute("SELECT set_config('statement_timeout', $1, true)", timeout)
             if wait:
                 await conn.execute(
-                    "SELECT pg_advisory_xact_lock($1, $2)", ADVISORY_LOCK_CLASS, rule.lock_key
+                    "SELECT pg_advisory_xact_lock($1, $2)",
+                    ADVISORY_LOCK_CLASS,
+                    rule.lock_key,
+                    timeout=self.pass_timeout_s + 5,  # waits for another replica's pass
                 )
             elif not await conn.fetchval(
                 "SELECT pg_try_advisory_xact_lock($1, $2)", ADVISORY_LOCK_CLASS, rule.lock_key
@@ -280,6 +284,9 @@ class DeadlineScanner:
                 self.settings.service_name,
                 rule.event_type,
                 rule.deadline_field,
+                # The driver's bound on one round trip (DATABASE_COMMAND_TIMEOUT_S) is for
+                # request paths; a pass is bounded by its own statement time-out above.
+                timeout=self.pass_timeout_s + 5,
             )
             counts = {stage.name: 0 for stage in rule.stages}
             counts.update({row["stage"]: row["fired"] for row in rows})
