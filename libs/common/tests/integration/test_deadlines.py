@@ -178,3 +178,26 @@ async def test_the_daily_scan_runs_todays_pass_once_after_the_scan_time(
     async with database.connection() as conn:
         runs = await conn.fetchval("SELECT runs FROM deadline_passes")
     assert runs == 1
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [{"database_command_timeout_s": 0.5, "database_statement_timeout_s": 0.4}],
+)
+async def test_a_pass_may_outlast_the_request_paths_time_outs(
+    database: Database, settings: ServiceSettings
+) -> None:
+    from dataclasses import replace
+
+    from machinery_support import outbox
+
+    slow = replace(
+        CLOCK_RULE,
+        subjects=CLOCK_RULE.subjects.replace("FROM clocks", "FROM clocks, pg_sleep(1)"),
+    )
+    await add_clocks(database, {"A": date(2026, 3, 1)})
+    scanner = DeadlineScanner([slow], settings=settings, outbox_table=outbox, pass_timeout_s=10)
+
+    [outcome] = await scanner.run_pass(database, as_of=date(2026, 3, 2))
+
+    assert outcome.counts["overdue"] == 1
