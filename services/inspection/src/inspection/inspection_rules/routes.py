@@ -61,7 +61,10 @@ async def replace_inspection_rules(
             database,
             principal=principal,
             data=data,
-            expected_versions=matching_versions(if_match),
+            # An empty header names no version at all: it is read as no condition.
+            expected_versions=matching_versions(
+                if_match if if_match and if_match.strip() else None
+            ),
         )
     except RulesRefused as exc:
         raise ValidationFailed(
