@@ -10,7 +10,7 @@ one per core), which the Makefile installs from Debian's packages when it is mis
 
 Each row: path, clients, rate, p50, p99, errors, the reference's rate and p99, and the ratio.
 Rows of the machinery benchmarks (bulk writes, consumer apply rate, outbox retention, event
-latency) are added by their modules' `measure()` when present.
+latency, the due scan) are added by their modules' `measure()` when present.
 """
 
 from __future__ import annotations
@@ -544,7 +544,15 @@ async def _event_latency(platform: Platform) -> list[dict[str, Any]]:
     return rows
 
 
-MACHINERY = (_bulk_write, _consumer_apply, _outbox_retention, _event_latency)
+async def _due_scan(platform: Platform) -> list[dict[str, Any]]:
+    module = importlib.import_module("due_scan")
+    rows: list[dict[str, Any]] = await module.measure(
+        await _scratch_database(platform, "tzsb_bench_due_scan")
+    )
+    return rows
+
+
+MACHINERY = (_bulk_write, _consumer_apply, _outbox_retention, _event_latency, _due_scan)
 
 
 async def machinery_rows(platform: Platform) -> list[Row]:

@@ -14,13 +14,14 @@ from typing import Any, ClassVar
 
 from fastapi import FastAPI, status
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Column, Integer, Table, Text, Uuid
+from sqlalchemy import Column, Date, Integer, Table, Text, Uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tzsb_common.app import ServiceDefinition, create_service_app
 from tzsb_common.auth import CurrentPrincipal
 from tzsb_common.consumer import ConsumerSpec, HandlerContext, TypedEvent, add_inbox_table
 from tzsb_common.db import DbSession, new_metadata
+from tzsb_common.deadlines import DeadlineRule, Stage, add_deadline_tables
 from tzsb_common.events import CloudEvent, EventPayload
 from tzsb_common.outbox import CurrentOutbox, add_outbox_table
 from tzsb_common.routing import feature_router
@@ -137,3 +138,45 @@ async def apply_things(context: HandlerContext, events: Sequence[TypedEvent[Any]
         applied.insert(),
         [{"event_id": t.id, "subject": t.subject, "seq": t.payload.seq} for t in things],
     )
+
+
+# -- a clock for the deadline machinery -------------------------------------------------------
+
+ledger, deadline_passes = add_deadline_tables(metadata)
+clocks = Table(
+    "clocks",
+    metadata,
+    Column("subject", Text, primary_key=True),
+    Column("due_on", Date, nullable=False),
+)
+clock_effects = Table(
+    "clock_effects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject", Text, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("stage", Text, nullable=False),
+)
+CLOCK_TOPIC = "tzsb.test.clock"
+
+CLOCK_RULE = DeadlineRule(
+    name="test_clock",
+    # A superset of the clocks whose first stage has started (month arithmetic does not invert
+    # at month ends, so the bound is a month wider); the stages decide exactly.
+    subjects=(
+        "SELECT subject, due_on AS deadline, jsonb_build_object('subject', subject) AS data "
+        "FROM clocks WHERE due_on <= ($1::date + interval '3 months')::date"
+    ),
+    stages=(
+        Stage("reminder", "(deadline - interval '2 months')::date"),
+        Stage("warning", "date_trunc('month', deadline)::date"),
+        Stage("overdue", "deadline + 1"),
+    ),
+    event_type="tzsb.test.clock.due.v1",
+    topic=CLOCK_TOPIC,
+    deadline_field="due_on",
+    effects=(
+        "INSERT INTO clock_effects (subject, due_on, stage) "
+        "SELECT subject, deadline, stage FROM fired WHERE stage <> 'reminder'",
+    ),
+)

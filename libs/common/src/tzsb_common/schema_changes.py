@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from tzsb_common.outbox import BUCKET_TRIGGER_DDL, DROP_BUCKET_TRIGGER_DDL
 
@@ -88,3 +89,50 @@ def downgrade_outbox_failures() -> None:
     op.drop_column("outbox", "last_error")
     op.drop_column("outbox", "failed_at")
     op.drop_column("outbox", "attempts")
+
+
+def create_deadline_tables() -> None:
+    """The deadline machinery's ledger and pass record (tzsb_common.deadlines), in the revision
+    of a service that first declares deadline rules."""
+    op.create_table(
+        "deadline_ledger",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
+        sa.Column("rule", sa.Text(), nullable=False),
+        sa.Column("subject", sa.Text(), nullable=False),
+        sa.Column("deadline", sa.Date(), nullable=False),
+        sa.Column("stage", sa.Text(), nullable=False),
+        sa.Column("fired_on", sa.Date(), nullable=False),
+        sa.Column(
+            "fired_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deadline_ledger")),
+        sa.UniqueConstraint(
+            "rule", "subject", "deadline", "stage", name=op.f("uq_deadline_ledger_stage")
+        ),
+    )
+    op.create_table(
+        "deadline_passes",
+        sa.Column("rule", sa.Text(), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("runs", sa.Integer(), server_default=sa.text("1"), nullable=False),
+        sa.Column("fired", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "last_counts",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'{}'::jsonb"),
+            nullable=False,
+        ),
+        sa.Column(
+            "finished_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("rule", "as_of", name=op.f("pk_deadline_passes")),
+    )
+
+
+def drop_deadline_tables() -> None:
+    op.drop_table("deadline_passes")
+    op.drop_table("deadline_ledger")

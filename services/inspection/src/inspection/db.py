@@ -6,13 +6,21 @@ from sqlalchemy import MetaData
 
 from tzsb_common.consumer import add_inbox_table
 from tzsb_common.db import new_metadata
+from tzsb_common.deadlines import add_deadline_tables
 from tzsb_common.outbox import add_outbox_table
 
 metadata = new_metadata()
 outbox = add_outbox_table(metadata)
 inbox = add_inbox_table(metadata)
+deadline_ledger, deadline_passes = add_deadline_tables(metadata)
 
 
 def load_metadata() -> MetaData:
-    """Every feature's tables, for Alembic and the tests (none beyond the outbox and inbox yet)."""
+    """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
+    from inspection.due import tables as _due  # noqa: F401
+    from inspection.hazards import tables as _hazards  # noqa: F401
+    from inspection.inspection_rules import tables as _inspection_rules  # noqa: F401
+    from inspection.inspections import tables as _inspections  # noqa: F401
+    from inspection.replicas import tables as _replicas  # noqa: F401
+
     return metadata

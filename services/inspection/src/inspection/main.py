@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from fastapi import FastAPI
 
 from inspection.db import inbox, load_metadata, outbox
+from inspection.due.queries import due_rule
+from inspection.due.routes import router as due_scans_router
+from inspection.inspection_rules.routes import router as inspection_rules_router
+from inspection.inspections.routes import router as inspections_router
+from inspection.replicas.equipment import equipment_replica
 from inspection.settings import InspectionSettings
 from tzsb_common.app import ServiceDefinition, create_service_app
+from tzsb_common.deadlines import DeadlineScanner, daily_scans
+
+
+def deadline_scanner(settings: InspectionSettings) -> DeadlineScanner:
+    """Inspection's clocks: the due workflow (hazard and order deadlines join it later)."""
+    return DeadlineScanner(
+        [due_rule(reminder_months=settings.due_reminder_months)],
+        settings=settings,
+        outbox_table=outbox,
+        pass_timeout_s=settings.due_scan_timeout_s,
+    )
 
 
 def create_app(settings: InspectionSettings | None = None) -> FastAPI:
     settings = settings or InspectionSettings()
     load_metadata()
+    zone = ZoneInfo(settings.business_timezone)
     return create_service_app(
         ServiceDefinition(
             settings=settings,
@@ -22,5 +41,15 @@ def create_app(settings: InspectionSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
+            routers=[inspection_rules_router, inspections_router, due_scans_router],
+            consumers=[equipment_replica(zone)],
+            hooks=[
+                daily_scans(
+                    lambda _: deadline_scanner(settings),
+                    at=settings.due_scan_time,
+                    zone=zone,
+                    check_interval_s=settings.due_scan_check_interval_s,
+                )
+            ],
         )
     )

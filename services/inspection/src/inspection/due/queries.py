@@ -1,0 +1,54 @@
+"""The SQL of the due workflow: the deadline rule the machinery runs."""
+
+from __future__ import annotations
+
+from tzsb_common.contracts.inspection import DUE_TOPIC, InspectionDueV1
+from tzsb_common.deadlines import DeadlineRule, Stage
+
+RULE_NAME = "inspection_due"
+
+# Every piece of equipment in use whose reminder date may have come, with the payload of its
+# event. The index on due_on keeps equipment due later out of the pass; the bound is a month
+# wider than the lead time because month arithmetic does not invert at month ends (30 April
+# less two months is 28 February, but 28 February plus two months is 28 April).
+_SUBJECTS = """
+    SELECT d.equipment_code AS subject, d.due_on AS deadline,
+           jsonb_build_object(
+               'equipment_code', e.equipment_code, 'due_kind', d.due_kind,
+               'use_unit_id', e.use_unit_id, 'category', e.category, 'variety', e.variety,
+               'park', e.park) AS data
+    FROM due_schedule d JOIN equipment e USING (equipment_code)
+    WHERE d.due_on <= ($1::date + make_interval(months => {reminder_months} + 1))::date
+      AND e.status = 'in_use'
+"""
+# 监察指令书 drafted for the unit: at the warning to apply for inspection, at overdue to stop use.
+_DRAFT_ORDERS = """
+    INSERT INTO supervision_orders (equipment_code, use_unit_id, kind, due_on)
+    SELECT subject, (data->>'use_unit_id')::uuid,
+           CASE stage WHEN 'warning' THEN 'apply_for_inspection' ELSE 'stop_use' END, deadline
+    FROM fired WHERE stage IN ('warning', 'overdue')
+"""
+_OPEN_OVERDUE_HAZARDS = """
+    INSERT INTO hazards (equipment_code, use_unit_id, source, severity, description, due_on)
+    SELECT subject, (data->>'use_unit_id')::uuid, 'due_workflow', 'major',
+           '超期未检: not inspected by its due date ' || deadline::text, deadline
+    FROM fired WHERE stage = 'overdue'
+"""
+
+
+def due_rule(*, reminder_months: int) -> DeadlineRule:
+    return DeadlineRule(
+        name=RULE_NAME,
+        subjects=_SUBJECTS.format(reminder_months=int(reminder_months)),
+        stages=(
+            Stage(
+                "reminder", f"(deadline - make_interval(months => {int(reminder_months)}))::date"
+            ),
+            Stage("warning", "date_trunc('month', deadline)::date"),
+            Stage("overdue", "deadline + 1"),
+        ),
+        event_type=InspectionDueV1.event_type,
+        topic=DUE_TOPIC,
+        deadline_field="due_on",
+        effects=(_DRAFT_ORDERS, _OPEN_OVERDUE_HAZARDS),
+    )

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+
+from inspection.db import metadata
+
+due_schedule = Table(
+    "due_schedule",
+    metadata,
+    Column("equipment_code", Text, primary_key=True),
+    Column("due_on", Date),  # 下次检验日期; null: nothing due (not commissioned, not permitted)
+    Column("due_kind", Text),  # periodic 定期检验 | self_test 自行检测
+    Column("valid", Boolean, nullable=False, server_default=text("false")),
+    Column("last_inspection_id", Uuid),
+    Column("last_inspected_on", Date),
+    Column("last_conclusion", Text),
+    Column("monitored_since", Date),  # 允许监控使用 since this day, while it lasts
+    Column("computed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("due_kind IN ('periodic', 'self_test')", name="due_kind"),
+    Index("ix_due_schedule_due_on", "due_on"),
+)
+"""Each piece of equipment's inspection standing: when it is next due (stored when computed, so
+a later change of the rules leaves it be) and whether it holds a valid inspection."""
+
+supervision_orders = Table(
+    "supervision_orders",
+    metadata,
+    Column("id", Uuid, primary_key=True, server_default=text("gen_random_uuid()")),
+    Column("equipment_code", Text, nullable=False),
+    Column("use_unit_id", Uuid, nullable=False),
+    Column("kind", Text, nullable=False),  # apply_for_inspection | stop_use 责令停止使用
+    Column("status", Text, nullable=False, server_default=text("'draft'")),
+    Column("due_on", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("kind IN ('apply_for_inspection', 'stop_use')", name="kind"),
+    Index("ix_supervision_orders_equipment", "equipment_code", "due_on"),
+)
+"""《特种设备安全监察指令书》 drafted by the due workflow; numbering and issuing come later."""

@@ -1,0 +1,1 @@
+"""Hazards (隐患): recorded by inspections and the due workflow; their state machine comes later."""

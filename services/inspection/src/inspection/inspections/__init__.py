@@ -1,0 +1,1 @@
+"""Inspection records (检验记录) posted by inspection agencies."""

@@ -1,0 +1,1 @@
+"""Local copies of other services' records, kept from their events."""

@@ -1,0 +1,86 @@
+"""Valid registry snapshots, events and request bodies with overrides, for inspection's tests."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import uuid
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tzsb_common.events import CloudEvent, snapshot_event_id
+
+_serial = itertools.count(1)
+
+
+def equipment_code(variety: str = "3110") -> str:
+    return f"{variety}{random.randrange(10**14):014d}"
+
+
+def snapshot(**overrides: Any) -> dict[str, Any]:
+    """An equipment snapshot as the registry publishes it."""
+    body: dict[str, Any] = {
+        "equipment_code": equipment_code(),
+        "category": "3000",
+        "variety": "3110",
+        "status": "in_use",
+        "registration_number": "梯11甘A00001(26)",
+        "use_unit_id": str(uuid.uuid4()),
+        "region": {"province": "甘肃省", "city": "兰州市", "district": "兰州新区"},
+        "park": "中川园区",
+        "manufacturer": "兰州电梯制造有限公司",
+        "factory_number": f"F2026-{next(_serial):04d}",
+        "manufactured_on": "2019-06-01",
+        "commissioned_on": "2020-01-15",
+        "address": "兰州新区中川园区纬一路 1 号",
+        "lat": 36.51,
+        "lon": 103.62,
+        "attributes": {"rated_load_kg": 1000, "rated_speed_ms": 1.75, "stops": 18},
+        "rescue_code": "62010012345",
+        "rescue_sign_posted": True,
+        "version": 1,
+    }
+    body.update(overrides)
+    return body
+
+
+def equipment_event(equipment: dict[str, Any], *, created: bool | None = None) -> CloudEvent:
+    created = equipment["version"] == 1 if created is None else created
+    kind = "created" if created else "updated"
+    event_type = f"tzsb.registry.equipment.{kind}.v1"
+    data: dict[str, Any] = {"equipment": equipment}
+    if not created:
+        data["changed_fields"] = []
+    return CloudEvent(
+        id=snapshot_event_id(event_type, equipment["equipment_code"], equipment["version"]),
+        source="registry",
+        type=event_type,
+        subject=equipment["equipment_code"],
+        data=data,
+    )
+
+
+def inspection(equipment_code: str, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "equipment_code": equipment_code,
+        "report_number": f"TJ-2026-{next(_serial):06d}",
+        "kind": "periodic",
+        "inspected_on": date(2026, 3, 10).isoformat(),
+        "conclusion": "pass",
+        "hazards": [],
+    }
+    body.update(overrides)
+    return body
+
+
+async def seed_equipment(app: Any, *snapshots: dict[str, Any], today: date) -> None:
+    """Apply registry snapshots through the replica's own decoder and handler (no broker)."""
+    from inspection.replicas.equipment import apply_equipment, equipment_replica
+    from tzsb_common.consumer import HandlerContext
+
+    spec = equipment_replica(ZoneInfo("Asia/Shanghai"))
+    events = [spec.decoder.validate_json(equipment_event(s).to_json_bytes()) for s in snapshots]
+    async with app.state.session_factory() as session, session.begin():
+        context = HandlerContext(session, consumer=spec.name, source="test", outbox=None)
+        await apply_equipment(context, events, today=today)
