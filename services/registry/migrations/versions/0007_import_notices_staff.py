@@ -70,7 +70,8 @@ def upgrade() -> None:
         sa.Column("filed_by", sa.Uuid(), nullable=False),
         *_timestamps(),
         sa.CheckConstraint(
-            "equipment_code ~ '^[0-9]{18}$'", name=op.f("ck_installation_notices_equipment_code")
+            "equipment_code ~ '^[0-9A-Z]{4}[0-9]{14}$'",
+            name=op.f("ck_installation_notices_equipment_code"),
         ),
         sa.ForeignKeyConstraint(
             ["installer_id"],

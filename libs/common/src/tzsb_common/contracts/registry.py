@@ -11,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tzsb_common.events import EventPayload, register_event
 
+EQUIPMENT_CODE_PATTERN = r"^[0-9A-Z]{4}[0-9]{14}$"
+"""设备代码: the variety (品种, four characters: 3110, 4D00) and 14 digits. Every service that
+takes a code checks it against this."""
+
 EQUIPMENT_TOPIC = "tzsb.registry.equipment"
 ORGANISATION_TOPIC = "tzsb.registry.organisation"
 CONTRACT_TOPIC = "tzsb.registry.contract"

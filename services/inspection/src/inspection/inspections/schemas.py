@@ -7,9 +7,10 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from inspection.inspection_rules.rules import Conclusion, DueKind
+from tzsb_common.contracts.registry import EQUIPMENT_CODE_PATTERN
 from tzsb_common.json_bodies import StrictModel
 
-EQUIPMENT_CODE = r"^[0-9]{18}$"
+EQUIPMENT_CODE = EQUIPMENT_CODE_PATTERN
 
 
 class InspectionKind(StrEnum):

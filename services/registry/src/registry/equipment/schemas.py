@@ -8,10 +8,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from registry.equipment.catalogue import Category
+from tzsb_common.contracts.registry import EQUIPMENT_CODE_PATTERN
 from tzsb_common.json_bodies import StrictModel
 from tzsb_common.pagination import Page
 
-EQUIPMENT_CODE = r"^[0-9A-Z]{4}[0-9]{14}$"
+EQUIPMENT_CODE = EQUIPMENT_CODE_PATTERN
 """设备代码: the variety code (four characters; 4D00, 23T0 and 6A00 hold a letter), then the
 manufacturer, the year and a serial number in 14 digits."""
 LEGACY_REGISTRATION_CODE = r"^[0-9]{20}$"

@@ -39,7 +39,7 @@ installation_notices = Table(
     Column("version", Integer, nullable=False, server_default=text("1")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint("equipment_code ~ '^[0-9]{18}$'", name="equipment_code"),
+    CheckConstraint("equipment_code ~ '^[0-9A-Z]{4}[0-9]{14}$'", name="equipment_code"),
     Index("ix_installation_notices_planned", "planned_start_on", "id"),
     Index("ix_installation_notices_installer", "installer_id", "planned_start_on", "id"),
 )
