@@ -105,7 +105,9 @@ async def change_organisation(
     """Only the fields sent change. `expected_versions` (from `If-Match`) makes the change
     conditional: another writer's change in between answers 412 instead of being overwritten.
     The same values again change nothing (no new version, no event)."""
-    requested = changes.model_dump(exclude_unset=True)
+    # Unset at the top level only: a region sent without `park` is a region outside any park
+    # (model_dump's exclude_unset would also drop `park` and keep the old one).
+    requested = changes.model_dump(include=changes.model_fields_set)
     violations = change_violations(requested)
     if violations:
         raise OrganisationRefused(violations)
