@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,10 +24,27 @@ async def insert_organisation(session: AsyncSession, **values: Any) -> Row[Any] 
     ).first()
 
 
-async def select_organisation(session: AsyncSession, organisation_id: uuid.UUID) -> Row[Any] | None:
+async def select_organisation(
+    session: AsyncSession, organisation_id: uuid.UUID, *, for_update: bool = False
+) -> Row[Any] | None:
+    """`for_update`: the row stays locked until commit, so concurrent changes apply in turn."""
+    query = select(organisations).where(organisations.c.id == organisation_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def update_organisation(
+    session: AsyncSession, organisation_id: uuid.UUID, values: dict[str, Any]
+) -> Row[Any]:
     return (
-        await session.execute(select(organisations).where(organisations.c.id == organisation_id))
-    ).first()
+        await session.execute(
+            update(organisations)
+            .where(organisations.c.id == organisation_id)
+            .values(**values)
+            .returning(*organisations.c)
+        )
+    ).one()
 
 
 async def lock_organisation_kind(session: AsyncSession, organisation_id: uuid.UUID) -> str | None:

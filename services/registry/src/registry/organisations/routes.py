@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, status
+from fastapi import Depends, Header, Path, Query, status
 from pydantic import BaseModel
+from starlette.responses import Response
 
 from registry.organisations import service
 from registry.organisations.rules import may_see_organisation
@@ -15,7 +16,9 @@ from registry.organisations.schemas import (
     OrganisationKind,
     OrganisationPage,
     OrganisationRead,
+    OrganisationUpdate,
 )
+from registry.organisations.service import OrganisationRefused
 from tzsb_common.auth import BureauPrincipal, CurrentPrincipal, SupervisoryPrincipal
 from tzsb_common.db import DbSession
 from tzsb_common.outbox import CurrentOutbox
@@ -26,10 +29,21 @@ from tzsb_common.pagination import (
     decode_cursor_as,
     keyset_page,
 )
-from tzsb_common.problems import NotFound
+from tzsb_common.problems import NotFound, ValidationFailed, field_error
+from tzsb_common.responses import matching_versions, none_match, record_response, version_etag
 from tzsb_common.routing import feature_router
 
 router = feature_router("/organisations", tags=["organisations 单位"])
+
+_ETAG_HEADER = {
+    "ETag": {"description": 'The organisation\'s version, e.g. "v2"; send it back in `If-Match`.'}
+}
+_CONDITIONAL_WRITE: dict[int | str, dict[str, Any]] = {
+    200: {"headers": _ETAG_HEADER},
+    412: {"description": "`If-Match` names a version that is no longer current"},
+}
+
+OrganisationId = Annotated[uuid.UUID, Path(description="单位 id")]
 
 
 class _OrganisationCursor(BaseModel):
@@ -37,7 +51,7 @@ class _OrganisationCursor(BaseModel):
 
 
 async def visible_organisation_id(
-    organisation_id: Annotated[uuid.UUID, Path(description="单位 id")],
+    organisation_id: OrganisationId,
     principal: CurrentPrincipal,
 ) -> uuid.UUID:
     """The organisation named in the path, if this caller may see it; else 404, the same
@@ -50,19 +64,67 @@ async def visible_organisation_id(
 VisibleOrganisationId = Annotated[uuid.UUID, Depends(visible_organisation_id)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=OrganisationRead)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrganisationRead,
+    responses={201: {"headers": _ETAG_HEADER}},
+)
 async def create_organisation(
     data: OrganisationCreate, _: BureauPrincipal, session: DbSession, outbox: CurrentOutbox
-) -> OrganisationRead:
+) -> Response:
     """登记单位 — a use unit, maintenance company, filling station or inspection agency."""
-    return await service.create_organisation(session, outbox, data=data)
+    record = await service.create_organisation(session, outbox, data=data)
+    return record_response(record, status_code=status.HTTP_201_CREATED, version=record.version)
 
 
-@router.get("/{organisation_id}", response_model=OrganisationRead)
+@router.get(
+    "/{organisation_id}",
+    response_model=OrganisationRead,
+    responses={
+        200: {"headers": _ETAG_HEADER},
+        304: {"description": "`If-None-Match` names the current version"},
+    },
+)
 async def get_organisation(
-    organisation_id: VisibleOrganisationId, session: DbSession
-) -> OrganisationRead:
-    return await service.require_organisation(session, organisation_id=organisation_id)
+    organisation_id: VisibleOrganisationId,
+    session: DbSession,
+    if_none_match: Annotated[str | None, Header(description="an ETag read earlier")] = None,
+) -> Response:
+    record = await service.require_organisation(session, organisation_id=organisation_id)
+    if none_match(if_none_match, record.version):
+        return Response(status_code=304, headers={"ETag": version_etag(record.version)})
+    return record_response(record, version=record.version)
+
+
+@router.patch("/{organisation_id}", response_model=OrganisationRead, responses=_CONDITIONAL_WRITE)
+async def change_organisation(
+    _: BureauPrincipal,
+    organisation_id: OrganisationId,
+    changes: OrganisationUpdate,
+    session: DbSession,
+    outbox: CurrentOutbox,
+    if_match: Annotated[
+        str | None,
+        Header(description='Change only if the organisation is still at this version, e.g. "v1"'),
+    ] = None,
+) -> Response:
+    """变更单位信息 — a corrected name, address or region (the bureau only); only the fields
+    sent change. `credit_code` and `kind` are refused (422): a different one is a new
+    organisation."""
+    try:
+        record = await service.change_organisation(
+            session,
+            outbox,
+            organisation_id=organisation_id,
+            changes=changes,
+            expected_versions=matching_versions(if_match),
+        )
+    except OrganisationRefused as exc:
+        raise ValidationFailed(
+            [field_error(["body", *v.field], v.message, v.code) for v in exc.violations]
+        ) from None
+    return record_response(record, version=record.version)
 
 
 @router.get("", response_model=OrganisationPage)

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 from pydantic_core import PydanticCustomError
 
 from registry.organisations.rules import credit_code_problem
@@ -60,6 +60,27 @@ class OrganisationCreate(StrictModel):
         return value
 
 
+class OrganisationUpdate(StrictModel):
+    """PATCH: a corrected name, address or region; only the fields sent change, and `region` is
+    replaced as a whole. `credit_code` and `kind` are refused (422): they make the organisation
+    what it is, and an organisation with others is a new one."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=200, description="单位名称")
+    region: OrganisationRegion | None = Field(
+        default=None, description="省/市/区县/园区, replaced as a whole"
+    )
+    address: str | None = Field(default=None, max_length=300, description="地址; null clears it")
+    # Declared (any JSON value) so that sending them is refused with its reason, not as unknown.
+    credit_code: JsonValue = Field(
+        default=None, description="Refused: the credit code identifies the organisation"
+    )
+    kind: JsonValue = Field(
+        default=None, description="Refused: the kind decides the kind of its clients' tokens"
+    )
+
+
 class OrganisationRead(BaseModel):
     id: uuid.UUID
     credit_code: str | None
@@ -67,6 +88,7 @@ class OrganisationRead(BaseModel):
     kind: OrganisationKind
     region: OrganisationRegion | None = Field(description="null only for the bureau itself")
     address: str | None
+    version: int = Field(description="Increases by one with every change; the ETag is v<version>")
     created_at: datetime
 
 

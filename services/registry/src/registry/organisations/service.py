@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.equipment.rules import Violation
 from registry.organisations import queries
+from registry.organisations.rules import change_violations, changed_fields
 from registry.organisations.schemas import (
     OrganisationCreate,
     OrganisationKind,
     OrganisationRead,
     OrganisationRegion,
+    OrganisationUpdate,
 )
-from tzsb_common.contracts.registry import OrganisationCreatedV1, OrganisationSnapshot
+from tzsb_common.contracts.registry import (
+    OrganisationCreatedV1,
+    OrganisationSnapshot,
+    OrganisationUpdatedV1,
+)
 from tzsb_common.outbox import Outbox
-from tzsb_common.problems import Conflict, NotFound
+from tzsb_common.problems import Conflict, NotFound, PreconditionFailed
+
+
+class OrganisationRefused(Exception):
+    """The change would break a rule; nothing was written."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        super().__init__(", ".join(v.code for v in violations))
+        self.violations = violations
 
 
 def to_read(row: Row[Any]) -> OrganisationRead:
@@ -32,11 +48,12 @@ def to_read(row: Row[Any]) -> OrganisationRead:
         if row.province
         else None,
         address=row.address,
+        version=row.version,
         created_at=row.created_at,
     )
 
 
-def to_snapshot(record: OrganisationRead, *, version: int) -> OrganisationSnapshot:
+def to_snapshot(record: OrganisationRead) -> OrganisationSnapshot:
     return OrganisationSnapshot(
         organisation_id=record.id,
         credit_code=record.credit_code,
@@ -44,7 +61,7 @@ def to_snapshot(record: OrganisationRead, *, version: int) -> OrganisationSnapsh
         kind=record.kind.value,
         region=record.region.model_dump() if record.region else {},
         address=record.address,
-        version=version,
+        version=record.version,
     )
 
 
@@ -63,8 +80,60 @@ async def create_organisation(
     if row is None:
         raise Conflict(f"an organisation with credit code {data.credit_code} already exists")
     record = to_read(row)
-    snapshot = to_snapshot(record, version=row.version)
+    snapshot = to_snapshot(record)
     await outbox.add(session, OrganisationCreatedV1(organisation=snapshot), subject=str(record.id))
+    await session.commit()
+    return record
+
+
+def _columns(values: dict[str, Any]) -> dict[str, Any]:
+    """The API's nested region as the table's flat columns."""
+    region = values.pop("region", None)
+    if region is not None:
+        values.update(region)
+    return values
+
+
+async def change_organisation(
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    organisation_id: uuid.UUID,
+    changes: OrganisationUpdate,
+    expected_versions: frozenset[int] | None = None,
+) -> OrganisationRead:
+    """Only the fields sent change. `expected_versions` (from `If-Match`) makes the change
+    conditional: another writer's change in between answers 412 instead of being overwritten.
+    The same values again change nothing (no new version, no event)."""
+    # Unset at the top level only: a region sent without `park` is a region outside any park
+    # (model_dump's exclude_unset would also drop `park` and keep the old one).
+    requested = changes.model_dump(include=changes.model_fields_set)
+    violations = change_violations(requested)
+    if violations:
+        raise OrganisationRefused(violations)
+    row = await queries.select_organisation(session, organisation_id, for_update=True)
+    if row is None:
+        raise NotFound(f"no organisation with id {organisation_id}")
+    current = to_read(row)
+    # An empty set is `If-Match: *`: any current version will do.
+    if expected_versions and current.version not in expected_versions:
+        raise PreconditionFailed(
+            f"organisation {organisation_id} is at version {current.version}; "
+            "read it again and repeat the change",
+            current_version=current.version,
+        )
+    changed = changed_fields(requested, current.model_dump())
+    if not changed:
+        return current
+    values = _columns({field: requested[field] for field in changed})
+    values["version"] = current.version + 1
+    values["updated_at"] = datetime.now(UTC)
+    record = to_read(await queries.update_organisation(session, organisation_id, values))
+    await outbox.add(
+        session,
+        OrganisationUpdatedV1(organisation=to_snapshot(record), changed_fields=changed),
+        subject=str(organisation_id),
+    )
     await session.commit()
     return record
 

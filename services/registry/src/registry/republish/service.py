@@ -78,7 +78,7 @@ async def _organisation_states(
 ) -> Sequence[CurrentState[uuid.UUID]]:
     states = []
     for row in await queries.organisations_page(session, after_id=after_id, limit=limit):
-        snapshot = organisation_snapshot(organisation_read(row), version=row.version)
+        snapshot = organisation_snapshot(organisation_read(row))
         payload: EventPayload = (
             OrganisationCreatedV1(organisation=snapshot)
             if row.version == _FIRST_VERSION
