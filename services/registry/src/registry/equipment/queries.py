@@ -41,6 +41,8 @@ _SELECT_STATUS_CHANGES = (
 _ORGANISATION_KIND = "SELECT kind FROM organisations WHERE id = $1"
 _SELECT_ONE = f"SELECT {_COLUMN_LIST} FROM equipment WHERE equipment_code = $1"  # noqa: S608
 _SELECT_ONE_FOR_UPDATE = _SELECT_ONE + " FOR UPDATE"
+_OUTBOX_TYPES = ("uuid", "text", "text", "int2", "text")  # the order of Outbox.row_arrays
+_EXISTS = "SELECT EXISTS (SELECT FROM equipment WHERE equipment_code = $1)"
 
 INSURANCE_COLUMNS = {
     "insurer": "insurer",
@@ -67,16 +69,42 @@ async def organisation_kind(conn: Connection, organisation_id: uuid.UUID) -> str
     return kind
 
 
-async def insert_equipment(conn: Connection, values: dict[str, Any]) -> dict[str, Any] | None:
-    """None when the equipment code is already registered."""
+async def insert_equipment_with_event(
+    conn: Connection,
+    values: dict[str, Any],
+    *,
+    use_unit_id: uuid.UUID,
+    outbox_table: str,
+    outbox_row: list[list[Any]],
+) -> dict[str, Any] | None:
+    """The record and its event in one statement (one implicit transaction). None, and nothing
+    written, when the code is registered already or `use_unit_id` names no use unit."""
     names = [name for name in values if name in _WRITABLE]
-    placeholders = ", ".join(f"${n}" for n in range(1, len(names) + 1))
+    count = len(names)
+    placeholders = ", ".join(f"${n}" for n in range(1, count + 1))
+    event = ", ".join(
+        f"${n}::{kind}[]"
+        for n, kind in zip(range(count + 2, count + 7), _OUTBOX_TYPES, strict=True)
+    )
     row = await conn.fetchrow(
-        f"INSERT INTO equipment ({', '.join(names)}) VALUES ({placeholders}) "  # noqa: S608
-        f"ON CONFLICT (equipment_code) DO NOTHING RETURNING {_COLUMN_LIST}",
+        f"WITH new AS (INSERT INTO equipment ({', '.join(names)}) "  # noqa: S608
+        f"SELECT {placeholders} WHERE EXISTS (SELECT FROM organisations "
+        f"WHERE id = ${count + 1} AND kind = 'use_unit') "
+        f"ON CONFLICT (equipment_code) DO NOTHING RETURNING {_COLUMN_LIST}), "
+        f"event AS (INSERT INTO {outbox_table} (event_id, topic, key, bucket, event) "
+        "SELECT i, t, k, b, e::jsonb FROM new, "
+        f"unnest({event}) AS batch(i, t, k, b, e)) "
+        "SELECT * FROM new",
         *(values[name] for name in names),
+        use_unit_id,
+        *outbox_row,
     )
     return dict(row) if row is not None else None
+
+
+async def equipment_exists(conn: Connection, equipment_code: str) -> bool:
+    found: bool = await conn.fetchval(_EXISTS, equipment_code)
+    return found
 
 
 async def get_equipment(

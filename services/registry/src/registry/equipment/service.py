@@ -111,6 +111,7 @@ async def _check_references(
     values: dict[str, Any],
     current: EquipmentRead | None = None,
     organisation_kinds: Mapping[uuid.UUID, str] | None = None,
+    use_unit_checked_on_insert: bool = False,
 ) -> dict[str, Any]:
     """The checks pydantic cannot make alone: variety of the category (and of the code),
     attributes of the category, the use unit. `values` are the fields being written; `current`
@@ -144,20 +145,24 @@ async def _check_references(
     if known_variety and ("attributes" in values or "variety" in values) and not violations:
         attributes = values.get("attributes", current.attributes if current else {})
         violations += missing_attributes(category, variety, attributes)
-    if "use_unit_id" in values:
+    # A registration's insert checks its use unit itself; looked up here only when the
+    # request is refused anyway, so that the answer names every problem at once.
+    if "use_unit_id" in values and not (use_unit_checked_on_insert and not violations):
         kind = (organisation_kinds or {}).get(values["use_unit_id"])
         if kind is None:
             kind = await queries.organisation_kind(conn, values["use_unit_id"])
         if kind != OrganisationKind.use_unit:
-            violations.append(
-                Violation(
-                    ("use_unit_id",),
-                    EquipmentReason.unknown_use_unit,
-                    "no use unit (使用单位) with this id is registered",
-                )
-            )
+            violations.append(_unknown_use_unit())
     _raise_if(violations)
     return values
+
+
+def _unknown_use_unit() -> Violation:
+    return Violation(
+        ("use_unit_id",),
+        EquipmentReason.unknown_use_unit,
+        "no use unit (使用单位) with this id is registered",
+    )
 
 
 def _field_violations(merged: dict[str, Any], changed: frozenset[str], today: date) -> None:
@@ -212,6 +217,7 @@ async def check_new_equipment(
     *,
     organisation_kinds: Mapping[uuid.UUID, str] | None = None,
     today: date | None = None,
+    use_unit_checked_on_insert: bool = False,
 ) -> dict[str, Any]:
     """Every rule a new record must pass: the values to store (region nested), or
     `EquipmentRefused`. Registering one record and the bulk import both call this, so a rule
@@ -226,22 +232,42 @@ async def check_new_equipment(
         equipment_code=data.equipment_code,
         values=values,
         organisation_kinds=organisation_kinds,
+        use_unit_checked_on_insert=use_unit_checked_on_insert,
     )
 
 
 async def register_equipment(
     database: Database, outbox: Outbox, *, data: EquipmentCreate, today: date | None = None
 ) -> EquipmentRead:
-    async with database.transaction() as conn:
-        values = await check_new_equipment(conn, data, today=today)
-        row = await queries.insert_equipment(conn, queries.to_columns(values))
-        if row is None:
-            raise Conflict(f"equipment {data.equipment_code} is already registered")
-        record = to_read(row)
-        await outbox.add_on_connection(
-            conn, EquipmentCreatedV1(equipment=to_snapshot(record)), subject=record.equipment_code
+    """One statement writes the record and its `created` event, and inserts nothing unless the
+    use unit is one: a single round trip where a transaction took five (BEGIN, the use unit's
+    kind, the record, the event, COMMIT) — the registry's hottest write."""
+    async with database.connection() as conn:
+        values = await check_new_equipment(conn, data, today=today, use_unit_checked_on_insert=True)
+        event = EquipmentCreatedV1(equipment=to_snapshot(new_record(values))).to_event(
+            source=outbox.settings.service_name, subject=data.equipment_code
         )
-    return record
+        row = await queries.insert_equipment_with_event(
+            conn,
+            queries.to_columns(values),
+            use_unit_id=data.use_unit_id,
+            outbox_table=outbox.table.name,
+            outbox_row=outbox.row_arrays([(event, EquipmentCreatedV1.topic)]),
+        )
+        if row is None:
+            if await queries.equipment_exists(conn, data.equipment_code):
+                raise Conflict(f"equipment {data.equipment_code} is already registered")
+            raise EquipmentRefused([_unknown_use_unit()])
+    return to_read(row)
+
+
+def new_record(values: dict[str, Any]) -> EquipmentRead:
+    """A record about to be written as the table will hold it: its first version, a status
+    never changed. Its event is written with it, so it is built before the row exists."""
+    now = datetime.now(UTC)
+    return EquipmentRead.model_validate(
+        {**values, "status_since": None, "version": 1, "created_at": now, "updated_at": now}
+    )
 
 
 def _refuse_fields_with_their_own_endpoint(equipment_code: str, requested: dict[str, Any]) -> None:

@@ -20,7 +20,6 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -248,7 +247,6 @@ async def _write_chunk(
     replays = await queries.imported_keys(
         conn, [entry.key for entry, values in valid if values["equipment_code"] in registered]
     )
-    now = datetime.now(UTC)
     results: list[RowResult] = []
     items: list[BulkItem] = []
     new: list[RowDraft] = []
@@ -267,16 +265,7 @@ async def _write_chunk(
             )
             results.append(_refused(entry.draft, [error]))
         else:
-            # What the table holds for a new record: its first version, a status never changed.
-            record = EquipmentRead.model_validate(
-                {
-                    **entry.values,
-                    "status_since": None,
-                    "version": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
+            record = equipment_service.new_record(entry.values)
             items.append(
                 BulkItem(
                     key=entry.key,
