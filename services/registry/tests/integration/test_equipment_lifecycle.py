@@ -267,17 +267,12 @@ async def test_elevator_extras_are_stored_changed_and_cleared(
         "valid_from": "2026-01-01",
         "valid_to": "2026-12-31",
     }
-    notice = str(uuid.uuid4())
     body = make.elevator(
-        use_unit,
-        insurance=insurance,
-        remote_monitoring_device_id="RM-620100-0001",
-        installation_notice_id=notice,
+        use_unit, insurance=insurance, remote_monitoring_device_id="RM-620100-0001"
     )
     record = await _create(client, tokens, body)
     assert record["insurance"] == insurance
     assert record["remote_monitoring_device_id"] == "RM-620100-0001"
-    assert record["installation_notice_id"] == notice
     assert record["rescue_code"] == body["rescue_code"]
 
     code = body["equipment_code"]

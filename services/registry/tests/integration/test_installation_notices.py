@@ -224,3 +224,41 @@ async def test_the_bureau_lists_notices_by_region_and_date_range_page_by_page(
     ).json()
     assert [n["planned_start_on"] for n in second["items"]] == ["2026-12-09"]
     assert second["next_cursor"] is None
+
+
+async def test_equipment_names_a_notice_filed_for_its_use_unit(
+    client: httpx.AsyncClient, tokens: TokenFactory, parties: dict[str, str]
+) -> None:
+    bureau = tokens.bureau()
+    filed = await client.post(
+        "/api/v1/installation-notices",
+        json=notice(parties["use_unit"], installer_id=parties["installer"]),
+        headers=bureau,
+    )
+    assert filed.status_code == 201, filed.text
+    notice_id = filed.json()["id"]
+    other_unit = await organisation(client, tokens, "use_unit")
+
+    named = await client.post(
+        "/api/v1/equipment",
+        json=make.elevator(parties["use_unit"], installation_notice_id=notice_id),
+        headers=bureau,
+    )
+    assert named.status_code == 201, named.text
+    assert named.json()["installation_notice_id"] == notice_id
+
+    refused = {
+        "unknown_installation_notice": make.elevator(
+            parties["use_unit"], installation_notice_id=str(uuid.uuid4())
+        ),
+        "installation_notice_of_another_unit": make.elevator(
+            other_unit, installation_notice_id=notice_id
+        ),
+    }
+    for code, body in refused.items():
+        answer = await client.post("/api/v1/equipment", json=body, headers=bureau)
+        assert answer.status_code == 422, answer.text
+        errors = answer.json()["errors"]
+        assert [(e["field"], e["code"]) for e in errors] == [("installation_notice_id", code)]
+        gone = await client.get(f"/api/v1/equipment/{body['equipment_code']}", headers=bureau)
+        assert gone.status_code == 404

@@ -42,6 +42,7 @@ _ORGANISATION_KIND = "SELECT kind FROM organisations WHERE id = $1"
 _SELECT_ONE = f"SELECT {_COLUMN_LIST} FROM equipment WHERE equipment_code = $1"  # noqa: S608
 _SELECT_ONE_FOR_UPDATE = _SELECT_ONE + " FOR UPDATE"
 _OUTBOX_TYPES = ("uuid", "text", "text", "int2", "text")  # the order of Outbox.row_arrays
+_NOTICE_USE_UNIT = "SELECT use_unit_id FROM installation_notices WHERE id = $1"
 _EXISTS = "SELECT EXISTS (SELECT FROM equipment WHERE equipment_code = $1)"
 
 INSURANCE_COLUMNS = {
@@ -100,6 +101,12 @@ async def insert_equipment_with_event(
         *outbox_row,
     )
     return dict(row) if row is not None else None
+
+
+async def installation_notice_use_unit(conn: Connection, notice_id: uuid.UUID) -> uuid.UUID | None:
+    """The use unit an installation notice was filed for; None when there is no such notice."""
+    use_unit_id: uuid.UUID | None = await conn.fetchval(_NOTICE_USE_UNIT, notice_id)
+    return use_unit_id
 
 
 async def equipment_exists(conn: Connection, equipment_code: str) -> bool:

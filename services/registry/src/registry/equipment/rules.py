@@ -3,6 +3,7 @@ record may have. Each returns `Violation`s (or a reason) and does no I/O; `today
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
@@ -33,6 +34,8 @@ class EquipmentReason(StrEnum):
     use_registration_endpoint = "use_registration_endpoint"
     registration_number_required = "registration_number_required"
     effective_on_before_last_change = "effective_on_before_last_change"
+    unknown_installation_notice = "unknown_installation_notice"
+    installation_notice_of_another_unit = "installation_notice_of_another_unit"
 
 
 class EquipmentConflict(StrEnum):
@@ -159,6 +162,26 @@ def required_attributes(category: Category, variety: str) -> tuple[str, ...]:
     if variety == ESCALATOR_CLASS or class_of(variety) == ESCALATOR_CLASS:
         return _ESCALATOR_REQUIRED
     return REQUIRED_ATTRIBUTES.get(category, ())
+
+
+def installation_notice_problem(
+    notice_use_unit_id: uuid.UUID | None, use_unit_id: uuid.UUID
+) -> Violation | None:
+    """An equipment record may name the installation notice (安装告知) it was installed under:
+    one that exists (`notice_use_unit_id` None: it does not) and was filed for its use unit."""
+    if notice_use_unit_id is None:
+        return Violation(
+            ("installation_notice_id",),
+            EquipmentReason.unknown_installation_notice,
+            "no installation notice (安装告知) with this id was filed",
+        )
+    if notice_use_unit_id != use_unit_id:
+        return Violation(
+            ("installation_notice_id",),
+            EquipmentReason.installation_notice_of_another_unit,
+            "the installation notice was filed for another use unit",
+        )
+    return None
 
 
 def missing_attributes(

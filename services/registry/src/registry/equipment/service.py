@@ -27,6 +27,7 @@ from registry.equipment.rules import (
     date_violations,
     effective_on_violations,
     initial_status_problem,
+    installation_notice_problem,
     insurance_violations,
     missing_attributes,
     registration_violations,
@@ -145,6 +146,18 @@ async def _check_references(
     if known_variety and ("attributes" in values or "variety" in values) and not violations:
         attributes = values.get("attributes", current.attributes if current else {})
         violations += missing_attributes(category, variety, attributes)
+    notice_id = values.get("installation_notice_id")
+    if notice_id is not None:
+        use_unit_id: uuid.UUID = (
+            values["use_unit_id"]
+            if current is None or "use_unit_id" in values
+            else current.use_unit_id
+        )
+        violations += _present(
+            installation_notice_problem(
+                await queries.installation_notice_use_unit(conn, notice_id), use_unit_id
+            )
+        )
     # A registration's insert checks its use unit itself; looked up here only when the
     # request is refused anyway, so that the answer names every problem at once.
     if "use_unit_id" in values and not (use_unit_checked_on_insert and not violations):

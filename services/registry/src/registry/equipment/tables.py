@@ -55,7 +55,7 @@ equipment = Table(
     Column("insurance_valid_to", Date),
     Column("remote_monitoring_device_id", Text),  # 远程监测装置
     # 安装告知; no foreign key while installation notices live elsewhere in the register
-    Column("installation_notice_id", Uuid),
+    Column("installation_notice_id", Uuid, ForeignKey("installation_notices.id")),
     Column("version", Integer, nullable=False, server_default=text("1")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
