@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from elevator_maintenance.db import inbox, load_metadata, outbox
+from elevator_maintenance.replicas.consumers import replica_consumers
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
 from tzsb_common.app import ServiceDefinition, create_service_app
 
@@ -22,5 +23,6 @@ def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
+            consumers=replica_consumers(),
         )
     )
