@@ -16,5 +16,6 @@ inbox = add_inbox_table(metadata)
 def load_metadata() -> MetaData:
     """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
     from elevator_maintenance.replicas import tables as _replicas  # noqa: F401
+    from elevator_maintenance.swipes import tables as _swipes  # noqa: F401
 
     return metadata

@@ -7,6 +7,9 @@ from fastapi import FastAPI
 from elevator_maintenance.db import inbox, load_metadata, outbox
 from elevator_maintenance.replicas.consumers import replica_consumers
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
+from elevator_maintenance.swipes.ingestion import ingestion_pool
+from elevator_maintenance.swipes.partitions import swipe_partitions
+from elevator_maintenance.swipes.routes import router as swipes_router
 from tzsb_common.app import ServiceDefinition, create_service_app
 
 
@@ -23,6 +26,8 @@ def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
+            routers=[swipes_router],
             consumers=replica_consumers(),
+            hooks=[ingestion_pool, swipe_partitions],
         )
     )
