@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -171,3 +172,11 @@ def swipe(elevator: str, certificate: str, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+@dataclass
+class World:
+    company: uuid.UUID
+    headers: dict[str, str]
+    elevator: str
+    certificate: str

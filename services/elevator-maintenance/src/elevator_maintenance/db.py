@@ -17,5 +17,6 @@ def load_metadata() -> MetaData:
     """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
     from elevator_maintenance.replicas import tables as _replicas  # noqa: F401
     from elevator_maintenance.swipes import tables as _swipes  # noqa: F401
+    from elevator_maintenance.visits import tables as _visits  # noqa: F401
 
     return metadata

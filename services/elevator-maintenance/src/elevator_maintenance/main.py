@@ -10,6 +10,7 @@ from elevator_maintenance.settings import ElevatorMaintenanceSettings
 from elevator_maintenance.swipes.ingestion import ingestion_pool
 from elevator_maintenance.swipes.partitions import swipe_partitions
 from elevator_maintenance.swipes.routes import router as swipes_router
+from elevator_maintenance.visits.routes import router as visits_router
 from tzsb_common.app import ServiceDefinition, create_service_app
 
 
@@ -26,7 +27,7 @@ def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[swipes_router],
+            routers=[swipes_router, visits_router],
             consumers=replica_consumers(),
             hooks=[ingestion_pool, swipe_partitions],
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,42 +13,9 @@ import pytest
 from fastapi import FastAPI
 
 from elevator_maintenance.swipes.service import keep_partitions
-from maintenance_factories import (
-    certificate_snapshot,
-    contract_snapshot,
-    elevator_snapshot,
-    seed,
-    swipe,
-)
+from maintenance_factories import World, swipe
 from tzsb_common.auth import CallerKind
 from tzsb_common.testing import TokenFactory
-
-
-@dataclass
-class World:
-    company: uuid.UUID
-    headers: dict[str, str]
-    elevator: str
-    certificate: str
-
-
-@pytest.fixture
-async def world(app: FastAPI, tokens: TokenFactory) -> World:
-    company = uuid.uuid4()
-    lift = elevator_snapshot()
-    certificate = certificate_snapshot(company)
-    await seed(
-        app,
-        elevators=[lift],
-        contracts=[contract_snapshot(company, [lift["equipment_code"]])],
-        certificates=[certificate],
-    )
-    return World(
-        company=company,
-        headers=tokens.headers(CallerKind.maintenance_company, organisation_id=company),
-        elevator=lift["equipment_code"],
-        certificate=certificate["number"],
-    )
 
 
 async def stored(app: FastAPI, company: uuid.UUID) -> list[dict[str, Any]]:

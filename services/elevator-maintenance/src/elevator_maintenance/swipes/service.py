@@ -25,6 +25,8 @@ from elevator_maintenance.swipes.rules import (
     check_swipe,
 )
 from elevator_maintenance.swipes.schemas import InvalidSwipe, SwipeIn
+from elevator_maintenance.visits.rules import PairingSwipe
+from elevator_maintenance.visits.service import pair_new_swipes
 from tzsb_common.bulk import BulkItem, Outcome
 from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Connection, Database
@@ -41,6 +43,17 @@ class SwipeAnswer:
     first_status: str | None = None
     field: str | None = None
     detail: str | None = None
+
+
+def _pairing(swipe: SwipeIn) -> PairingSwipe:
+    return PairingSwipe(
+        swipe_id=swipe.swipe_id,
+        equipment_code=swipe.equipment_code,
+        certificate_number=swipe.certificate_number,
+        kind=swipe.kind.value,
+        at=swipe.at,
+        visit_kind=swipe.visit_kind.value if swipe.visit_kind else None,
+    )
 
 
 def limits_of(settings: ElevatorMaintenanceSettings) -> SwipeLimits:
@@ -164,6 +177,18 @@ async def ingest_swipes(
             )
             results = await queries.write_swipes(
                 conn, company_id=company_id, items=bulk, outbox=outbox
+            )
+            first = {swipe.swipe_id: swipe for swipe in reversed(swipes)}
+            await pair_new_swipes(
+                conn,
+                outbox,
+                company_id=company_id,
+                swipes=[
+                    _pairing(first[r.key])
+                    for r in results
+                    if not r.duplicate and r.outcome is ACCEPTED
+                ],
+                window=timedelta(hours=settings.visit_pairing_window_hours),
             )
         written = [
             SwipeAnswer(r.key, "duplicate", r.outcome.reasons, first_status=r.outcome.status)

@@ -151,10 +151,15 @@ class MaintenanceStanding:
 
 
 def maintenance_standing(
-    last_visit_on: date | None, *, interval_days: int | None, today: date
+    last_visit_on: date | None,
+    *,
+    interval_days: int | None,
+    today: date,
+    regular_interval_days: int = REGULAR_INTERVAL_DAYS,
 ) -> MaintenanceStanding:
-    """`interval_days` is the contract's on-demand interval (按需维保) when it sets one."""
-    interval = interval_days or REGULAR_INTERVAL_DAYS
+    """`interval_days` is the contract's on-demand interval (按需维保) when it sets one; the
+    visit may end on the last day of the interval, and the elevator is overdue the day after."""
+    interval = interval_days or regular_interval_days
     if last_visit_on is None:
         return MaintenanceStanding(interval, None, None)
     due_by = last_visit_on + timedelta(days=interval)
