@@ -105,3 +105,45 @@ async def make_month_partition(
         end,
     )
     await conn.execute(f"ALTER TABLE swipes ATTACH PARTITION {name} FOR VALUES {bounds}")
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+# Newest first; each filter is a parameter that may be null, so one statement serves them all.
+_LIST_SWIPES = """
+    SELECT company_id, swipe_id, equipment_code, certificate_number, kind, at, lat, lon, source,
+           visit_kind, status, reasons, received_at
+    FROM swipes
+    WHERE ($1::uuid IS NULL OR company_id = $1)
+      AND ($2::text IS NULL OR equipment_code = $2)
+      AND ($3::text IS NULL OR status = $3)
+      AND ($4::timestamptz IS NULL OR at >= $4)
+      AND ($5::timestamptz IS NULL OR at < $5)
+      AND ($6::timestamptz IS NULL OR (at, company_id, swipe_id) < ($6, $7::uuid, $8::text))
+    ORDER BY at DESC, company_id DESC, swipe_id DESC
+    LIMIT $9
+"""
+
+
+async def list_swipes(
+    conn: Connection,
+    *,
+    company_id: uuid.UUID | None,
+    equipment_code: str | None,
+    status: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    after: tuple[datetime, uuid.UUID, str] | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        _LIST_SWIPES,
+        company_id,
+        equipment_code,
+        status,
+        since,
+        until,
+        *(after or (None, None, None)),
+        limit,
+    )
+    return [dict(row) for row in rows]

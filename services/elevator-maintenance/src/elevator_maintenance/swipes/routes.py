@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+import uuid
+from datetime import datetime, time, timedelta
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import Query, Request
 from pydantic_core import to_json
 from starlette.responses import Response
 
@@ -11,18 +16,32 @@ from elevator_maintenance.swipes.access import SwipePoster
 from elevator_maintenance.swipes.ingestion import IngestionDatabase
 from elevator_maintenance.swipes.schemas import (
     BodyShapeError,
+    SwipeCursor,
+    SwipePage,
     SwipeResults,
     read_swipes,
     request_body_openapi,
 )
+from elevator_maintenance.visits.access import VisitReader
+from elevator_maintenance.visits.schemas import QueryDay
 from tzsb_common.batch import BatchTooLarge
+from tzsb_common.contracts.registry import EQUIPMENT_CODE_PATTERN
 from tzsb_common.json_bodies import (
     DuplicateKeyError,
     parse_json_refusing_duplicate_keys,
     unsupported_media_type,
 )
 from tzsb_common.outbox import CurrentOutbox
-from tzsb_common.problems import ValidationFailed
+from tzsb_common.pagination import (
+    DEFAULT_PAGE_LIMIT,
+    PageCursor,
+    PageLimit,
+    decode_cursor_as,
+    keyset_page,
+)
+from tzsb_common.pg import CurrentDatabase
+from tzsb_common.problems import Forbidden, ValidationFailed
+from tzsb_common.responses import record_response
 from tzsb_common.routing import feature_router
 
 router = feature_router("/swipes", tags=["swipes 刷卡"])
@@ -88,3 +107,48 @@ async def post_swipes(
         settings=settings,
     )
     return Response(to_json(_answer(answers)), media_type="application/json")
+
+
+@router.get("", response_model=SwipePage)
+async def list_swipes(
+    request: Request,
+    scope: VisitReader,
+    database: CurrentDatabase,
+    equipment_code: Annotated[
+        str | None, Query(pattern=EQUIPMENT_CODE_PATTERN, description="设备代码")
+    ] = None,
+    status: Annotated[
+        Literal["accepted", "rejected"] | None, Query(description="accepted | rejected 被拒")
+    ] = None,
+    from_: Annotated[QueryDay | None, Query(alias="from", description="swipes on or after")] = None,
+    to: Annotated[QueryDay | None, Query(description="swipes on or before this day")] = None,
+    company_id: Annotated[
+        uuid.UUID | None, Query(description="维保单位; a company sees only its own")
+    ] = None,
+    limit: PageLimit = DEFAULT_PAGE_LIMIT,
+    cursor: PageCursor = None,
+) -> Response:
+    """刷卡记录 — swipes, newest first, rejections with their reasons. A maintenance company
+    lists its own; the bureau all, or one company's with `company_id`."""
+    if scope.company_id is not None:
+        if company_id not in (None, scope.company_id):
+            raise Forbidden("a maintenance company lists only its own swipes")
+        company_id = scope.company_id
+    zone = ZoneInfo(request.app.state.settings.business_timezone)
+    after = decode_cursor_as(cursor, SwipeCursor) if cursor else None
+    items = await service.list_swipes(
+        database,
+        company_id=company_id,
+        equipment_code=equipment_code,
+        status=status,
+        since=datetime.combine(from_, time(0), tzinfo=zone) if from_ else None,
+        until=datetime.combine(to, time(0), tzinfo=zone) + timedelta(days=1) if to else None,
+        after=(after.at, after.company_id, after.swipe_id) if after else None,
+        limit=limit + 1,
+    )
+    page, next_cursor = keyset_page(
+        items,
+        limit,
+        lambda s: {"at": s.at, "company_id": str(s.company_id), "swipe_id": s.swipe_id},
+    )
+    return record_response(SwipePage(items=page, next_cursor=next_cursor))

@@ -9,7 +9,9 @@ mode), and only when that fails item by item.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -18,6 +20,7 @@ from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationErr
 from elevator_maintenance.visits.rules import VisitKind
 from tzsb_common.contracts.registry import EQUIPMENT_CODE_PATTERN
 from tzsb_common.json_bodies import StrictModel
+from tzsb_common.pagination import Page
 
 
 class SwipeKind(StrEnum):
@@ -168,3 +171,28 @@ def request_body_openapi() -> dict[str, Any]:
             "content": {"application/json": {"schema": body}},
         }
     }
+
+
+class SwipeRead(BaseModel):
+    company_id: uuid.UUID = Field(description="维保单位")
+    swipe_id: str
+    equipment_code: str
+    certificate_number: str
+    kind: SwipeKind
+    at: datetime
+    lat: float | None
+    lon: float | None
+    source: SwipeSource | None
+    visit_kind: VisitKind | None
+    status: Literal["accepted", "rejected"]
+    reasons: list[str]
+    received_at: datetime
+
+
+SwipePage = Page[SwipeRead]
+
+
+class SwipeCursor(BaseModel):
+    at: datetime
+    company_id: uuid.UUID
+    swipe_id: str

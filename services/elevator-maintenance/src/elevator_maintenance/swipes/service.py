@@ -24,7 +24,7 @@ from elevator_maintenance.swipes.rules import (
     SwipeReason,
     check_swipe,
 )
-from elevator_maintenance.swipes.schemas import InvalidSwipe, SwipeIn
+from elevator_maintenance.swipes.schemas import InvalidSwipe, SwipeIn, SwipeRead
 from elevator_maintenance.visits.rules import PairingSwipe
 from elevator_maintenance.visits.service import pair_new_swipes
 from tzsb_common.bulk import BulkItem, Outcome
@@ -212,6 +212,31 @@ async def ingest_swipes(
         else:
             answers.append(next(next_written))
     return answers
+
+
+async def list_swipes(
+    database: Database,
+    *,
+    company_id: uuid.UUID | None,
+    equipment_code: str | None,
+    status: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    after: tuple[datetime, uuid.UUID, str] | None,
+    limit: int,
+) -> list[SwipeRead]:
+    async with database.connection() as conn:
+        rows = await queries.list_swipes(
+            conn,
+            company_id=company_id,
+            equipment_code=equipment_code,
+            status=status,
+            since=since,
+            until=until,
+            after=after,
+            limit=limit,
+        )
+    return [SwipeRead.model_validate(row) for row in rows]
 
 
 # -- partitions -------------------------------------------------------------------------------
