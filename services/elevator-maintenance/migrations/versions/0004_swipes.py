@@ -58,7 +58,9 @@ def upgrade() -> None:
         postgresql_partition_by="RANGE (at)",
     )
     op.create_index("ix_swipes_company", "swipes", ["company_id", "at"])
-    op.create_index("ix_swipes_pairing", "swipes", ["equipment_code", "certificate_number", "at"])
+    op.create_index(
+        "ix_swipes_pairing", "swipes", ["company_id", "equipment_code", "certificate_number", "at"]
+    )
 
 
 def downgrade() -> None:

@@ -29,7 +29,9 @@ swipes = Table(
     Column("client_id", Text, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_swipes_company", "company_id", "at"),
-    Index("ix_swipes_pairing", "equipment_code", "certificate_number", "at"),
+    # Pairing looks up one worker's swipes at one elevator of one company: all three lead, so
+    # the planner never prefers walking the company's whole day through ix_swipes_company.
+    Index("ix_swipes_pairing", "company_id", "equipment_code", "certificate_number", "at"),
     postgresql_partition_by="RANGE (at)",
 )
 """刷卡记录, accepted and rejected (a rejection is evidence too), partitioned by month of `at`.

@@ -12,23 +12,29 @@ from tzsb_common.pg import Connection
 PAIRING_LOCK_CLASS = 0x7A5B0E1F
 """First key of the advisory locks under which swipes of an elevator are paired."""
 PAIRING_LOCK_BUCKETS = 256
-"""Elevators share this many locks: a batch of 1,000 swipes takes at most 256 entries of the
-server's lock table, not 1,000, and two batches take them in one (sorted) order."""
+"""A power of two (a bucket is the hash's low bits). Elevators share this many locks: a batch
+of 1,000 swipes takes at most 256 entries of the server's lock table, not 1,000, and two
+batches take them in one (sorted) order."""
 
 # Held until the transaction ends: two batches with swipes of one elevator pair one after the
 # other, so two workers ending at once still make one visit, and no start pairs twice.
 _LOCK = f"""
     SELECT count(pg_advisory_xact_lock({PAIRING_LOCK_CLASS}, k))
-    FROM (SELECT DISTINCT abs(hashtext(code)) % {PAIRING_LOCK_BUCKETS} AS k
+    FROM (SELECT DISTINCT hashtext(code) & {PAIRING_LOCK_BUCKETS - 1} AS k
           FROM unnest($1::text[]) AS code ORDER BY 1) AS buckets
 """  # noqa: S608 (constants)
+# One index probe per (elevator, certificate) of the batch, each over its own window: a
+# plan that walks the company's swipes of the day instead grows with the company's size.
 _UNPAIRED = """
     SELECT s.swipe_id, s.equipment_code, s.certificate_number, s.kind, s.at, s.visit_kind
-    FROM swipes s
-    JOIN unnest($2::text[], $3::text[]) AS p(code, cert)
-      ON s.equipment_code = p.code AND s.certificate_number = p.cert
-    WHERE s.company_id = $1 AND s.status = 'accepted' AND s.at >= $4 AND s.at <= $5
-      AND NOT EXISTS (SELECT 1 FROM visit_workers w
+    FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+         AS p(code, cert, since, until)
+    CROSS JOIN LATERAL (
+        SELECT * FROM swipes s
+        WHERE s.company_id = $1 AND s.equipment_code = p.code AND s.certificate_number = p.cert
+          AND s.at >= p.since AND s.at <= p.until AND s.status = 'accepted'
+    ) AS s
+    WHERE NOT EXISTS (SELECT 1 FROM visit_workers w
                       WHERE w.company_id = $1 AND w.start_swipe_id = s.swipe_id)
       AND NOT EXISTS (SELECT 1 FROM visit_workers w
                       WHERE w.company_id = $1 AND w.end_swipe_id = s.swipe_id)
@@ -69,17 +75,11 @@ async def unpaired_swipes(
     conn: Connection,
     *,
     company_id: uuid.UUID,
-    pairs: Sequence[tuple[str, str]],
-    since: datetime,
-    until: datetime,
+    windows: Sequence[tuple[str, str, datetime, datetime]],
 ) -> list[Any]:
+    """The company's accepted swipes in no pair yet, per (elevator, certificate, since, until)."""
     rows: list[Any] = await conn.fetch(
-        _UNPAIRED,
-        company_id,
-        [code for code, _ in pairs],
-        [cert for _, cert in pairs],
-        since,
-        until,
+        _UNPAIRED, company_id, *(list(column) for column in zip(*windows, strict=True))
     )
     return rows
 

@@ -5,7 +5,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from elevator_maintenance.visits.rules import VisitKind
@@ -40,6 +40,9 @@ class MaintenanceRead(BaseModel):
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+_EARLIEST_DAY, _LATEST_DAY = date(1990, 1, 1), date(2999, 12, 31)
+
+
 def _iso_day(value: object) -> object:
     # Query strings are parsed in pydantic's lax mode, which reads "0" as a Unix time.
     if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
@@ -47,7 +50,16 @@ def _iso_day(value: object) -> object:
     return value
 
 
-QueryDay = Annotated[date, BeforeValidator(_iso_day)]
+def _plausible_day(value: date) -> date:
+    # A day at the ends of the calendar has no next day, nor a UTC instant for its midnight.
+    if not _EARLIEST_DAY <= value <= _LATEST_DAY:
+        raise PydanticCustomError(
+            "date_range", "Input should be a day between 1990-01-01 and 2999-12-31"
+        )
+    return value
+
+
+QueryDay = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_plausible_day)]
 """A day given in a query string (`?from=2026-06-01`), in Asia/Shanghai."""
 
 

@@ -37,8 +37,11 @@ async def pair_new_swipes(
         return []
     codes = sorted({s.equipment_code for s in swipes})
     await queries.lock_elevators(conn, codes)
-    since = min(s.at for s in swipes) - window
-    until = max(s.at for s in swipes) + window
+    spans: dict[tuple[str, str], tuple[datetime, datetime]] = {}
+    for s in swipes:
+        key = (s.equipment_code, s.certificate_number)
+        low, high = spans.get(key, (s.at, s.at))
+        spans[key] = (min(low, s.at), max(high, s.at))
     candidates = [
         PairingSwipe(
             swipe_id=row["swipe_id"],
@@ -51,9 +54,10 @@ async def pair_new_swipes(
         for row in await queries.unpaired_swipes(
             conn,
             company_id=company_id,
-            pairs=sorted({(s.equipment_code, s.certificate_number) for s in swipes}),
-            since=since,
-            until=until,
+            windows=[
+                (code, cert, low - window, high + window)
+                for (code, cert), (low, high) in sorted(spans.items())
+            ],
         )
     ]
     pairs = pair_swipes(candidates, window=window)
