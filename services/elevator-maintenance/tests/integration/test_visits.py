@@ -246,3 +246,12 @@ async def test_an_elevator_never_visited_has_no_last_visit(
 async def test_an_unknown_visit_is_404(client: httpx.AsyncClient, world: World) -> None:
     answer = await client.get(f"/api/v1/visits/{uuid.uuid4()}", headers=world.headers)
     assert answer.status_code == 404
+
+
+async def test_a_day_outside_the_calendar_the_service_keeps_is_a_422(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    for params in ({"from": "0001-01-01"}, {"to": "9999-12-31"}, {"from": "0"}):
+        answer = await client.get("/api/v1/visits", params=params, headers=world.headers)
+        assert answer.status_code == 422, params
+        assert answer.json()["errors"][0]["location"][0] == "query"
