@@ -9,6 +9,8 @@ state in var/bench on free ports and stops at the end. Load comes from `wrk` (C,
 one per core), which the Makefile installs from Debian's packages when it is missing.
 
 Each row: path, clients, rate, p50, p99, errors, the reference's rate and p99, and the ratio.
+The swipe rows (elevator maintenance's ingestion, swipe_ingestion.py) run with the HTTP rows, or
+alone with `--only swipes`.
 Rows of the machinery benchmarks (bulk writes, consumer apply rate, outbox retention, event
 latency, the due scan) are added by their modules' `measure()` when present.
 """
@@ -74,6 +76,8 @@ class Platform:
     kafka: str
     registry_url: str
     state_dir: Path
+    maintenance_url: str = ""
+    """The elevator-maintenance service."""
 
 
 # -- the platform -------------------------------------------------------------------------------
@@ -109,6 +113,9 @@ def platform() -> Iterator[Platform]:
             ),
             registry_url=registry_url,
             state_dir=state_dir,
+            maintenance_url=(
+                f"http://127.0.0.1:{os.environ.get('ELEVATOR_MAINTENANCE_PORT', '8003')}"
+            ),
         )
         return
     yield from _own_platform()
@@ -149,6 +156,7 @@ def _own_platform() -> Iterator[Platform]:
             kafka=f"127.0.0.1:{ports['KAFKA_PORT']}",
             registry_url=f"http://127.0.0.1:{ports['REGISTRY_PORT']}",
             state_dir=state_dir,
+            maintenance_url=f"http://127.0.0.1:{ports['ELEVATOR_MAINTENANCE_PORT']}",
         )
     finally:
         runner.send_signal(signal.SIGINT)
@@ -307,16 +315,19 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     errors: int
+    timeouts: int = 0
 
 
-def run_wrk(url: str, script: str, clients: int, seconds: int) -> WrkResult:
+def run_wrk(
+    url: str, script: str, clients: int, seconds: int, *, timeout_s: float = 2
+) -> WrkResult:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script + _WRK_REPORT)
         script_path = handle.name
     try:
         completed = subprocess.run(
             ["wrk", "-t", str(min(WRK_THREADS, clients)), "-c", str(clients), "-d", f"{seconds}s",
-             "--timeout", "2s", "-s", script_path, url],
+             "--timeout", f"{timeout_s:g}s", "-s", script_path, url],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
     finally:
@@ -328,6 +339,7 @@ def run_wrk(url: str, script: str, clients: int, seconds: int) -> WrkResult:
         p50_ms=figures["p50_us"] / 1000,
         p99_ms=figures["p99_us"] / 1000,
         errors=figures["errors"],
+        timeouts=figures["timeouts"],
     )
 
 
@@ -411,6 +423,32 @@ async def http_rows(platform: Platform, seconds: int) -> list[Row]:
                 )
             )
             print_row(rows[-1])
+    return rows
+
+
+# -- swipe ingestion (elevator maintenance) ----------------------------------------------------
+
+
+async def swipe_rows(platform: Platform, seconds: int) -> list[Row]:
+    """Single swipes at 32 and 200 clients and batches of 1,000 (swipe_ingestion.py)."""
+    sys.path.insert(0, str(BENCH_DIR))
+    module = importlib.import_module("swipe_ingestion")
+    figures = await module.measure(
+        server_url=platform.server_url,
+        registry_url=platform.registry_url,
+        maintenance_url=platform.maintenance_url,
+        bureau_token=bureau_token(platform),
+        credit_code=credit_code(),
+        seconds=seconds,
+        run_wrk=run_wrk,
+    )
+    rows: list[Row] = []
+    for row in figures:
+        timeouts = row.pop("timeouts", 0)
+        rows.append(Row(**row))
+        if timeouts:
+            rows[-1].note += f"; {timeouts} time-outs"
+        print_row(rows[-1])
     return rows
 
 
@@ -604,7 +642,7 @@ def print_row(row: Row) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 10)))
-    parser.add_argument("--only", choices=["http", "machinery"], default=None)
+    parser.add_argument("--only", choices=["http", "swipes", "machinery"], default=None)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (make bench installs it: apt-get install wrk)")
@@ -614,6 +652,8 @@ async def main() -> None:
         if args.only in (None, "http"):
             single = await http_rows(running, args.seconds)
             scale_out_rows(running, args.seconds, single)
+        if args.only in (None, "http", "swipes"):
+            await swipe_rows(running, args.seconds)
         if args.only in (None, "machinery"):
             await machinery_rows(running)
 

@@ -14,5 +14,9 @@ inbox = add_inbox_table(metadata)
 
 
 def load_metadata() -> MetaData:
-    """Every feature's tables, for Alembic and the tests (none beyond the outbox and inbox yet)."""
+    """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
+    from elevator_maintenance.replicas import tables as _replicas  # noqa: F401
+    from elevator_maintenance.swipes import tables as _swipes  # noqa: F401
+    from elevator_maintenance.visits import tables as _visits  # noqa: F401
+
     return metadata

@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from elevator_maintenance.db import inbox, load_metadata, outbox
+from elevator_maintenance.replicas.consumers import replica_consumers
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
+from elevator_maintenance.swipes.ingestion import ingestion_pool
+from elevator_maintenance.swipes.partitions import swipe_partitions
+from elevator_maintenance.swipes.routes import router as swipes_router
+from elevator_maintenance.visits.routes import router as visits_router
 from tzsb_common.app import ServiceDefinition, create_service_app
 
 
@@ -22,5 +27,8 @@ def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
+            routers=[swipes_router, visits_router],
+            consumers=replica_consumers(),
+            hooks=[ingestion_pool, swipe_partitions],
         )
     )

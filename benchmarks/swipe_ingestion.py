@@ -1,0 +1,357 @@
+"""The swipe rows of `make bench`: `POST /api/v1/swipes` of the running elevator-maintenance
+service against bare references measured in the same run.
+
+- single swipes at 32 and 200 clients against `swipe_reference_app` (Starlette + asyncpg writing
+  the same key and row into the same tables, in a database built by the same migrations);
+- batches of 1,000 swipes (rows/s) against asyncpg's `copy_records_to_table` of the same rows
+  into the same partitioned table, with as many connections as the service has clients.
+
+The service judges swipes against its replicas, so the run first gives it a maintenance company
+(organisation and API client in the registry, a real token), and writes straight into its
+replica tables 20,000 elevators under one contract of that company and 200 certificates of its
+workers — what the registry's events would have built, without waiting for them. Every request
+carries new swipe ids; swipes 2n and 2n+1 are a start and an end of one worker at one elevator,
+so pairing into visits is part of what is measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import httpx
+
+from tzsb_common.migrations import upgrade_to_head
+from tzsb_common.pg import Database
+from tzsb_common.settings import REPO_ROOT
+
+BENCH_DIR = Path(__file__).resolve().parent
+REFERENCE_DATABASE = "tzsb_bench_swipe_reference"
+ELEVATORS = 20_000
+CERTIFICATES = 200
+BATCH = 1_000
+BATCH_CLIENTS = 4
+LAT, LON = 36.51, 103.62
+ZONE = ZoneInfo("Asia/Shanghai")
+
+_SWIPE = (
+    '{"swipe_id":"%%s-%%d-%%d","equipment_code":"%(prefix)s%%012d",'
+    '"certificate_number":"%(cert_prefix)s%%06d","kind":"%%s","at":"%%s",'
+    '"lat":%(lat)s,"lon":%(lon)s,"source":"terminal"}'
+)
+_COMMON = """
+local counter = %(start)d
+local threads = 0
+local tag = "%(tag)s"
+function setup(thread)
+  thread:set("thread_number", threads)
+  threads = threads + 1
+end
+local function swipe(n)
+  local pair = math.floor(n / 2) * 2 + thread_number
+  local kind, at = "start", "%(start_at)s"
+  if n %% 2 == 1 then kind, at = "end", "%(end_at)s" end
+  return string.format('%(swipe)s', tag, thread_number, n,
+                       pair %% %(elevators)d, pair %% %(certificates)d, kind, at)
+end
+"""
+_SINGLE = """
+request = function()
+  counter = counter + 1
+  return wrk.format("POST", "%(path)s", {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "%(authorization)s"}, swipe(counter))
+end
+"""
+_BATCH = """
+request = function()
+  local items = {}
+  for i = 1, %(batch)d do
+    counter = counter + 1
+    items[i] = swipe(counter)
+  end
+  return wrk.format("POST", "%(path)s", {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "%(authorization)s"},
+    '{"swipes":[' .. table.concat(items, ",") .. ']}')
+end
+"""
+
+
+def _script(kind: str, *, path: str, token: str | None, prefix: str, cert_prefix: str) -> str:
+    now = datetime.now(UTC)
+    swipe = _SWIPE % {"prefix": prefix, "cert_prefix": cert_prefix, "lat": LAT, "lon": LON}
+    common = _COMMON % {
+        "start": random.randrange(10**9),
+        "tag": uuid.uuid4().hex[:8],
+        "start_at": (now - timedelta(minutes=40)).isoformat(),
+        "end_at": (now - timedelta(minutes=5)).isoformat(),
+        "swipe": swipe.replace("'", "\\'"),
+        "elevators": ELEVATORS,
+        "certificates": CERTIFICATES,
+    }
+    body = _SINGLE if kind == "single" else _BATCH
+    return common + body % {
+        "path": path,
+        "authorization": f"Bearer {token}" if token else "",
+        "batch": BATCH,
+    }
+
+
+# -- the company and its replicas ---------------------------------------------------------------
+
+
+def maintenance_company(registry_url: str, bureau_token: str, credit_code: str) -> tuple[str, str]:
+    """A maintenance company registered in the registry, and a token of its own client."""
+    bureau = {"Authorization": f"Bearer {bureau_token}"}
+    organisation = httpx.post(
+        f"{registry_url}/api/v1/organisations",
+        headers=bureau,
+        json={
+            "credit_code": credit_code,
+            "name": f"压测维保单位 {uuid.uuid4().hex[:8]}",
+            "kind": "maintenance_company",
+            "region": {"province": "甘肃省", "city": "兰州市", "district": "兰州新区"},
+        },
+        timeout=30,
+    )
+    organisation.raise_for_status()
+    company: str = organisation.json()["id"]
+    client = httpx.post(
+        f"{registry_url}/api/v1/organisations/{company}/clients",
+        headers=bureau,
+        json={"name": "bench terminals"},
+        timeout=30,
+    )
+    client.raise_for_status()
+    credentials = client.json()
+    token = httpx.post(
+        f"{registry_url}/api/v1/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(credentials["client_id"], credentials["client_secret"]),
+        timeout=30,
+    )
+    token.raise_for_status()
+    return company, token.json()["access_token"]
+
+
+async def seed_replicas(url: str, company: uuid.UUID, prefix: str, cert_prefix: str) -> None:
+    today = datetime.now(ZONE).date()
+    codes = [f"{prefix}{i:012d}" for i in range(ELEVATORS)]
+    contract = uuid.uuid4()
+    conn = await asyncpg.connect(url)
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                "INSERT INTO elevators (equipment_code, status, lat, lon, use_unit_id, province, "
+                "city, district, version) SELECT c, 'in_use', $2, $3, $4, '甘肃省', '兰州市', "
+                "'兰州新区', 1 FROM unnest($1::text[]) AS c ON CONFLICT DO NOTHING",
+                codes,
+                LAT,
+                LON,
+                uuid.uuid4(),
+            )
+            await conn.execute(
+                "INSERT INTO contracts (contract_id, maintenance_company_id, equipment_codes, "
+                "valid_from, valid_to, in_force_until, status, version) "
+                "VALUES ($1, $2, $3, $4, $5, $5, 'active', 1)",
+                contract,
+                company,
+                codes,
+                today - timedelta(days=365),
+                today + timedelta(days=365),
+            )
+            await conn.execute(
+                "INSERT INTO contract_elevators (equipment_code, contract_id, "
+                "maintenance_company_id, valid_from, in_force_until) "
+                "SELECT c, $2, $3, $4, $5 FROM unnest($1::text[]) AS c",
+                codes,
+                contract,
+                company,
+                today - timedelta(days=365),
+                today + timedelta(days=365),
+            )
+            await conn.execute(
+                "INSERT INTO certificates (number, item, employer_id, valid_from, valid_to, "
+                "version) SELECT n, 'T', $2, $3, $4, 1 FROM unnest($1::text[]) AS n "
+                "ON CONFLICT DO NOTHING",
+                [f"{cert_prefix}{i:06d}" for i in range(CERTIFICATES)],
+                company,
+                today - timedelta(days=365),
+                date(today.year + 3, 1, 1),
+            )
+    finally:
+        await conn.close()
+
+
+# -- the references ---------------------------------------------------------------------------
+
+
+async def prepare_reference_database(server_url: str) -> str:
+    from elevator_maintenance.swipes.service import keep_partitions
+
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{REFERENCE_DATABASE}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{REFERENCE_DATABASE}"')
+    finally:
+        await admin.close()
+    url = server_url.rsplit("/", 1)[0] + "/" + REFERENCE_DATABASE
+    # The service's own migrations and partitions: the same tables, indexes and months.
+    await asyncio.to_thread(
+        upgrade_to_head, REPO_ROOT / "services" / "elevator-maintenance" / "migrations", url
+    )
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=1)
+    try:
+        await keep_partitions(
+            Database(pool, acquire_timeout_s=10),
+            today=datetime.now(ZONE).date(),
+            zone=ZONE,
+            ahead=2,
+        )
+    finally:
+        await pool.close()
+    return url
+
+
+@contextlib.contextmanager
+def reference_server(url: str) -> Iterator[str]:
+    from bench import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "swipe_reference_app:app", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        env={**os.environ, "SWIPE_REFERENCE_DATABASE_URL": url, "PYTHONPATH": str(BENCH_DIR)},
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"{base}/", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def copy_reference(url: str, seconds: float, prefix: str, cert_prefix: str) -> float:
+    """Rows/s of asyncpg's copy_records_to_table of 1,000 swipe rows per call into the
+    partitioned swipes table, on `BATCH_CLIENTS` connections at once."""
+    company = uuid.uuid4()
+    at = datetime.now(UTC) - timedelta(minutes=5)
+    columns = (
+        "company_id", "swipe_id", "equipment_code", "certificate_number", "kind", "at", "lat",
+        "lon", "source", "visit_kind", "status", "reasons", "client_id",
+    )  # fmt: skip
+    written = 0
+    deadline = time.monotonic() + seconds
+
+    async def one_connection(number: int) -> None:
+        nonlocal written
+        conn = await asyncpg.connect(url)
+        try:
+            batch = 0
+            while time.monotonic() < deadline:
+                batch += 1
+                rows = [
+                    (company, f"r{number}-{batch}-{i}", f"{prefix}{i % ELEVATORS:012d}",
+                     f"{cert_prefix}{i % CERTIFICATES:06d}", "start" if i % 2 == 0 else "end",
+                     at, LAT, LON, "terminal", None, "accepted", [], "reference")
+                    for i in range(BATCH)
+                ]  # fmt: skip
+                await conn.copy_records_to_table("swipes", columns=columns, records=rows)
+                written += len(rows)
+        finally:
+            await conn.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(one_connection(n) for n in range(BATCH_CLIENTS)))
+    return written / (time.monotonic() - started)
+
+
+# -- the rows ---------------------------------------------------------------------------------
+
+
+async def measure(
+    *,
+    server_url: str,
+    registry_url: str,
+    maintenance_url: str,
+    bureau_token: str,
+    credit_code: str,
+    seconds: int,
+    run_wrk: Callable[..., Any],
+) -> list[dict[str, Any]]:
+    company, token = maintenance_company(registry_url, bureau_token, credit_code)
+    prefix = f"3110{random.randrange(100):02d}"
+    cert_prefix = f"TSB{uuid.uuid4().hex[:6].upper()}-"
+    service_url = server_url.rsplit("/", 1)[0] + "/tzsb_elevator_maintenance"
+    await seed_replicas(service_url, uuid.UUID(company), prefix, cert_prefix)
+    reference_url = await prepare_reference_database(server_url)
+    await seed_replicas(reference_url, uuid.UUID(int=1), prefix, cert_prefix)
+    names = {"prefix": prefix, "cert_prefix": cert_prefix}
+    rows: list[dict[str, Any]] = []
+    with reference_server(reference_url) as reference:
+        for clients in (32, 200):
+            ours = run_wrk(
+                maintenance_url,
+                _script("single", path="/api/v1/swipes", token=token, **names),
+                clients,
+                seconds,
+            )
+            theirs = run_wrk(
+                reference, _script("single", path="/swipes", token=None, **names), clients, seconds
+            )
+            rows.append(
+                {
+                    "path": "POST /api/v1/swipes (one swipe)",
+                    "clients": clients,
+                    "rate": ours.rate,
+                    "p50_ms": ours.p50_ms,
+                    "p99_ms": ours.p99_ms,
+                    "errors": ours.errors,
+                    "timeouts": ours.timeouts,
+                    "reference_rate": theirs.rate,
+                    "reference_p99_ms": theirs.p99_ms,
+                    "note": "reference: Starlette + asyncpg, key and row in one statement",
+                }
+            )
+    batch = run_wrk(
+        maintenance_url,
+        _script("batch", path="/api/v1/swipes", token=token, **names),
+        BATCH_CLIENTS,
+        seconds,
+        timeout_s=30,
+    )
+    raw_copy = await copy_reference(reference_url, seconds, prefix, cert_prefix)
+    rows.append(
+        {
+            "path": "POST /api/v1/swipes (1,000 a batch)",
+            "clients": BATCH_CLIENTS,
+            "rate": batch.rate * BATCH,
+            "unit": "rows/s",
+            "p50_ms": batch.p50_ms,
+            "p99_ms": batch.p99_ms,
+            "errors": batch.errors,
+            "timeouts": batch.timeouts,
+            "reference_rate": raw_copy,
+            "note": "reference: asyncpg copy_records_to_table, 1,000 rows a call",
+        }
+    )
+    return rows

@@ -1,0 +1,1 @@
+"""Card swipes (刷卡) of maintenance workers at elevators: the platform's hottest write path."""

@@ -1,0 +1,59 @@
+"""The connections swipes are written on.
+
+Batches go in with binary COPY (tzsb_common.bulk), also into the idempotency table's jsonb
+columns. The shared request pool (tzsb_common.pg) decodes jsonb with a text-format codec, which
+binary COPY cannot use; so ingestion has a pool of its own that keeps asyncpg's own codecs
+(jsonb as JSON text in binary format, as `connect_outside_pool` does for one connection), with
+the same time-outs. Nothing on this path reads jsonb back as objects: the bulk writer parses
+the stored outcomes itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import asyncpg
+from fastapi import Depends, FastAPI, Request
+
+from elevator_maintenance.settings import ElevatorMaintenanceSettings
+from tzsb_common.db import asyncpg_dsn, connect_args
+from tzsb_common.pg import Database
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Nothing on this path sets session state (see tzsb_common.pg._keep_session)."""
+
+
+@contextlib.asynccontextmanager
+async def ingestion_pool(app: FastAPI) -> AsyncIterator[None]:
+    """A lifespan hook: `app.state.ingestion` while the app runs."""
+    settings: ElevatorMaintenanceSettings = app.state.settings
+    arguments = connect_args(settings)
+    arguments["server_settings"]["application_name"] = f"{settings.service_name}-ingest"
+    pool: asyncpg.Pool = await asyncpg.create_pool(
+        asyncpg_dsn(settings.database_url),
+        min_size=0,
+        max_size=settings.swipe_pool_size,
+        reset=_keep_session,
+        max_inactive_connection_lifetime=300,
+        **arguments,
+    )
+    app.state.ingestion = Database(pool, acquire_timeout_s=settings.database_pool_timeout_s)
+    try:
+        yield
+    finally:
+        try:
+            await asyncio.wait_for(pool.close(), timeout=10)
+        except TimeoutError:
+            pool.terminate()
+
+
+async def _ingestion(request: Request) -> Database:
+    database: Database = request.app.state.ingestion
+    return database
+
+
+IngestionDatabase = Annotated[Database, Depends(_ingestion)]

@@ -1,0 +1,274 @@
+"""Ingesting swipes: one transaction per request, whatever its size.
+
+One lookup for the whole batch, the pure rules per item, then the batch through BulkWriter (its
+keys, then COPY of the new rows), so a retried or concurrent duplicate is answered with the
+first outcome and written once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from elevator_maintenance.settings import ElevatorMaintenanceSettings
+from elevator_maintenance.swipes import queries
+from elevator_maintenance.swipes.rules import (
+    Certificate,
+    ContractTerm,
+    Elevator,
+    SwipeFacts,
+    SwipeLimits,
+    SwipeReason,
+    check_swipe,
+)
+from elevator_maintenance.swipes.schemas import InvalidSwipe, SwipeIn, SwipeRead
+from elevator_maintenance.visits.rules import PairingSwipe
+from elevator_maintenance.visits.service import pair_new_swipes
+from tzsb_common.bulk import BulkItem, Outcome
+from tzsb_common.outbox import Outbox
+from tzsb_common.pg import Connection, Database
+
+ACCEPTED = Outcome(status="accepted")
+
+
+@dataclass(frozen=True, slots=True)
+class SwipeAnswer:
+    swipe_id: str | None
+    status: str
+    """accepted | rejected | duplicate"""
+    reasons: tuple[str, ...]
+    first_status: str | None = None
+    field: str | None = None
+    detail: str | None = None
+
+
+def _pairing(swipe: SwipeIn) -> PairingSwipe:
+    return PairingSwipe(
+        swipe_id=swipe.swipe_id,
+        equipment_code=swipe.equipment_code,
+        certificate_number=swipe.certificate_number,
+        kind=swipe.kind.value,
+        at=swipe.at,
+        visit_kind=swipe.visit_kind.value if swipe.visit_kind else None,
+    )
+
+
+def limits_of(settings: ElevatorMaintenanceSettings) -> SwipeLimits:
+    return SwipeLimits(
+        future_tolerance=timedelta(seconds=settings.swipe_future_tolerance_s),
+        max_age=timedelta(days=settings.swipe_max_age_days),
+        geofence_m=settings.swipe_geofence_m,
+        zone=ZoneInfo(settings.business_timezone),
+    )
+
+
+@dataclass(slots=True)
+class Standing:
+    elevators: dict[str, Elevator]
+    contracts: dict[str, list[ContractTerm]]
+    certificates: dict[str, Certificate]
+
+
+async def _standing(conn: Connection, company_id: uuid.UUID, swipes: Sequence[SwipeIn]) -> Standing:
+    codes = sorted({s.equipment_code for s in swipes})
+    numbers = sorted({s.certificate_number for s in swipes})
+    found = Standing({}, {}, {})
+    for row in await queries.standing(conn, company_id=company_id, codes=codes, numbers=numbers):
+        what, key = row["what"], row["key"]
+        if what == "elevator":
+            found.elevators[key] = Elevator(status=row["status"], lat=row["lat"], lon=row["lon"])
+        elif what == "contract":
+            found.contracts.setdefault(key, []).append(
+                ContractTerm(
+                    valid_from=row["valid_from"],
+                    in_force_until=row["valid_to"],
+                    maintenance_interval_days=row["interval_days"],
+                )
+            )
+        else:
+            found.certificates[key] = Certificate(
+                item=row["item"],
+                employer_id=row["owner"],
+                valid_from=row["valid_from"],
+                valid_to=row["valid_to"],
+            )
+    return found
+
+
+def _judge(
+    swipes: Sequence[SwipeIn],
+    standing: Standing,
+    *,
+    company_id: uuid.UUID,
+    client_id: str,
+    now: datetime,
+    limits: SwipeLimits,
+) -> list[BulkItem]:
+    rejections: dict[tuple[str, ...], Outcome] = {}  # one Outcome per distinct set of reasons
+    items: list[BulkItem] = []
+    for swipe in swipes:
+        reasons = check_swipe(
+            SwipeFacts(
+                swipe.equipment_code, swipe.certificate_number, swipe.at, swipe.lat, swipe.lon
+            ),
+            company_id=company_id,
+            elevator=standing.elevators.get(swipe.equipment_code),
+            contracts=standing.contracts.get(swipe.equipment_code, []),
+            certificate=standing.certificates.get(swipe.certificate_number),
+            now=now,
+            limits=limits,
+        )
+        codes = tuple(r.value for r in reasons)
+        outcome = (
+            ACCEPTED if not codes else rejections.setdefault(codes, Outcome("rejected", codes))
+        )
+        items.append(
+            BulkItem(
+                key=swipe.swipe_id,
+                outcome=outcome,
+                row=(
+                    company_id,
+                    swipe.swipe_id,
+                    swipe.equipment_code,
+                    swipe.certificate_number,
+                    swipe.kind.value,
+                    swipe.at,
+                    swipe.lat,
+                    swipe.lon,
+                    swipe.source.value if swipe.source else None,
+                    swipe.visit_kind.value if swipe.visit_kind else None,
+                    outcome.status,
+                    list(codes),
+                    client_id,
+                ),
+            )
+        )
+    return items
+
+
+async def ingest_swipes(
+    database: Database,
+    outbox: Outbox,
+    *,
+    company_id: uuid.UUID,
+    client_id: str,
+    items: Sequence[SwipeIn | InvalidSwipe],
+    settings: ElevatorMaintenanceSettings,
+    now: datetime | None = None,
+) -> list[SwipeAnswer]:
+    """Answers in the order of `items`. Malformed items are answered `invalid` and leave no
+    trace: their swipe id stays free for the corrected swipe."""
+    now = now or datetime.now(UTC)
+    swipes = [item for item in items if isinstance(item, SwipeIn)]
+    written: list[SwipeAnswer] = []
+    if swipes:
+        async with database.transaction() as conn:
+            standing = await _standing(conn, company_id, swipes)
+            bulk = _judge(
+                swipes,
+                standing,
+                company_id=company_id,
+                client_id=client_id,
+                now=now,
+                limits=limits_of(settings),
+            )
+            results = await queries.write_swipes(
+                conn, company_id=company_id, items=bulk, outbox=outbox
+            )
+            first = {swipe.swipe_id: swipe for swipe in reversed(swipes)}
+            await pair_new_swipes(
+                conn,
+                outbox,
+                company_id=company_id,
+                swipes=[
+                    _pairing(first[r.key])
+                    for r in results
+                    if not r.duplicate and r.outcome is ACCEPTED
+                ],
+                window=timedelta(hours=settings.visit_pairing_window_hours),
+            )
+        written = [
+            SwipeAnswer(r.key, "duplicate", r.outcome.reasons, first_status=r.outcome.status)
+            if r.duplicate
+            else SwipeAnswer(r.key, r.outcome.status, r.outcome.reasons)
+            for r in results
+        ]
+    answers: list[SwipeAnswer] = []
+    next_written = iter(written)
+    for item in items:
+        if isinstance(item, InvalidSwipe):
+            answers.append(
+                SwipeAnswer(
+                    item.swipe_id,
+                    "rejected",
+                    (SwipeReason.invalid.value,),
+                    field=item.field,
+                    detail=item.detail,
+                )
+            )
+        else:
+            answers.append(next(next_written))
+    return answers
+
+
+async def list_swipes(
+    database: Database,
+    *,
+    company_id: uuid.UUID | None,
+    equipment_code: str | None,
+    status: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    after: tuple[datetime, uuid.UUID, str] | None,
+    limit: int,
+) -> list[SwipeRead]:
+    async with database.connection() as conn:
+        rows = await queries.list_swipes(
+            conn,
+            company_id=company_id,
+            equipment_code=equipment_code,
+            status=status,
+            since=since,
+            until=until,
+            after=after,
+            limit=limit,
+        )
+    return [SwipeRead.model_validate(row) for row in rows]
+
+
+# -- partitions -------------------------------------------------------------------------------
+
+
+def month_bounds(
+    today: date, zone: ZoneInfo, *, behind: int, ahead: int
+) -> list[tuple[str, datetime, datetime]]:
+    """(partition name, start, end) of the months from `behind` before `today`'s to `ahead`
+    after it; a month is a calendar month in the business time zone."""
+    months: list[tuple[str, datetime, datetime]] = []
+    index = today.year * 12 + today.month - 1
+    for i in range(index - behind, index + ahead + 1):
+        year, month = divmod(i, 12)
+        next_year, next_month = divmod(i + 1, 12)
+        start = datetime(year, month + 1, 1, tzinfo=zone)
+        end = datetime(next_year, next_month + 1, 1, tzinfo=zone)
+        months.append((f"swipes_y{year:04d}m{month + 1:02d}", start, end))
+    return months
+
+
+async def keep_partitions(
+    database: Database, *, today: date, zone: ZoneInfo, ahead: int
+) -> list[str]:
+    """Make the default partition and the months around today that are missing; returns the
+    names made. One replica at a time (an advisory lock), in one transaction."""
+    made: list[str] = []
+    async with database.transaction() as conn:
+        await queries.lock_partitions(conn)
+        await queries.make_default_partition(conn)
+        for name, start, end in month_bounds(today, zone, behind=1, ahead=ahead):
+            if not await queries.partition_exists(conn, name):
+                await queries.make_month_partition(conn, name=name, start=start, end=end)
+                made.append(name)
+    return made

@@ -1,0 +1,186 @@
+"""The SQL of visits, on raw asyncpg: pairing inside the swipe transaction, and the reads."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from tzsb_common.pg import Connection
+
+PAIRING_LOCK_CLASS = 0x7A5B0E1F
+"""First key of the advisory locks under which swipes of an elevator are paired."""
+PAIRING_LOCK_BUCKETS = 256
+"""A power of two (a bucket is the hash's low bits). Elevators share this many locks: a batch
+of 1,000 swipes takes at most 256 entries of the server's lock table, not 1,000, and two
+batches take them in one (sorted) order."""
+
+# Held until the transaction ends: two batches with swipes of one elevator pair one after the
+# other, so two workers ending at once still make one visit, and no start pairs twice.
+_LOCK = f"""
+    SELECT count(pg_advisory_xact_lock({PAIRING_LOCK_CLASS}, k))
+    FROM (SELECT DISTINCT hashtext(code) & {PAIRING_LOCK_BUCKETS - 1} AS k
+          FROM unnest($1::text[]) AS code ORDER BY 1) AS buckets
+"""  # noqa: S608 (constants)
+# One index probe per (elevator, certificate) of the batch, each over its own window: a
+# plan that walks the company's swipes of the day instead grows with the company's size.
+_UNPAIRED = """
+    SELECT s.swipe_id, s.equipment_code, s.certificate_number, s.kind, s.at, s.visit_kind
+    FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+         AS p(code, cert, since, until)
+    CROSS JOIN LATERAL (
+        SELECT * FROM swipes s
+        WHERE s.company_id = $1 AND s.equipment_code = p.code AND s.certificate_number = p.cert
+          AND s.at >= p.since AND s.at <= p.until AND s.status = 'accepted'
+    ) AS s
+    WHERE NOT EXISTS (SELECT 1 FROM visit_workers w
+                      WHERE w.company_id = $1 AND w.start_swipe_id = s.swipe_id)
+      AND NOT EXISTS (SELECT 1 FROM visit_workers w
+                      WHERE w.company_id = $1 AND w.end_swipe_id = s.swipe_id)
+"""
+_HELD_VISITS = """
+    SELECT v.id, v.equipment_code, v.started_at, v.ended_at, v.kind,
+           array_agg(w.certificate_number ORDER BY w.started_at, w.certificate_number) AS workers
+    FROM visits v JOIN visit_workers w ON w.visit_id = v.id
+    WHERE v.company_id = $1 AND v.equipment_code = ANY($2::text[])
+      AND v.ended_at >= $3 AND v.started_at <= $4
+    GROUP BY v.id
+"""
+_WRITE_VISITS = """
+    WITH visit_rows AS (
+        INSERT INTO visits (id, company_id, equipment_code, started_at, ended_at, kind)
+        SELECT v.id, $1, v.code, v.started_at, v.ended_at, v.kind
+        FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[])
+             AS v(id, code, started_at, ended_at, kind)
+        ON CONFLICT (id) DO UPDATE SET started_at = EXCLUDED.started_at,
+            ended_at = EXCLUDED.ended_at, kind = EXCLUDED.kind, updated_at = now()
+        RETURNING id
+    )
+    INSERT INTO visit_workers (visit_id, company_id, certificate_number, start_swipe_id,
+                               end_swipe_id, started_at, ended_at)
+    SELECT w.visit_id, $1, w.cert, w.start_id, w.end_id, w.started_at, w.ended_at
+    FROM unnest($7::uuid[], $8::text[], $9::text[], $10::text[], $11::timestamptz[],
+                $12::timestamptz[]) AS w(visit_id, cert, start_id, end_id, started_at, ended_at)
+    -- joined to the visits written, so the visit row exists when its workers go in
+    JOIN visit_rows ON visit_rows.id = w.visit_id
+"""
+
+
+async def lock_elevators(conn: Connection, codes: Sequence[str]) -> None:
+    await conn.fetchval(_LOCK, list(codes))
+
+
+async def unpaired_swipes(
+    conn: Connection,
+    *,
+    company_id: uuid.UUID,
+    windows: Sequence[tuple[str, str, datetime, datetime]],
+) -> list[Any]:
+    """The company's accepted swipes in no pair yet, per (elevator, certificate, since, until)."""
+    rows: list[Any] = await conn.fetch(
+        _UNPAIRED, company_id, *(list(column) for column in zip(*windows, strict=True))
+    )
+    return rows
+
+
+async def held_visits(
+    conn: Connection,
+    *,
+    company_id: uuid.UUID,
+    codes: Sequence[str],
+    since: datetime,
+    until: datetime,
+) -> list[Any]:
+    rows: list[Any] = await conn.fetch(_HELD_VISITS, company_id, list(codes), since, until)
+    return rows
+
+
+async def write_visits(
+    conn: Connection,
+    *,
+    company_id: uuid.UUID,
+    visits: Sequence[tuple[uuid.UUID, str, datetime, datetime, str | None]],
+    workers: Sequence[tuple[uuid.UUID, str, str, str, datetime, datetime]],
+) -> None:
+    """The visits (new, or grown) and their new workers, in one statement."""
+    await conn.execute(
+        _WRITE_VISITS,
+        company_id,
+        *(list(column) for column in zip(*visits, strict=True)),
+        *(list(column) for column in zip(*workers, strict=True)),
+    )
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+_VISIT_COLUMNS = (
+    "v.id, v.company_id, v.equipment_code, v.started_at, v.ended_at, v.kind, "
+    "ARRAY(SELECT w.certificate_number FROM visit_workers w WHERE w.visit_id = v.id "
+    "ORDER BY w.started_at, w.certificate_number) AS workers"
+)
+_VISIT = f"SELECT {_VISIT_COLUMNS} FROM visits v WHERE v.id = $1"  # noqa: S608
+# Newest first; each filter is a parameter that may be null, so one statement serves them all
+# (and asyncpg prepares it once per connection).
+_LIST_VISITS = f"""
+    SELECT {_VISIT_COLUMNS} FROM visits v
+    WHERE ($1::uuid IS NULL OR v.company_id = $1)
+      AND ($2::text IS NULL OR v.equipment_code = $2)
+      AND ($3::timestamptz IS NULL OR v.ended_at >= $3)
+      AND ($4::timestamptz IS NULL OR v.started_at < $4)
+      AND ($5::timestamptz IS NULL OR (v.ended_at, v.id) < ($5, $6::uuid))
+    ORDER BY v.ended_at DESC, v.id DESC
+    LIMIT $7
+"""  # noqa: S608
+_LAST_VISIT = f"""
+    SELECT {_VISIT_COLUMNS} FROM visits v
+    WHERE v.equipment_code = $1 ORDER BY v.ended_at DESC, v.id DESC LIMIT 1
+"""  # noqa: S608
+_ELEVATOR = "SELECT equipment_code, status FROM elevators WHERE equipment_code = $1"
+_CONTRACTS_ON = """
+    SELECT maintenance_company_id, maintenance_interval_days FROM contract_elevators
+    WHERE equipment_code = $1 AND valid_from <= $2 AND in_force_until >= $2
+    ORDER BY valid_from DESC
+"""
+
+
+async def get_visit(conn: Connection, visit_id: uuid.UUID) -> dict[str, Any] | None:
+    row = await conn.fetchrow(_VISIT, visit_id)
+    return dict(row) if row is not None else None
+
+
+async def list_visits(
+    conn: Connection,
+    *,
+    company_id: uuid.UUID | None,
+    equipment_code: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        _LIST_VISITS,
+        company_id,
+        equipment_code,
+        since,
+        until,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+    return [dict(row) for row in rows]
+
+
+async def last_visit(conn: Connection, equipment_code: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow(_LAST_VISIT, equipment_code)
+    return dict(row) if row is not None else None
+
+
+async def get_elevator(conn: Connection, equipment_code: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow(_ELEVATOR, equipment_code)
+    return dict(row) if row is not None else None
+
+
+async def contracts_on(conn: Connection, equipment_code: str, on: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in await conn.fetch(_CONTRACTS_ON, equipment_code, on)]
