@@ -18,7 +18,10 @@ module never commits):
    duplicate of its first occurrence) and sort the keys, so that two transactions writing
    overlapping batches wait on each other's key locks in one order and cannot deadlock.
 2. Read the stored outcomes of the batch's keys (one index probe each). A replayed batch is
-   answered from this one statement and writes nothing.
+   answered from this one statement and writes nothing. A small batch (`SMALL_BATCH`: a swipe
+   or a fill posted on its own) skips this and step 3's COPY: it claims its keys with the
+   `ON CONFLICT DO NOTHING` insert at once, one round trip instead of five, and reads the
+   outcomes of keys it could not claim in step 5.
 3. Insert the free keys with COPY under a savepoint. If a concurrent batch committed one of them
    since step 2, COPY fails on the primary key; then roll back to the savepoint and claim with
    `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING`, which skips it. COPY is
@@ -76,6 +79,9 @@ _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 _NO_REASONS = "[]"
 _KEY_COLUMNS = ("scope", "client_key", "status", "reasons", "detail")
 _SAVEPOINT = "tzsb_bulk_keys"
+SMALL_BATCH = 32
+"""Batches up to this many distinct keys claim them with one `INSERT … ON CONFLICT` instead of
+reading first and copying: for a handful of keys the round trips cost more than the insert."""
 
 
 def add_idempotency_table(metadata: MetaData, name: str = "idempotency_keys") -> Table:
@@ -248,9 +254,20 @@ class BulkWriter:
         # in one order, never in a cycle.
         ordered = sorted(first)
 
-        stored = _parse_outcomes(await read_first([scope, ordered]))
-        fresh = [key for key in ordered if key not in stored]
-        claimed = await self._insert_keys(conn, scope, fresh, first) if fresh else set()
+        if len(ordered) <= SMALL_BATCH and conn.is_in_transaction():
+            # One swipe or fill posted on its own: claiming straight away is one round trip
+            # where reading first, then COPY under a savepoint, takes five. A replayed key is
+            # simply not claimed, and its stored outcome is read with the events below. (Not
+            # before a session's transaction has begun: the read through it begins it.)
+            stored: dict[str, Outcome] = {}
+            fresh = ordered
+            claimed = (
+                await self._claim(conn, self._key_records(scope, fresh, first)) if fresh else set()
+            )
+        else:
+            stored = _parse_outcomes(await read_first([scope, ordered]))
+            fresh = [key for key in ordered if key not in stored]
+            claimed = await self._insert_keys(conn, scope, fresh, first) if fresh else set()
         new_items = [item for key, item in first.items() if key in claimed]
         rows = [item.row for item in new_items if item.row is not None]
         if rows:
@@ -291,14 +308,7 @@ class BulkWriter:
         pass them in one call, since a transaction with more than 64 subtransactions slows
         every snapshot on the server.
         """
-        outcomes: dict[int, tuple[str, str, str | None]] = {}
-        records: list[tuple[str, str, str, str, str | None]] = []
-        for key in fresh:
-            outcome = first[key].outcome
-            stored = outcomes.get(id(outcome))
-            if stored is None:
-                stored = outcomes[id(outcome)] = _stored_form(outcome)
-            records.append((scope, key, *stored))
+        records = self._key_records(scope, fresh, first)
         await conn.execute(f"SAVEPOINT {_SAVEPOINT}")
         try:
             await conn.copy_records_to_table(
@@ -307,10 +317,31 @@ class BulkWriter:
         except asyncpg.UniqueViolationError:
             await conn.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
             await conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
-            claimed = await conn.fetchval(self._claim_sql, *_claim_arguments(records))
-            return set(claimed or ())
+            return await self._claim(conn, records)
         await conn.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
         return set(fresh)
+
+    async def _claim(
+        self, conn: asyncpg.Connection, records: Sequence[tuple[str, str, str, str, str | None]]
+    ) -> set[str]:
+        """`INSERT … ON CONFLICT DO NOTHING` of the keys: those this transaction took."""
+        claimed = await conn.fetchval(self._claim_sql, *_claim_arguments(records))
+        return set(claimed or ())
+
+    @staticmethod
+    def _key_records(
+        scope: str, keys: Sequence[str], first: Mapping[str, BulkItem]
+    ) -> list[tuple[str, str, str, str, str | None]]:
+        """The key table's rows for `keys`, each distinct outcome serialised once."""
+        outcomes: dict[int, tuple[str, str, str | None]] = {}
+        records: list[tuple[str, str, str, str, str | None]] = []
+        for key in keys:
+            outcome = first[key].outcome
+            stored = outcomes.get(id(outcome))
+            if stored is None:
+                stored = outcomes[id(outcome)] = _stored_form(outcome)
+            records.append((scope, key, *stored))
+        return records
 
     async def _add_events_and_read_outcomes(
         self,

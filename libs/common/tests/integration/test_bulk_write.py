@@ -415,3 +415,49 @@ async def test_a_row_of_the_wrong_width_is_refused_before_anything_is_written(
 def test_a_writer_refuses_columns_its_target_does_not_have() -> None:
     with pytest.raises(ValueError, match="elevator"):
         BulkWriter(keys=swipe_keys, target=swipes, columns=("company_id", "elevator"))
+
+
+@pytest.mark.parametrize("first_commits", [True, False], ids=["first-commits", "first-rolls-back"])
+async def test_two_single_items_racing_on_one_key_write_it_once(
+    engine: AsyncEngine, database_url: str, writer_outbox: Outbox, first_commits: bool
+) -> None:
+    """A swipe posted twice at once, each on its own (the small-batch path: claimed at once)."""
+    company = uuid.uuid4()
+    scope = str(company)
+    first_conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    second_conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        first_transaction = first_conn.transaction()
+        await first_transaction.start()
+        first = await writer.write_on(
+            first_conn, scope=scope, items=[swipe(company, "s-1", OCTOBER)], outbox=writer_outbox
+        )
+
+        async def second_write() -> list[ItemResult]:
+            async with second_conn.transaction():
+                return await writer.write_on(
+                    second_conn,
+                    scope=scope,
+                    items=[swipe(company, "s-1", NOVEMBER)],
+                    outbox=writer_outbox,
+                )
+
+        second_task = asyncio.create_task(second_write())
+        await eventually(lambda: _waiting_on_a_lock(engine), until=lambda n: n >= 1)
+        assert not second_task.done()
+        if first_commits:
+            await first_transaction.commit()
+        else:
+            await first_transaction.rollback()
+        second = await asyncio.wait_for(second_task, timeout=30)
+    finally:
+        await first_conn.close()
+        await second_conn.close()
+
+    assert not first[0].duplicate
+    month = "2026-10" if first_commits else "2026-11"
+    assert second == [
+        ItemResult("s-1", Outcome("accepted", detail={"month": month}), duplicate=first_commits)
+    ]
+    assert await swipe_ids(engine) == ["s-1"]
+    assert len(await outbox_subjects_and_ids(engine)) == 1
