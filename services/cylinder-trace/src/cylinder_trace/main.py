@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cylinder_trace.cylinders.routes import router as cylinders_router
 from cylinder_trace.db import inbox, load_metadata, outbox
 from cylinder_trace.replicas.registry import registry_replica
 from cylinder_trace.settings import CylinderTraceSettings
@@ -22,6 +23,7 @@ def create_app(settings: CylinderTraceSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
+            routers=[cylinders_router],
             consumers=[registry_replica()],
         )
     )
