@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tzsb_common.contracts.registry import (
     CertificateCreatedV1,
@@ -18,6 +19,18 @@ from tzsb_common.contracts.registry import (
 from tzsb_common.events import CloudEvent, EventPayload
 
 _serial = itertools.count(1)
+
+FILL_DAY = datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=3)
+"""The business day the tests' fills are made on: recent, whatever day the tests run."""
+
+
+def years_from(day: date, years: int) -> date:
+    return day.replace(year=day.year + years, day=min(day.day, 28))
+
+
+def at(day: date, time: str) -> str:
+    """An RFC 3339 instant of a business day, e.g. at(FILL_DAY, "09:30")."""
+    return f"{day.isoformat()}T{time}:00+08:00"
 
 
 def serial() -> int:
@@ -49,8 +62,8 @@ def licence(station_id: uuid.UUID, **overrides: Any) -> LicenceSnapshot:
         "number": f"TS4262{serial():04d}-2030",
         "kind": "filling",
         "scope": ["LPG", "O2"],
-        "valid_from": date(2024, 1, 1),
-        "valid_to": date(2030, 12, 31),
+        "valid_from": years_from(FILL_DAY, -2),
+        "valid_to": years_from(FILL_DAY, 4),
         "status": "active",
         "status_reason": None,
         "status_changed_on": None,
@@ -66,8 +79,8 @@ def certificate(employer_id: uuid.UUID, **overrides: Any) -> CertificateSnapshot
         "holder_name": "张三",
         "item": "P",
         "employer_id": employer_id,
-        "valid_from": date(2024, 1, 1),
-        "valid_to": date(2028, 1, 1),
+        "valid_from": years_from(FILL_DAY, -2),
+        "valid_to": years_from(FILL_DAY, 1),
         "version": 1,
     }
     values.update(overrides)
@@ -109,10 +122,10 @@ def cylinder(owner_id: uuid.UUID, **overrides: Any) -> dict[str, Any]:
         "water_volume_l": 35.5,
         "tare_mass_kg": 15.0,
         "permitted_fill_kg": 14.5,
-        "manufactured_on": "2022-03-01",
+        "manufactured_on": years_from(FILL_DAY, -4).isoformat(),
         "design_life_years": 8,
-        "last_inspected_on": "2022-03-01",
-        "next_inspection_on": "2030-03-01",
+        "last_inspected_on": years_from(FILL_DAY, -4).isoformat(),
+        "next_inspection_on": years_from(FILL_DAY, 3).isoformat(),
         "owner_id": str(owner_id),
         "status": "in_use",
     }
@@ -126,8 +139,8 @@ def fill(cylinder_code: str, filler_certificate: str, **overrides: Any) -> dict[
         "cylinder_code": cylinder_code,
         "filler_certificate": filler_certificate,
         "medium": "LPG",
-        "started_at": "2026-11-20T09:30:00+08:00",
-        "ended_at": "2026-11-20T09:33:00+08:00",
+        "started_at": at(FILL_DAY, "09:30"),
+        "ended_at": at(FILL_DAY, "09:33"),
         "prefill_checks": {
             "appearance": True,
             "residual_pressure": True,

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from cylinder_factories import (
+    FILL_DAY,
+    at,
     certificate,
     cylinder,
     fill,
@@ -22,6 +25,12 @@ from cylinder_factories import (
 )
 from tzsb_common.auth import CallerKind
 from tzsb_common.testing import TokenFactory
+
+MONTH_BEFORE = FILL_DAY.replace(day=1) - timedelta(days=1)
+"""The last day of the month before the fills' month: a late fill goes to its own month."""
+DAY_BEFORE = FILL_DAY - timedelta(days=1)
+THIS_MONTH = f"fill_months.fills_{FILL_DAY:%Y_%m}"
+LAST_MONTH = f"fill_months.fills_{MONTH_BEFORE:%Y_%m}"
 
 
 @dataclass
@@ -72,7 +81,7 @@ async def test_a_batch_is_answered_per_fill_and_a_retry_is_all_duplicate(
 ) -> None:
     lanzhou = await a_station(app, tokens)
     own = cylinder(lanzhou.id)
-    overdue = cylinder(lanzhou.id, next_inspection_on="2026-11-01")
+    overdue = cylinder(lanzhou.id, next_inspection_on=(FILL_DAY - timedelta(days=1)).isoformat())
     await register(client, lanzhou.headers, own, overdue)
 
     accepted = fill(own["cylinder_code"], lanzhou.filler, fill_id="A-1")
@@ -84,10 +93,10 @@ async def test_a_batch_is_answered_per_fill_and_a_retry_is_all_duplicate(
     malformed = {**fill(own["cylinder_code"], lanzhou.filler, fill_id="A-4"),
                  "started_at": "yesterday"}  # fmt: skip
     backwards = fill(own["cylinder_code"], lanzhou.filler, fill_id="A-5",
-                     ended_at="2026-11-20T09:00:00+08:00")  # fmt: skip
+                     ended_at=at(FILL_DAY, "09:00"))  # fmt: skip
     october = fill(own["cylinder_code"], lanzhou.filler, fill_id="A-6",
-                   started_at="2026-10-31T23:50:00+08:00",
-                   ended_at="2026-10-31T23:55:00+08:00")  # fmt: skip
+                   started_at=at(MONTH_BEFORE, "23:50"),
+                   ended_at=at(MONTH_BEFORE, "23:55"))  # fmt: skip
     batch = {"fills": [accepted, refused, unknown, malformed, backwards, october]}
 
     first = await client.post("/api/v1/fills", json=batch, headers=lanzhou.headers)
@@ -119,13 +128,13 @@ async def test_a_batch_is_answered_per_fill_and_a_retry_is_all_duplicate(
 
     assert await stored_fills(app, lanzhou.id) == [
         {"fill_id": "A-1", "status": "accepted", "reasons": [],
-         "month": "fill_months.fills_2026_11"},
-        {"fill_id": "A-2", "status": "refused", "month": "fill_months.fills_2026_11",
+         "month": THIS_MONTH},
+        {"fill_id": "A-2", "status": "refused", "month": THIS_MONTH,
          "reasons": ["inspection_overdue", "prefill_check_failed", "overfilled"]},
-        {"fill_id": "A-3", "status": "refused", "month": "fill_months.fills_2026_11",
+        {"fill_id": "A-3", "status": "refused", "month": THIS_MONTH,
          "reasons": ["unknown_cylinder", "medium_outside_licence", "filler_not_certified"]},
         {"fill_id": "A-6", "status": "accepted", "reasons": [],
-         "month": "fill_months.fills_2026_10"},
+         "month": LAST_MONTH},
     ]  # fmt: skip
     events = await fill_events(app)
     assert [(e["event"]["type"], e["event"]["data"]["fill"]["fill_id"]) for e in events] == [
@@ -198,8 +207,8 @@ async def test_recall_for_the_bureau_and_for_a_station_its_own_only(
     await register(client, baiyin.headers, baiyin_lpg)
     code = lanzhou_lpg["cylinder_code"]
     await client.post("/api/v1/fills", headers=lanzhou.headers, json={"fills": [
-        fill(code, lanzhou.filler, fill_id="L-1", started_at="2026-11-19T23:59:00+08:00",
-             ended_at="2026-11-20T00:02:00+08:00"),
+        fill(code, lanzhou.filler, fill_id="L-1", started_at=at(DAY_BEFORE, "23:59"),
+             ended_at=at(FILL_DAY, "00:02")),
         fill(code, lanzhou.filler, fill_id="L-2"),
         fill(code, lanzhou.filler, fill_id="L-3", medium="O2"),
     ]})  # fmt: skip
@@ -208,7 +217,7 @@ async def test_recall_for_the_bureau_and_for_a_station_its_own_only(
         json=fill(baiyin_lpg["cylinder_code"], baiyin.filler, fill_id="B-1"),
     )  # fmt: skip
 
-    day = {"from": "2026-11-20", "to": "2026-11-20"}
+    day = {"from": FILL_DAY.isoformat(), "to": FILL_DAY.isoformat()}
     bureau_day = await client.get(
         "/api/v1/fills", params={**day, "station_id": str(lanzhou.id)}, headers=tokens.bureau()
     )

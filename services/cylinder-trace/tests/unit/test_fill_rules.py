@@ -239,6 +239,15 @@ def test_malformed_fills_name_their_field() -> None:
         started_at=start, ended_at=start, filled_mass_kg=None, final_pressure_mpa=None, now=now
     )
 
+    too_old = malformed(
+        started_at=now - timedelta(days=400),
+        ended_at=now - timedelta(days=400),
+        filled_mass_kg=1.0,
+        final_pressure_mpa=None,
+        now=now,
+    )
+
     assert [p.field for p in backwards] == ["ended_at"]
+    assert [p.field for p in too_old] == ["started_at"]
     assert [p.field for p in future] == ["started_at"]
     assert [p.field for p in no_amount] == ["filled_mass_kg"]

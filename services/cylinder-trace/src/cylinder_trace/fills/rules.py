@@ -14,6 +14,10 @@ LPG = "LPG"
 FILLER_ITEM = "P"  # 作业项目 P 气瓶充装 (TSG Z6001)
 CLOCK_SKEW = timedelta(days=1)
 """How far in the future a fill may start before it is taken for a wrong clock."""
+OLDEST_FILL = timedelta(days=366)
+"""How long after a fill its record may still be posted: terminals post what they kept while
+offline, not years of history, and a wrong clock must not open a partition for a year long
+past."""
 
 
 class FillReason(StrEnum):
@@ -173,6 +177,8 @@ def malformed(
         problems.append(Malformed("ended_at", "the fill ends before it starts"))
     if started_at > now + CLOCK_SKEW:
         problems.append(Malformed("started_at", "the fill starts in the future"))
+    elif started_at < now - OLDEST_FILL:
+        problems.append(Malformed("started_at", "the fill is more than a year old"))
     if filled_mass_kg is None and final_pressure_mpa is None:
         problems.append(Malformed("filled_mass_kg", "give filled_mass_kg or final_pressure_mpa"))
     return problems
