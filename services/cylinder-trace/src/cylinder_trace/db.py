@@ -14,5 +14,9 @@ inbox = add_inbox_table(metadata)
 
 
 def load_metadata() -> MetaData:
-    """Every feature's tables, for Alembic and the tests (none beyond the outbox and inbox yet)."""
+    """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
+    from cylinder_trace.cylinders import tables as _cylinders  # noqa: F401
+    from cylinder_trace.fills import tables as _fills  # noqa: F401
+    from cylinder_trace.replicas import tables as _replicas  # noqa: F401
+
     return metadata

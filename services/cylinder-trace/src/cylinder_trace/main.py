@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cylinder_trace.bulk_database import bulk_database_hook
+from cylinder_trace.cylinders.routes import router as cylinders_router
 from cylinder_trace.db import inbox, load_metadata, outbox
+from cylinder_trace.fills.months import fill_months_hook
+from cylinder_trace.fills.routes import router as fills_router
+from cylinder_trace.replicas.registry import registry_replica
 from cylinder_trace.settings import CylinderTraceSettings
 from tzsb_common.app import ServiceDefinition, create_service_app
 
@@ -16,8 +21,13 @@ def create_app(settings: CylinderTraceSettings | None = None) -> FastAPI:
         ServiceDefinition(
             settings=settings,
             title="tzsb cylinder-trace 气瓶追溯",
-            description=("气瓶与充装记录追溯 — gas cylinders and their fill records."),
+            description=(
+                "气瓶登记、充装记录与追溯召回 — gas cylinders, their fill records and recalls."
+            ),
             outbox_table=outbox,
             inbox_table=inbox,
+            routers=[fills_router, cylinders_router],
+            consumers=[registry_replica()],
+            hooks=[bulk_database_hook(settings), fill_months_hook(settings)],
         )
     )

@@ -1,0 +1,56 @@
+"""Events the cylinder-trace service publishes (气瓶追溯): every fill record a station posts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tzsb_common.events import EventPayload, register_event
+
+FILL_TOPIC = "tzsb.cylinder.fill"
+
+
+class FillRecord(BaseModel):
+    """A fill as the station posted it (充装记录), keyed by the station's own fill id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    station_id: uuid.UUID = Field(description="充装单位")
+    fill_id: str = Field(description="the station's own id of the fill")
+    cylinder_code: str = Field(description="气瓶编码: the tag or QR code the station read")
+    filler_certificate: str = Field(description="充装人员作业人员证编号 (item P)")
+    medium: str = Field(description="充装介质, e.g. LPG, O2, CNG, H2")
+    started_at: datetime
+    ended_at: datetime
+    prefill_checks_passed: bool = Field(description="every pre-fill check (充装前检查) passed")
+    postfill_checks_passed: bool = Field(description="every post-fill check (充装后检查) passed")
+    filled_mass_kg: float | None = Field(description="充装量; null when a pressure was given")
+    final_pressure_mpa: float | None = Field(description="充装压力; null when a mass was given")
+
+
+@register_event
+class FillAcceptedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.cylinder.fill.accepted.v1"
+    topic: ClassVar[str] = FILL_TOPIC
+    summary: ClassVar[str] = "A station recorded a fill that every filling rule allowed (充装)"
+
+    fill: FillRecord
+
+
+@register_event
+class FillRefusedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.cylinder.fill.refused.v1"
+    topic: ClassVar[str] = FILL_TOPIC
+    summary: ClassVar[str] = (
+        "A station recorded a fill the rules refuse (拒绝充装), with every reason that applies"
+    )
+
+    fill: FillRecord
+    reasons: list[str] = Field(
+        description="unknown_cylinder | cylinder_scrapped | inspection_overdue | "
+        "past_design_life | medium_mismatch | medium_outside_licence | licence_invalid | "
+        "filler_not_certified | lpg_not_own_property | prefill_check_failed | overfilled"
+    )

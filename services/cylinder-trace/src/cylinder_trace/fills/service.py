@@ -1,0 +1,382 @@
+"""Recording fills: each item judged by the filling rules, the batch written through the
+bulk-write primitive in one transaction (keys, rows by COPY, one event per new fill), one
+answer per item in the order they came; and reading them back for a recall."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cylinder_trace.cylinders.access import may_read_cylinder
+from cylinder_trace.fills import queries
+from cylinder_trace.fills.rules import (
+    CertificateFacts,
+    CylinderFacts,
+    FillFacts,
+    FillReason,
+    LicenceFacts,
+    fill_reasons,
+    malformed,
+)
+from cylinder_trace.fills.schemas import (
+    FillCreate,
+    FillCursor,
+    FillFilter,
+    FillPage,
+    FillRead,
+    FillResult,
+    FillStatus,
+    PostfillChecks,
+    PrefillChecks,
+)
+from cylinder_trace.fills.tables import fill_writer
+from cylinder_trace.ingestion import RawItem, item_errors
+from tzsb_common.bulk import BulkItem, Outcome
+from tzsb_common.contracts.cylinder import FillAcceptedV1, FillRecord, FillRefusedV1
+from tzsb_common.logging import get_logger
+from tzsb_common.outbox import Outbox
+from tzsb_common.pagination import decode_cursor_as, keyset_page
+from tzsb_common.pg import Database
+from tzsb_common.problems import field_error
+
+_log = get_logger(__name__)
+_ACCEPTED = Outcome(status=FillStatus.accepted.value)
+MONTHS_AHEAD = 2
+
+
+def month_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, 1, tzinfo=zone)
+
+
+def next_month(start: datetime) -> datetime:
+    return (start + timedelta(days=32)).replace(day=1)
+
+
+def partition_name(start: datetime) -> str:
+    return f"fills_{start.year:04d}_{start.month:02d}"
+
+
+class FillMonths:
+    """The monthly partitions of `fills` that exist, created ahead (this month and the next
+    `MONTHS_AHEAD`) and on demand for a late fill of an older month. Remembered once seen, so
+    the request path asks the database only about a month it has not met."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._known: set[str] = set()
+        self._lock = asyncio.Lock()
+
+    def month_of(self, at: datetime) -> datetime:
+        return month_start(at.astimezone(self.zone).date(), self.zone)
+
+    async def ensure(self, database: Database, months: Iterable[datetime]) -> None:
+        missing = {m for m in months if partition_name(m) not in self._known}
+        if not missing:
+            return
+        async with self._lock:
+            async with database.connection() as conn:
+                self._known |= await queries.month_partitions(conn)
+            for start in sorted(missing):
+                name = partition_name(start)
+                if name in self._known:
+                    continue
+                async with database.transaction() as conn:
+                    await queries.create_month_partition(conn, name, start, next_month(start))
+                _log.info("fill partition created", partition=name)
+                self._known.add(name)
+
+    async def ahead(self, database: Database, today: date) -> None:
+        start = month_start(today, self.zone)
+        months = [start]
+        for _ in range(MONTHS_AHEAD):
+            months.append(next_month(months[-1]))
+        await self.ensure(database, months)
+
+
+def _record(station_id: uuid.UUID, fill: FillCreate) -> FillRecord:
+    return FillRecord(
+        station_id=station_id,
+        fill_id=fill.fill_id,
+        cylinder_code=fill.cylinder_code,
+        filler_certificate=fill.filler_certificate,
+        medium=fill.medium,
+        started_at=fill.started_at,
+        ended_at=fill.ended_at,
+        prefill_checks_passed=fill.prefill_checks.all_passed,
+        postfill_checks_passed=fill.postfill_checks.all_passed,
+        filled_mass_kg=fill.filled_mass_kg,
+        final_pressure_mpa=fill.final_pressure_mpa,
+    )
+
+
+def _row(station_id: uuid.UUID, fill: FillCreate, outcome: Outcome) -> tuple[Any, ...]:
+    """In the order of `FILL_COLUMNS`."""
+    pre, post = fill.prefill_checks, fill.postfill_checks
+    return (
+        station_id,
+        fill.fill_id,
+        fill.cylinder_code,
+        fill.filler_certificate,
+        fill.medium,
+        fill.started_at,
+        fill.ended_at,
+        pre.appearance,
+        pre.residual_pressure,
+        pre.valve,
+        pre.inspection_mark,
+        pre.medium_marking,
+        post.leak,
+        post.mass_or_pressure,
+        post.temperature,
+        fill.filled_mass_kg,
+        fill.final_pressure_mpa,
+        outcome.status,
+        list(outcome.reasons),
+    )
+
+
+def _cylinder_facts(row: dict[str, Any] | None) -> CylinderFacts | None:
+    if row is None:
+        return None
+    return CylinderFacts(
+        medium=row["medium"],
+        status=row["status"],
+        next_inspection_on=row["next_inspection_on"],
+        manufactured_on=row["manufactured_on"],
+        design_life_years=row["design_life_years"],
+        owner_id=row["owner_id"],
+        permitted_fill_kg=row["permitted_fill_kg"],
+    )
+
+
+def _certificate_facts(row: dict[str, Any] | None) -> CertificateFacts | None:
+    if row is None:
+        return None
+    return CertificateFacts(
+        item=row["item"],
+        employer_id=row["employer_id"],
+        valid_from=row["valid_from"],
+        valid_to=row["valid_to"],
+    )
+
+
+def _invalid(fill_id: str | None, errors: Any) -> FillResult:
+    return FillResult(
+        fill_id=fill_id, status=FillStatus.refused, reasons=[FillReason.invalid], errors=errors
+    )
+
+
+async def record_fills(
+    database: Database,
+    outbox: Outbox,
+    months: FillMonths,
+    *,
+    station_id: uuid.UUID,
+    items: Sequence[FillCreate | RawItem],
+    batch: bool,
+    now: datetime,
+) -> list[FillResult]:
+    """One answer per item, in order. A malformed item is answered `invalid` and not stored;
+    the others are stored, refused ones too, each under its (station, fill id) once."""
+    results: list[FillResult | None] = []
+    judged: list[tuple[int, FillCreate]] = []
+    for index, item in enumerate(items):
+        if isinstance(item, RawItem):
+            results.append(_invalid(item.text_field("fill_id"), item_errors(FillCreate, item)))
+            continue
+        problems = malformed(
+            started_at=item.started_at,
+            ended_at=item.ended_at,
+            filled_mass_kg=item.filled_mass_kg,
+            final_pressure_mpa=item.final_pressure_mpa,
+            now=now,
+        )
+        if problems:
+            location = ["body", "fills", index] if batch else ["body"]
+            results.append(
+                _invalid(
+                    item.fill_id,
+                    [field_error([*location, p.field], p.message, "invalid") for p in problems],
+                )
+            )
+            continue
+        judged.append((len(results), item))
+        results.append(None)
+    if judged:
+        await months.ensure(database, {months.month_of(fill.started_at) for _, fill in judged})
+        async with database.transaction() as conn:
+            cylinders = await queries.cylinders(
+                conn, sorted({fill.cylinder_code for _, fill in judged})
+            )
+            licences = [
+                LicenceFacts(
+                    scope=frozenset(row["scope"]),
+                    valid_from=row["valid_from"],
+                    valid_to=row["valid_to"],
+                    status=row["status"],
+                    status_changed_on=row["status_changed_on"],
+                )
+                for row in await queries.licences(conn, station_id)
+            ]
+            certificates = await queries.certificates(
+                conn, sorted({fill.filler_certificate for _, fill in judged})
+            )
+            bulk_items: list[BulkItem] = []
+            for _, fill in judged:
+                reasons = fill_reasons(
+                    FillFacts(
+                        medium=fill.medium,
+                        fill_date=fill.started_at.astimezone(months.zone).date(),
+                        prefill_passed=fill.prefill_checks.all_passed,
+                        filled_mass_kg=fill.filled_mass_kg,
+                    ),
+                    station_id=station_id,
+                    cylinder=_cylinder_facts(cylinders.get(fill.cylinder_code)),
+                    licences=licences,
+                    certificate=_certificate_facts(certificates.get(fill.filler_certificate)),
+                )
+                record = _record(station_id, fill)
+                if reasons:
+                    codes = tuple(reason.value for reason in reasons)
+                    outcome = Outcome(status=FillStatus.refused.value, reasons=codes)
+                    payload: FillAcceptedV1 | FillRefusedV1 = FillRefusedV1(
+                        fill=record, reasons=list(codes)
+                    )
+                else:
+                    outcome = _ACCEPTED
+                    payload = FillAcceptedV1(fill=record)
+                event = payload.to_event(
+                    source=outbox.settings.service_name, subject=fill.cylinder_code
+                )
+                bulk_items.append(
+                    BulkItem(
+                        key=fill.fill_id,
+                        outcome=outcome,
+                        row=_row(station_id, fill, outcome),
+                        events=[(event, payload.topic)],
+                    )
+                )
+            written = await fill_writer.write_on(
+                conn, scope=f"fill:{station_id}", items=bulk_items, outbox=outbox
+            )
+        for (position, _), result in zip(judged, written, strict=True):
+            status = FillStatus.duplicate if result.duplicate else FillStatus(result.outcome.status)
+            # Built from values this function made: validating 1,000 answers again would cost
+            # about as much as judging the fills.
+            results[position] = FillResult.model_construct(
+                fill_id=result.key, status=status, reasons=list(result.outcome.reasons), errors=None
+            )
+    return [result for result in results if result is not None]
+
+
+# -- recall --------------------------------------------------------------------------------
+
+
+def _to_read(row: dict[str, Any]) -> FillRead:
+    return FillRead(
+        station_id=row["station_id"],
+        fill_id=row["fill_id"],
+        cylinder_code=row["cylinder_code"],
+        filler_certificate=row["filler_certificate"],
+        medium=row["medium"],
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        prefill_checks=PrefillChecks(
+            appearance=row["prefill_appearance"],
+            residual_pressure=row["prefill_residual_pressure"],
+            valve=row["prefill_valve"],
+            inspection_mark=row["prefill_inspection_mark"],
+            medium_marking=row["prefill_medium_marking"],
+        ),
+        postfill_checks=PostfillChecks(
+            leak=row["postfill_leak"],
+            mass_or_pressure=row["postfill_mass_or_pressure"],
+            temperature=row["postfill_temperature"],
+        ),
+        filled_mass_kg=row["filled_mass_kg"],
+        final_pressure_mpa=row["final_pressure_mpa"],
+        status=FillStatus(row["status"]),
+        reasons=list(row["reasons"]),
+    )
+
+
+def _after(cursor: str | None) -> tuple[datetime, uuid.UUID, str] | None:
+    if cursor is None:
+        return None
+    key = decode_cursor_as(cursor, FillCursor)
+    return key.started_at, key.station_id, key.fill_id
+
+
+def _page(rows: list[dict[str, Any]], limit: int) -> FillPage:
+    page, next_cursor = keyset_page(
+        rows,
+        limit,
+        lambda r: {
+            "started_at": r["started_at"],
+            "station_id": r["station_id"],
+            "fill_id": r["fill_id"],
+        },
+    )
+    return FillPage(items=[_to_read(row) for row in page], next_cursor=next_cursor)
+
+
+async def fills_of_cylinder(
+    database: Database,
+    code: str,
+    *,
+    station_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+) -> FillPage | None:
+    """None when the caller may not see the cylinder: a station sees the fills it made of its
+    own cylinders, and of any cylinder it filled (an unknown one included); the bureau all."""
+    after = _after(cursor)
+    async with database.connection() as conn:
+        if station_id is not None:
+            access = await queries.cylinder_access(conn, code)
+            own = access is not None and may_read_cylinder(station_id, *access)
+            if not own and not await queries.has_filled(conn, code, station_id):
+                return None
+        rows = await queries.fills_of_cylinder(
+            conn, code, station_id=station_id, after=after, limit=limit + 1
+        )
+        unknown = station_id is None and not rows and after is None
+        if unknown and await queries.cylinder_access(conn, code) is None:
+            return None
+    return _page(rows, limit)
+
+
+async def recall(
+    database: Database,
+    recall_filter: FillFilter,
+    *,
+    zone: ZoneInfo,
+    cursor: str | None,
+    limit: int,
+) -> FillPage:
+    start = day_start(recall_filter.from_date, zone)
+    end = (
+        day_start(recall_filter.to_date + timedelta(days=1), zone)
+        if recall_filter.to_date
+        else None
+    )
+    async with database.connection() as conn:
+        rows = await queries.fills(
+            conn,
+            station_id=recall_filter.station_id,
+            start=start,
+            end=end,
+            medium=recall_filter.medium,
+            after=_after(cursor),
+            limit=limit + 1,
+        )
+    return _page(rows, limit)
+
+
+def day_start(day: date | None, zone: ZoneInfo) -> datetime | None:
+    """The first instant of a business day."""
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=zone)

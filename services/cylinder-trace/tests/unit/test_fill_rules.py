@@ -1,0 +1,253 @@
+"""The refusal rules of a fill, alone and together, as a pure function (TSG 23)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from cylinder_trace.fills.rules import (
+    CertificateFacts,
+    CylinderFacts,
+    FillFacts,
+    FillReason,
+    LicenceFacts,
+    add_years,
+    fill_reasons,
+    licence_in_force,
+    malformed,
+)
+
+STATION = uuid.uuid4()
+OTHER = uuid.uuid4()
+DAY = date(2026, 11, 20)
+
+FILL = FillFacts(medium="LPG", fill_date=DAY, prefill_passed=True, filled_mass_kg=14.2)
+CYLINDER = CylinderFacts(
+    medium="LPG",
+    status="in_use",
+    next_inspection_on=date(2027, 3, 1),
+    manufactured_on=date(2022, 3, 1),
+    design_life_years=8,
+    owner_id=STATION,
+    permitted_fill_kg=14.5,
+)
+LICENCE = LicenceFacts(
+    scope=frozenset({"LPG", "O2"}),
+    valid_from=date(2024, 1, 1),
+    valid_to=date(2030, 12, 31),
+    status="active",
+    status_changed_on=None,
+)
+CERTIFICATE = CertificateFacts(
+    item="P", employer_id=STATION, valid_from=date(2024, 1, 1), valid_to=date(2028, 1, 1)
+)
+
+
+def reasons(
+    fill: FillFacts = FILL,
+    cylinder: CylinderFacts | None = CYLINDER,
+    licences: tuple[LicenceFacts, ...] = (LICENCE,),
+    certificate: CertificateFacts | None = CERTIFICATE,
+) -> list[FillReason]:
+    return fill_reasons(
+        fill, station_id=STATION, cylinder=cylinder, licences=licences, certificate=certificate
+    )
+
+
+def test_a_fill_that_keeps_every_rule_is_accepted() -> None:
+    assert reasons() == []
+
+
+def test_an_unknown_cylinder_is_refused_and_its_own_checks_are_not_made() -> None:
+    assert reasons(cylinder=None) == [FillReason.unknown_cylinder]
+
+
+def test_a_scrapped_cylinder_is_refused() -> None:
+    assert reasons(cylinder=replace(CYLINDER, status="scrapped")) == [FillReason.cylinder_scrapped]
+
+
+def test_inspection_overdue_when_the_next_inspection_was_before_the_fill_date() -> None:
+    overdue = replace(CYLINDER, next_inspection_on=DAY - timedelta(days=1))
+    due_today = replace(CYLINDER, next_inspection_on=DAY)
+
+    assert reasons(cylinder=overdue) == [FillReason.inspection_overdue]
+    assert reasons(cylinder=due_today) == []
+
+
+def test_past_design_life_from_the_anniversary_of_manufacture_on() -> None:
+    last_day = replace(CYLINDER, manufactured_on=date(2018, 11, 21))
+    ended = replace(CYLINDER, manufactured_on=date(2018, 11, 20))
+
+    assert reasons(cylinder=last_day) == []
+    assert reasons(cylinder=ended) == [FillReason.past_design_life]
+
+
+def test_medium_mismatch_when_the_fill_medium_is_not_the_cylinders() -> None:
+    oxygen = replace(CYLINDER, medium="O2", owner_id=OTHER)
+    assert reasons(cylinder=oxygen) == [FillReason.medium_mismatch]
+
+
+def test_medium_outside_licence_when_the_licence_in_force_does_not_list_it() -> None:
+    oxygen_only = replace(LICENCE, scope=frozenset({"O2"}))
+    assert reasons(licences=(oxygen_only,)) == [FillReason.medium_outside_licence]
+
+
+def test_a_lapsed_licence_for_the_medium_does_not_cover_it_beside_one_in_force() -> None:
+    lapsed_lpg = replace(LICENCE, valid_to=date(2025, 12, 31))
+    oxygen_in_force = replace(LICENCE, scope=frozenset({"O2"}))
+    assert reasons(licences=(lapsed_lpg, oxygen_in_force)) == [FillReason.medium_outside_licence]
+
+
+@pytest.mark.parametrize(
+    "licence",
+    [
+        replace(LICENCE, valid_to=DAY - timedelta(days=1)),
+        replace(LICENCE, valid_from=DAY + timedelta(days=1)),
+        replace(LICENCE, status="suspended", status_changed_on=date(2026, 11, 1)),
+        replace(LICENCE, status="revoked", status_changed_on=DAY),
+    ],
+    ids=["expired", "not_yet_valid", "suspended", "revoked_that_day"],
+)
+def test_licence_invalid_when_not_in_force_on_the_fill_date(licence: LicenceFacts) -> None:
+    assert reasons(licences=(licence,)) == [FillReason.licence_invalid]
+
+
+def test_a_fill_made_before_a_suspension_took_effect_was_licensed() -> None:
+    suspended_later = replace(LICENCE, status="suspended", status_changed_on=DAY + timedelta(1))
+    assert licence_in_force(suspended_later, DAY)
+    assert reasons(licences=(suspended_later,)) == []
+
+
+def test_a_station_without_any_filling_licence_is_outside_licence_and_unlicensed() -> None:
+    assert reasons(licences=()) == [FillReason.medium_outside_licence, FillReason.licence_invalid]
+
+
+@pytest.mark.parametrize(
+    "certificate",
+    [
+        None,
+        replace(CERTIFICATE, valid_to=DAY - timedelta(days=1)),
+        replace(CERTIFICATE, item="T"),
+        replace(CERTIFICATE, employer_id=OTHER),
+    ],
+    ids=["unknown", "expired", "not_item_p", "another_stations_employee"],
+)
+def test_filler_not_certified(certificate: CertificateFacts | None) -> None:
+    assert reasons(certificate=certificate) == [FillReason.filler_not_certified]
+
+
+def test_an_lpg_cylinder_owned_by_someone_else_is_not_filled() -> None:
+    assert reasons(cylinder=replace(CYLINDER, owner_id=OTHER)) == [FillReason.lpg_not_own_property]
+
+
+def test_another_owners_oxygen_cylinder_may_be_filled() -> None:
+    oxygen = replace(CYLINDER, medium="O2", owner_id=OTHER, permitted_fill_kg=None)
+    assert reasons(fill=replace(FILL, medium="O2", filled_mass_kg=None), cylinder=oxygen) == []
+
+
+def test_a_failed_prefill_check_refuses_the_fill() -> None:
+    assert reasons(fill=replace(FILL, prefill_passed=False)) == [FillReason.prefill_check_failed]
+
+
+def test_overfilled_above_the_permitted_fill_and_not_at_it() -> None:
+    assert reasons(fill=replace(FILL, filled_mass_kg=14.6)) == [FillReason.overfilled]
+    assert reasons(fill=replace(FILL, filled_mass_kg=14.5)) == []
+
+
+def test_every_reason_that_applies_is_given_in_the_contracts_order() -> None:
+    cylinder = replace(
+        CYLINDER,
+        status="scrapped",
+        next_inspection_on=date(2025, 1, 1),
+        manufactured_on=date(2010, 1, 1),
+        medium="LPG",
+        owner_id=OTHER,
+        permitted_fill_kg=10.0,
+    )
+    fill = FillFacts(medium="H2", fill_date=DAY, prefill_passed=False, filled_mass_kg=12.0)
+    lapsed = replace(LICENCE, status="revoked", status_changed_on=date(2026, 1, 1))
+
+    assert reasons(fill, cylinder, (lapsed,), None) == [
+        FillReason.cylinder_scrapped,
+        FillReason.inspection_overdue,
+        FillReason.past_design_life,
+        FillReason.medium_mismatch,
+        FillReason.medium_outside_licence,
+        FillReason.licence_invalid,
+        FillReason.filler_not_certified,
+        FillReason.lpg_not_own_property,
+        FillReason.prefill_check_failed,
+        FillReason.overfilled,
+    ]
+
+
+def test_an_unknown_cylinder_with_station_and_filler_faults_gives_all_of_them() -> None:
+    fill = replace(FILL, prefill_passed=False)
+    assert reasons(fill, None, (), replace(CERTIFICATE, item="T")) == [
+        FillReason.unknown_cylinder,
+        FillReason.medium_outside_licence,
+        FillReason.licence_invalid,
+        FillReason.filler_not_certified,
+        FillReason.prefill_check_failed,
+    ]
+
+
+def test_the_reason_codes_are_the_contracts_strings() -> None:
+    assert [reason.value for reason in FillReason] == [
+        "invalid",
+        "unknown_cylinder",
+        "cylinder_scrapped",
+        "inspection_overdue",
+        "past_design_life",
+        "medium_mismatch",
+        "medium_outside_licence",
+        "licence_invalid",
+        "filler_not_certified",
+        "lpg_not_own_property",
+        "prefill_check_failed",
+        "overfilled",
+    ]
+
+
+def test_design_life_from_29_february_ends_on_28_february() -> None:
+    assert add_years(date(2024, 2, 29), 8) == date(2032, 2, 29)
+    assert add_years(date(2024, 2, 29), 1) == date(2025, 2, 28)
+
+
+def test_malformed_fills_name_their_field() -> None:
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    start = datetime(2026, 11, 20, 9, tzinfo=UTC)
+
+    backwards = malformed(
+        started_at=start,
+        ended_at=start - timedelta(minutes=1),
+        filled_mass_kg=1.0,
+        final_pressure_mpa=None,
+        now=now,
+    )
+    future = malformed(
+        started_at=now + timedelta(days=2),
+        ended_at=now + timedelta(days=2),
+        filled_mass_kg=None,
+        final_pressure_mpa=15.0,
+        now=now,
+    )
+    no_amount = malformed(
+        started_at=start, ended_at=start, filled_mass_kg=None, final_pressure_mpa=None, now=now
+    )
+
+    too_old = malformed(
+        started_at=now - timedelta(days=400),
+        ended_at=now - timedelta(days=400),
+        filled_mass_kg=1.0,
+        final_pressure_mpa=None,
+        now=now,
+    )
+
+    assert [p.field for p in backwards] == ["ended_at"]
+    assert [p.field for p in too_old] == ["started_at"]
+    assert [p.field for p in future] == ["started_at"]
+    assert [p.field for p in no_amount] == ["filled_mass_kg"]
