@@ -12,6 +12,7 @@ the record only if nobody changed it since, else gets 412 — no lost update.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pydantic import BaseModel
 from starlette.responses import Response
@@ -20,6 +21,26 @@ _ENTITY_TAG = re.compile(r'\s*(?:W/)?"v(\d{1,18})"\s*')
 
 ANY_VERSION: frozenset[int] = frozenset()
 """`If-Match: *` — any current version matches (the record must exist)."""
+
+
+ETAG_HEADER: dict[str, Any] = {
+    "ETag": {"description": 'The record\'s version, e.g. "v3"; send it back in `If-Match`.'}
+}
+STALE_VERSION: dict[int | str, dict[str, Any]] = {
+    412: {"description": "`If-Match` names a version that is no longer current"},
+}
+CREATED_RESPONSES: dict[int | str, dict[str, Any]] = {201: {"headers": ETAG_HEADER}}
+"""OpenAPI `responses` of a create that answers the new record."""
+READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"headers": ETAG_HEADER},
+    304: {"description": "`If-None-Match` names the current version"},
+}
+"""OpenAPI `responses` of a single-record read (`record_or_not_modified`)."""
+CONDITIONAL_WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"headers": ETAG_HEADER},
+    **STALE_VERSION,
+}
+"""OpenAPI `responses` of a change that honours `If-Match` and answers the record."""
 
 
 def version_etag(version: int) -> str:
@@ -36,6 +57,16 @@ def record_response(
         media_type="application/json",
         headers=headers,
     )
+
+
+def record_or_not_modified(
+    record: BaseModel, *, version: int, if_none_match: str | None
+) -> Response:
+    """A single-record read: 304 with the ETag when the client's copy is current, else the
+    record."""
+    if none_match(if_none_match, version):
+        return Response(status_code=304, headers={"ETag": version_etag(version)})
+    return record_response(record, version=version)
 
 
 def matching_versions(if_match: str | None) -> frozenset[int] | None:

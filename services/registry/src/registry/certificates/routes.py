@@ -37,14 +37,17 @@ from tzsb_common.pagination import (
 )
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import Forbidden, ValidationFailed, field_error
-from tzsb_common.responses import matching_versions, none_match, record_response, version_etag
+from tzsb_common.responses import (
+    CONDITIONAL_WRITE_RESPONSES,
+    CREATED_RESPONSES,
+    READ_RESPONSES,
+    matching_versions,
+    record_or_not_modified,
+    record_response,
+)
 from tzsb_common.routing import feature_router
 
 router = feature_router("/certificates", tags=["personnel certificates 作业人员证"])
-
-_ETAG_HEADER = {
-    "ETag": {"description": 'The certificate\'s version, e.g. "v2"; send it back in `If-Match`.'}
-}
 
 
 class _CertificateCursor(BaseModel):
@@ -61,7 +64,7 @@ def _refused(exc: CertificateRefused) -> ValidationFailed:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=CertificateRead,
-    responses={201: {"headers": _ETAG_HEADER}},
+    responses=CREATED_RESPONSES,
 )
 async def create_certificate(
     _: CertificateWriter, data: CertificateCreate, database: CurrentDatabase, outbox: CurrentOutbox
@@ -77,18 +80,13 @@ async def create_certificate(
 @router.get(
     "/{number}",
     response_model=CertificateRead,
-    responses={
-        200: {"headers": _ETAG_HEADER},
-        304: {"description": "`If-None-Match` names the current version"},
-    },
+    responses=READ_RESPONSES,
 )
 async def get_certificate(
     record: ReadableCertificate,
     if_none_match: Annotated[str | None, Header(description="an ETag read earlier")] = None,
 ) -> Response:
-    if none_match(if_none_match, record.version):
-        return Response(status_code=304, headers={"ETag": version_etag(record.version)})
-    return record_response(record, version=record.version)
+    return record_or_not_modified(record, version=record.version, if_none_match=if_none_match)
 
 
 @router.get("", response_model=CertificatePage)
@@ -123,10 +121,7 @@ async def list_certificates(
 @router.patch(
     "/{number}",
     response_model=CertificateRead,
-    responses={
-        200: {"headers": _ETAG_HEADER},
-        412: {"description": "`If-Match` names a version that is no longer current"},
-    },
+    responses=CONDITIONAL_WRITE_RESPONSES,
 )
 async def change_certificate(
     _: CertificateWriter,

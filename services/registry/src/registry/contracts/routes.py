@@ -30,14 +30,17 @@ from tzsb_common.pagination import (
 )
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import Forbidden, ValidationFailed, field_error
-from tzsb_common.responses import matching_versions, none_match, record_response, version_etag
+from tzsb_common.responses import (
+    CONDITIONAL_WRITE_RESPONSES,
+    CREATED_RESPONSES,
+    READ_RESPONSES,
+    matching_versions,
+    record_or_not_modified,
+    record_response,
+)
 from tzsb_common.routing import feature_router
 
 router = feature_router("/contracts", tags=["maintenance contracts 维保合同"])
-
-_ETAG_HEADER = {
-    "ETag": {"description": 'The contract\'s version, e.g. "v2"; send it back in `If-Match`.'}
-}
 
 
 class _ContractCursor(BaseModel):
@@ -54,7 +57,7 @@ def _refused(exc: ContractRefused) -> ValidationFailed:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ContractRead,
-    responses={201: {"headers": _ETAG_HEADER}},
+    responses=CREATED_RESPONSES,
 )
 async def create_contract(
     _: ContractWriter, data: ContractCreate, database: CurrentDatabase, outbox: CurrentOutbox
@@ -71,18 +74,13 @@ async def create_contract(
 @router.get(
     "/{contract_id}",
     response_model=ContractRead,
-    responses={
-        200: {"headers": _ETAG_HEADER},
-        304: {"description": "`If-None-Match` names the current version"},
-    },
+    responses=READ_RESPONSES,
 )
 async def get_contract(
     record: ReadableContract,
     if_none_match: Annotated[str | None, Header(description="an ETag read earlier")] = None,
 ) -> Response:
-    if none_match(if_none_match, record.version):
-        return Response(status_code=304, headers={"ETag": version_etag(record.version)})
-    return record_response(record, version=record.version)
+    return record_or_not_modified(record, version=record.version, if_none_match=if_none_match)
 
 
 @router.get("", response_model=ContractPage)
@@ -122,7 +120,7 @@ async def list_contracts(
     "/{contract_id}/terminate",
     response_model=ContractRead,
     responses={
-        200: {"headers": _ETAG_HEADER},
+        **CONDITIONAL_WRITE_RESPONSES,
         409: {"description": "the contract was terminated already (already_terminated)"},
         412: {"description": "`If-Match` names a version that is no longer current"},
     },

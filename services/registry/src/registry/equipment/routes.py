@@ -39,19 +39,22 @@ from tzsb_common.pagination import (
 )
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import Forbidden, ValidationFailed, field_error
-from tzsb_common.responses import matching_versions, none_match, record_response, version_etag
+from tzsb_common.responses import (
+    CONDITIONAL_WRITE_RESPONSES,
+    CREATED_RESPONSES,
+    READ_RESPONSES,
+    matching_versions,
+    record_or_not_modified,
+    record_response,
+)
 from tzsb_common.routing import feature_router
 
 router = feature_router("/equipment", tags=["equipment 设备"])
 
-_CONDITIONAL_WRITE: dict[int | str, dict[str, Any]] = {
-    412: {"description": "`If-Match` names a version that is no longer current"},
+_READ_ONLY_WHEN_DEREGISTERED: dict[int | str, dict[str, Any]] = {
     409: {"description": "the record is deregistered (注销) and read-only"},
 }
 _IF_MATCH = Header(description='Change only if the record is still at this version, e.g. "v3"')
-_ETAG_HEADER = {
-    "ETag": {"description": 'The record\'s version, e.g. "v3"; send it back in `If-Match`.'}
-}
 
 
 class _EquipmentCursor(BaseModel):
@@ -69,7 +72,7 @@ def _refused(exc: EquipmentRefused) -> ValidationFailed:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=EquipmentRead,
-    responses={201: {"headers": _ETAG_HEADER}},
+    responses=CREATED_RESPONSES,
 )
 async def register_equipment(
     _: EquipmentWriter, data: EquipmentCreate, database: CurrentDatabase, outbox: CurrentOutbox
@@ -85,18 +88,13 @@ async def register_equipment(
 @router.get(
     "/{equipment_code}",
     response_model=EquipmentRead,
-    responses={
-        200: {"headers": _ETAG_HEADER},
-        304: {"description": "`If-None-Match` names the current version"},
-    },
+    responses=READ_RESPONSES,
 )
 async def get_equipment(
     record: ReadableEquipment,
     if_none_match: Annotated[str | None, Header(description="an ETag read earlier")] = None,
 ) -> Response:
-    if none_match(if_none_match, record.version):
-        return Response(status_code=304, headers={"ETag": version_etag(record.version)})
-    return record_response(record, version=record.version)
+    return record_or_not_modified(record, version=record.version, if_none_match=if_none_match)
 
 
 @router.get("", response_model=EquipmentPage)
@@ -143,7 +141,7 @@ async def list_equipment(
 @router.patch(
     "/{equipment_code}",
     response_model=EquipmentRead,
-    responses={200: {"headers": _ETAG_HEADER}, **_CONDITIONAL_WRITE},
+    responses={**CONDITIONAL_WRITE_RESPONSES, **_READ_ONLY_WHEN_DEREGISTERED},
 )
 async def change_equipment(
     _: EquipmentWriter,
@@ -172,7 +170,7 @@ async def change_equipment(
 @router.post(
     "/{equipment_code}/registration",
     response_model=EquipmentRead,
-    responses={200: {"headers": _ETAG_HEADER}, **_CONDITIONAL_WRITE},
+    responses={**CONDITIONAL_WRITE_RESPONSES, **_READ_ONLY_WHEN_DEREGISTERED},
 )
 async def register_use(
     _: EquipmentWriter,
@@ -201,7 +199,7 @@ async def register_use(
 @router.post(
     "/{equipment_code}/status",
     response_model=EquipmentRead,
-    responses={200: {"headers": _ETAG_HEADER}, **_CONDITIONAL_WRITE},
+    responses={**CONDITIONAL_WRITE_RESPONSES, **_READ_ONLY_WHEN_DEREGISTERED},
 )
 async def change_status(
     principal: EquipmentWriter,

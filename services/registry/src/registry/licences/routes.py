@@ -32,16 +32,20 @@ from tzsb_common.pagination import (
 )
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import Forbidden, ValidationFailed, field_error
-from tzsb_common.responses import matching_versions, none_match, record_response, version_etag
+from tzsb_common.responses import (
+    CONDITIONAL_WRITE_RESPONSES,
+    CREATED_RESPONSES,
+    READ_RESPONSES,
+    matching_versions,
+    record_or_not_modified,
+    record_response,
+)
 from tzsb_common.routing import feature_router
 
 router = feature_router("/licences", tags=["licences 许可证"])
 
-_ETAG_HEADER = {
-    "ETag": {"description": 'The licence\'s version, e.g. "v3"; send it back in `If-Match`.'}
-}
 _TRANSITION_ANSWERS: dict[int | str, dict[str, Any]] = {
-    200: {"headers": _ETAG_HEADER},
+    **CONDITIONAL_WRITE_RESPONSES,
     409: {"description": "the licence's status forbids this change (transition_not_allowed)"},
     412: {"description": "`If-Match` names a version that is no longer current"},
 }
@@ -65,7 +69,7 @@ def _refused(exc: LicenceRefused) -> ValidationFailed:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=LicenceRead,
-    responses={201: {"headers": _ETAG_HEADER}},
+    responses=CREATED_RESPONSES,
 )
 async def create_licence(
     _: LicenceWriter, data: LicenceCreate, database: CurrentDatabase, outbox: CurrentOutbox
@@ -81,18 +85,13 @@ async def create_licence(
 @router.get(
     "/{licence_id}",
     response_model=LicenceRead,
-    responses={
-        200: {"headers": _ETAG_HEADER},
-        304: {"description": "`If-None-Match` names the current version"},
-    },
+    responses=READ_RESPONSES,
 )
 async def get_licence(
     record: ReadableLicence,
     if_none_match: Annotated[str | None, Header(description="an ETag read earlier")] = None,
 ) -> Response:
-    if none_match(if_none_match, record.version):
-        return Response(status_code=304, headers={"ETag": version_etag(record.version)})
-    return record_response(record, version=record.version)
+    return record_or_not_modified(record, version=record.version, if_none_match=if_none_match)
 
 
 @router.get("/{licence_id}/status-changes", response_model=LicenceStatusChanges)

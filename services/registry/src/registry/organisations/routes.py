@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, status
 from pydantic import BaseModel
@@ -30,18 +30,18 @@ from tzsb_common.pagination import (
     keyset_page,
 )
 from tzsb_common.problems import NotFound, ValidationFailed, field_error
-from tzsb_common.responses import matching_versions, none_match, record_response, version_etag
+from tzsb_common.responses import (
+    CONDITIONAL_WRITE_RESPONSES,
+    CREATED_RESPONSES,
+    READ_RESPONSES,
+    matching_versions,
+    record_or_not_modified,
+    record_response,
+)
 from tzsb_common.routing import feature_router
 
 router = feature_router("/organisations", tags=["organisations 单位"])
 
-_ETAG_HEADER = {
-    "ETag": {"description": 'The organisation\'s version, e.g. "v2"; send it back in `If-Match`.'}
-}
-_CONDITIONAL_WRITE: dict[int | str, dict[str, Any]] = {
-    200: {"headers": _ETAG_HEADER},
-    412: {"description": "`If-Match` names a version that is no longer current"},
-}
 
 OrganisationId = Annotated[uuid.UUID, Path(description="单位 id")]
 
@@ -68,7 +68,7 @@ VisibleOrganisationId = Annotated[uuid.UUID, Depends(visible_organisation_id)]
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=OrganisationRead,
-    responses={201: {"headers": _ETAG_HEADER}},
+    responses=CREATED_RESPONSES,
 )
 async def create_organisation(
     data: OrganisationCreate, _: BureauPrincipal, session: DbSession, outbox: CurrentOutbox
@@ -81,10 +81,7 @@ async def create_organisation(
 @router.get(
     "/{organisation_id}",
     response_model=OrganisationRead,
-    responses={
-        200: {"headers": _ETAG_HEADER},
-        304: {"description": "`If-None-Match` names the current version"},
-    },
+    responses=READ_RESPONSES,
 )
 async def get_organisation(
     organisation_id: VisibleOrganisationId,
@@ -92,12 +89,12 @@ async def get_organisation(
     if_none_match: Annotated[str | None, Header(description="an ETag read earlier")] = None,
 ) -> Response:
     record = await service.require_organisation(session, organisation_id=organisation_id)
-    if none_match(if_none_match, record.version):
-        return Response(status_code=304, headers={"ETag": version_etag(record.version)})
-    return record_response(record, version=record.version)
+    return record_or_not_modified(record, version=record.version, if_none_match=if_none_match)
 
 
-@router.patch("/{organisation_id}", response_model=OrganisationRead, responses=_CONDITIONAL_WRITE)
+@router.patch(
+    "/{organisation_id}", response_model=OrganisationRead, responses=CONDITIONAL_WRITE_RESPONSES
+)
 async def change_organisation(
     _: BureauPrincipal,
     organisation_id: OrganisationId,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Header, Path, Query, status
 from pydantic import BaseModel
@@ -29,7 +29,7 @@ from tzsb_common.pagination import (
 )
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import NotFound, ValidationFailed, field_error
-from tzsb_common.responses import matching_versions, record_response
+from tzsb_common.responses import STALE_VERSION, matching_versions, record_response
 from tzsb_common.routing import feature_router
 
 router = feature_router("/staff", tags=["supervision staff 监察人员"])
@@ -37,9 +37,6 @@ router = feature_router("/staff", tags=["supervision staff 监察人员"])
 # and its 405 names only its own methods.
 
 StaffId = Annotated[uuid.UUID, Path(description="监察人员 id")]
-_CONDITIONAL_WRITE: dict[int | str, dict[str, Any]] = {
-    412: {"description": "`If-Match` names a version that is no longer current"},
-}
 
 
 class _StaffCursor(BaseModel):
@@ -114,7 +111,7 @@ async def list_staff(
     return record_response(StaffPage(items=page, next_cursor=next_cursor))
 
 
-@router.patch("/{staff_id:uuid}", response_model=StaffRead, responses=_CONDITIONAL_WRITE)
+@router.patch("/{staff_id:uuid}", response_model=StaffRead, responses=STALE_VERSION)
 async def change_staff(
     _: BureauPrincipal,
     staff_id: StaffId,
