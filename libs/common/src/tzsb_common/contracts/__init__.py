@@ -4,7 +4,7 @@ One module per publishing service; importing this package registers every payloa
 table below is the one place that says which topics exist and how the broker keeps each.
 """
 
-from tzsb_common.contracts import cylinder, elevator, inspection, registry
+from tzsb_common.contracts import cylinder, elevator, hazard, inspection, registry
 
 _HOUR_MS = 3_600_000
 _DAY_MS = 24 * _HOUR_MS
@@ -64,6 +64,7 @@ __all__ = [
     "TOPIC_CONFIGS",
     "cylinder",
     "elevator",
+    "hazard",
     "inspection",
     "registry",
     "topic_config",
