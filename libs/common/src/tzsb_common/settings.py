@@ -70,8 +70,6 @@ class ServiceSettings(BaseSettings):
     outbox_buckets: int = Field(default=16, gt=0)
     """The bucket count a relay asks for at start; the database stores the one in use and the
     change moves unsent rows safely (see tzsb_common.outbox)."""
-    outbox_parallel_buckets: int = Field(default=4, gt=0)
-    """Buckets one relay publishes at the same time (each holds a database connection)."""
     outbox_publish_timeout_s: float = Field(default=15.0, gt=0)
     outbox_max_backoff_s: float = Field(default=0.5, gt=0)
     outbox_retention_hours: int = Field(default=72, gt=0)
