@@ -9,8 +9,8 @@ state in var/bench on free ports and stops at the end. Load comes from `wrk` (C,
 one per core), which the Makefile installs from Debian's packages when it is missing.
 
 Each row: path, clients, rate, p50, p99, errors, the reference's rate and p99, and the ratio.
-The swipe rows (elevator maintenance's ingestion, swipe_ingestion.py) run with the HTTP rows, or
-alone with `--only swipes`.
+The ingestion rows — swipes (elevator maintenance, swipe_ingestion.py) and fills (cylinder trace,
+fill_ingestion.py) — run with the HTTP rows, or alone with `--only swipes` or `--only fills`.
 Rows of the machinery benchmarks (bulk writes, consumer apply rate, outbox retention, event
 latency, the due scan) are added by their modules' `measure()` when present.
 """
@@ -78,6 +78,8 @@ class Platform:
     state_dir: Path
     maintenance_url: str = ""
     """The elevator-maintenance service."""
+    cylinder_url: str = ""
+    """The cylinder-trace service."""
 
 
 # -- the platform -------------------------------------------------------------------------------
@@ -116,6 +118,7 @@ def platform() -> Iterator[Platform]:
             maintenance_url=(
                 f"http://127.0.0.1:{os.environ.get('ELEVATOR_MAINTENANCE_PORT', '8003')}"
             ),
+            cylinder_url=f"http://127.0.0.1:{os.environ.get('CYLINDER_TRACE_PORT', '8004')}",
         )
         return
     yield from _own_platform()
@@ -157,6 +160,7 @@ def _own_platform() -> Iterator[Platform]:
             registry_url=f"http://127.0.0.1:{ports['REGISTRY_PORT']}",
             state_dir=state_dir,
             maintenance_url=f"http://127.0.0.1:{ports['ELEVATOR_MAINTENANCE_PORT']}",
+            cylinder_url=f"http://127.0.0.1:{ports['CYLINDER_TRACE_PORT']}",
         )
     finally:
         runner.send_signal(signal.SIGINT)
@@ -442,6 +446,29 @@ async def swipe_rows(platform: Platform, seconds: int) -> list[Row]:
         seconds=seconds,
         run_wrk=run_wrk,
     )
+    return _ingestion_rows(figures)
+
+
+# -- fill ingestion (cylinder trace) -----------------------------------------------------------
+
+
+async def fill_rows(platform: Platform, seconds: int) -> list[Row]:
+    """Single fills at 32 and 200 clients, batches of 1,000 and their replay (fill_ingestion.py)."""
+    sys.path.insert(0, str(BENCH_DIR))
+    module = importlib.import_module("fill_ingestion")
+    figures = await module.measure(
+        server_url=platform.server_url,
+        registry_url=platform.registry_url,
+        cylinder_url=platform.cylinder_url,
+        bureau_token=bureau_token(platform),
+        credit_code=credit_code(),
+        seconds=seconds,
+        run_wrk=run_wrk,
+    )
+    return _ingestion_rows(figures)
+
+
+def _ingestion_rows(figures: list[dict[str, Any]]) -> list[Row]:
     rows: list[Row] = []
     for row in figures:
         timeouts = row.pop("timeouts", 0)
@@ -642,7 +669,7 @@ def print_row(row: Row) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 10)))
-    parser.add_argument("--only", choices=["http", "swipes", "machinery"], default=None)
+    parser.add_argument("--only", choices=["http", "swipes", "fills", "machinery"], default=None)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (make bench installs it: apt-get install wrk)")
@@ -654,6 +681,8 @@ async def main() -> None:
             scale_out_rows(running, args.seconds, single)
         if args.only in (None, "http", "swipes"):
             await swipe_rows(running, args.seconds)
+        if args.only in (None, "http", "fills"):
+            await fill_rows(running, args.seconds)
         if args.only in (None, "machinery"):
             await machinery_rows(running)
 

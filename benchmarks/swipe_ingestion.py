@@ -1,7 +1,7 @@
 """The swipe rows of `make bench`: `POST /api/v1/swipes` of the running elevator-maintenance
 service against bare references measured in the same run.
 
-- single swipes at 32 and 200 clients against `swipe_reference_app` (Starlette + asyncpg writing
+- single swipes at 32 and 200 clients against `ingestion_reference_app` (Starlette + asyncpg writing
   the same key and row into the same tables, in a database built by the same migrations);
 - batches of 1,000 swipes (rows/s) against asyncpg's `copy_records_to_table` of the same rows
   into the same partitioned table, with as many connections as the service has clients.
@@ -232,7 +232,7 @@ def reference_server(url: str) -> Iterator[str]:
 
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "swipe_reference_app:app", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "ingestion_reference_app:app", "--host", "127.0.0.1",
          "--port", str(port), "--no-access-log", "--log-level", "warning"],
         env={**os.environ, "SWIPE_REFERENCE_DATABASE_URL": url, "PYTHONPATH": str(BENCH_DIR)},
     )  # fmt: skip
