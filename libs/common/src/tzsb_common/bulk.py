@@ -212,6 +212,19 @@ class BulkWriter:
 
         return await self._write(driver, read_through_session, scope, items, outbox)
 
+    async def stored_outcomes(
+        self, conn: asyncpg.Connection, *, scope: str, keys: Sequence[str]
+    ) -> dict[str, Outcome]:
+        """The outcomes first given to those of `keys` already written, by key.
+
+        For a use case whose items cost more to prepare than to look up — judged against rules,
+        each with an event to build — so that a replayed batch is answered from one statement
+        and only the new items are prepared and passed to `write_on`. (A key another batch
+        takes in between is still answered as a duplicate there.)"""
+        if not keys:
+            return {}
+        return _parse_outcomes(await conn.fetch(self._outcomes_select, scope, list(keys)))
+
     async def write_on(
         self,
         conn: asyncpg.Connection,

@@ -271,6 +271,34 @@ async def test_a_rolled_back_transaction_leaves_no_key_row_or_event(
         await session.commit()
     assert not again[0].duplicate
     assert await swipe_ids(engine) == ["s-1"]
+
+
+async def test_stored_outcomes_answer_the_written_keys_of_a_scope_only(
+    engine: AsyncEngine, database_url: str, writer_outbox: Outbox
+) -> None:
+    company = uuid.uuid4()
+    refused = BulkItem(key="s-2", outcome=Outcome("refused", reasons=("no_contract",)))
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        async with conn.transaction():
+            await writer.write_on(
+                conn,
+                scope=str(company),
+                items=[swipe(company, "s-1", NOVEMBER), refused],
+                outbox=writer_outbox,
+            )
+        stored = await writer.stored_outcomes(
+            conn, scope=str(company), keys=["s-1", "s-2", "s-3"]
+        )
+        elsewhere = await writer.stored_outcomes(conn, scope=str(uuid.uuid4()), keys=["s-1"])
+    finally:
+        await conn.close()
+
+    assert stored == {
+        "s-1": Outcome("accepted", detail={"month": "2026-11"}),
+        "s-2": Outcome("refused", reasons=("no_contract",)),
+    }
+    assert elsewhere == {}
     assert len(await outbox_subjects_and_ids(engine)) == 1
 
 
