@@ -126,3 +126,24 @@ def next_inspection_on(cylinder: CylinderCreate, medium: Medium) -> date:
         return cylinder.next_inspection_on
     basis = cylinder.last_inspected_on or cylinder.manufactured_on
     return add_years(basis, medium.inspection_interval_years)
+
+
+LPG = "LPG"
+LPG_DESIGN_LIFE_YEARS = 8
+"""GB/T 5842, TSG 23: an LPG steel cylinder is designed for 8 years of service."""
+LPG_LIFE_EXTENSION_YEARS = 4
+"""…extendable once by 4 years after a passing inspection…"""
+LPG_SCRAP_AGE_YEARS = 12
+"""…and scrapped at 12 years from manufacture, whatever its inspections say."""
+
+
+def service_life_ends_on(
+    *, medium: str, manufactured_on: date, design_life_years: int, life_extension_years: int
+) -> date:
+    """The first day the cylinder is past its service life (设计使用年限): the anniversary of
+    manufacture after its design life and any extension. An LPG cylinder never serves beyond
+    `LPG_SCRAP_AGE_YEARS`, whatever life it was registered with."""
+    years = design_life_years + life_extension_years
+    if medium == LPG:
+        years = min(years, LPG_SCRAP_AGE_YEARS)
+    return add_years(manufactured_on, years)

@@ -20,7 +20,10 @@ from cylinder_trace.fills.rules import (
     FillReason,
     LicenceFacts,
     fill_reasons,
+    filled_anyway,
     malformed,
+    refused_fill_severity,
+    refused_fill_signal_id,
 )
 from cylinder_trace.fills.schemas import (
     FillCreate,
@@ -37,6 +40,7 @@ from cylinder_trace.fills.tables import fill_writer
 from cylinder_trace.ingestion import RawItem, item_errors
 from tzsb_common.bulk import BulkItem, Outcome
 from tzsb_common.contracts.cylinder import FillAcceptedV1, FillRecord, FillRefusedV1
+from tzsb_common.contracts.hazard import HazardSignalV1
 from tzsb_common.logging import get_logger
 from tzsb_common.outbox import Outbox
 from tzsb_common.pagination import decode_cursor_as, keyset_page
@@ -164,6 +168,46 @@ def _certificate_facts(row: dict[str, Any] | None) -> CertificateFacts | None:
     )
 
 
+def _refused_fill_signal(
+    station_id: uuid.UUID,
+    fill: FillCreate,
+    reasons: Sequence[FillReason],
+    *,
+    now: datetime,
+    source: str,
+) -> HazardSignalV1:
+    """拒充仍充装: the station filled a cylinder the filling rules refused."""
+    quantity = (
+        f"充装量 {fill.filled_mass_kg:g} kg"
+        if fill.filled_mass_kg is not None
+        else f"充装压力 {fill.final_pressure_mpa:g} MPa"
+    )
+    return HazardSignalV1(
+        signal_id=refused_fill_signal_id(station_id, fill.fill_id),
+        kind="refused_fill_filled",
+        severity=refused_fill_severity(reasons),
+        source_service=source,
+        observed_at=now,
+        equipment_code=fill.cylinder_code,
+        unit_id=station_id,
+        description=(
+            f"充装单位对应拒绝充装的气瓶 {fill.cylinder_code} 仍进行了充装（{quantity}），"
+            f"拒充原因：{'、'.join(reason.value for reason in reasons)}"
+        ),
+        evidence={
+            "fill_id": fill.fill_id,
+            "cylinder_code": fill.cylinder_code,
+            "filler_certificate": fill.filler_certificate,
+            "medium": fill.medium,
+            "started_at": fill.started_at.isoformat(),
+            "ended_at": fill.ended_at.isoformat(),
+            "filled_mass_kg": fill.filled_mass_kg,
+            "final_pressure_mpa": fill.final_pressure_mpa,
+            "reasons": [reason.value for reason in reasons],
+        },
+    )
+
+
 def _invalid(fill_id: str | None, errors: Any) -> FillResult:
     return FillResult(
         fill_id=fill_id, status=FillStatus.refused, reasons=[FillReason.invalid], errors=errors
@@ -252,12 +296,24 @@ async def record_fills(
                 event = payload.to_event(
                     source=outbox.settings.service_name, subject=fill.cylinder_code
                 )
+                events = [(event, payload.topic)]
+                if filled_anyway(
+                    reasons,
+                    filled_mass_kg=fill.filled_mass_kg,
+                    final_pressure_mpa=fill.final_pressure_mpa,
+                ):
+                    # Written with the fill's own event, only if the fill is new: a retry of
+                    # the batch raises no second signal.
+                    source = outbox.settings.service_name
+                    signal = _refused_fill_signal(station_id, fill, reasons, now=now, source=source)
+                    signal_event = signal.to_event(source=source, subject=str(station_id))
+                    events.append((signal_event, signal.topic))
                 bulk_items.append(
                     BulkItem(
                         key=fill.fill_id,
                         outcome=outcome,
                         row=_row(station_id, fill, outcome),
-                        events=[(event, payload.topic)],
+                        events=events,
                     )
                 )
             written = await fill_writer.write_on(
