@@ -17,6 +17,7 @@ def load_metadata() -> MetaData:
     """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
     from cylinder_trace.cylinders import tables as _cylinders  # noqa: F401
     from cylinder_trace.fills import tables as _fills  # noqa: F401
+    from cylinder_trace.inspections import tables as _inspections  # noqa: F401
     from cylinder_trace.replicas import tables as _replicas  # noqa: F401
 
     return metadata

@@ -5,24 +5,13 @@ events, and a station reads only its own fills."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
-from cylinder_factories import (
-    FILL_DAY,
-    at,
-    certificate,
-    cylinder,
-    fill,
-    licence,
-    registry_events,
-    seed_registry,
-    station,
-)
+from cylinder_factories import FILL_DAY, a_station, at, cylinder, fill, register
 from tzsb_common.auth import CallerKind
 from tzsb_common.testing import TokenFactory
 
@@ -31,33 +20,6 @@ MONTH_BEFORE = FILL_DAY.replace(day=1) - timedelta(days=1)
 DAY_BEFORE = FILL_DAY - timedelta(days=1)
 THIS_MONTH = f"fill_months.fills_{FILL_DAY:%Y_%m}"
 LAST_MONTH = f"fill_months.fills_{MONTH_BEFORE:%Y_%m}"
-
-
-@dataclass
-class Station:
-    id: uuid.UUID
-    filler: str
-    headers: dict[str, str]
-
-
-async def a_station(app: FastAPI, tokens: TokenFactory, **licence_values: Any) -> Station:
-    station_id = uuid.uuid4()
-    filler = certificate(station_id)
-    await seed_registry(
-        app,
-        registry_events([station(station_id)], [licence(station_id, **licence_values)], [filler]),
-    )
-    headers = tokens.headers(CallerKind.filling_station, organisation_id=station_id)
-    return Station(station_id, filler.number, headers)
-
-
-async def register(
-    client: httpx.AsyncClient, headers: dict[str, str], *bodies: dict[str, Any]
-) -> None:
-    answer = await client.post(
-        "/api/v1/cylinders", json={"cylinders": list(bodies)}, headers=headers
-    )
-    assert [r["status"] for r in answer.json()["results"]] == ["registered"] * len(bodies)
 
 
 async def stored_fills(app: FastAPI, station_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -154,6 +154,7 @@ def _cylinder_facts(row: dict[str, Any] | None) -> CylinderFacts | None:
         design_life_years=row["design_life_years"],
         owner_id=row["owner_id"],
         permitted_fill_kg=row["permitted_fill_kg"],
+        life_extension_years=row["life_extension_years"],
     )
 
 
