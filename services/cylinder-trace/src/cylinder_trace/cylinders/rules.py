@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from cylinder_trace.cylinders.schemas import CylinderCreate
@@ -147,3 +147,16 @@ def service_life_ends_on(
     if medium == LPG:
         years = min(years, LPG_SCRAP_AGE_YEARS)
     return add_years(manufactured_on, years)
+
+
+TRACE_RANK = {"registration": 0, "inspection": 1, "scrapping": 2, "fill": 3, "refusal": 3}
+"""Among entries at one instant: an inspection (dated to the start of its day) and the
+scrapping it caused come before the day's fills, which they govern."""
+REGISTERED_SCRAPPED = "registered_scrapped"
+"""The scrapping reason of a cylinder registered as scrapped: no inspection of ours did it."""
+
+
+def trace_key(kind: str, at: datetime) -> tuple[int, datetime, int]:
+    """The registration opens the trace whenever it was recorded (a terminal may post fills
+    made before it); everything after is in time order."""
+    return (0 if kind == "registration" else 1, at, TRACE_RANK[kind])
