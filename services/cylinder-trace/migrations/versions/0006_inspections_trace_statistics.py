@@ -64,9 +64,42 @@ def upgrade() -> None:
         ["cylinder_code", "inspected_on"],
         unique=False,
     )
+    op.create_table(
+        "fill_daily_statistics",
+        sa.Column("station_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("accepted", sa.Integer(), nullable=False),
+        sa.Column("refused", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("station_id", "day", name=op.f("pk_fill_daily_statistics")),
+    )
+    op.create_index("ix_fill_daily_statistics_day", "fill_daily_statistics", ["day", "station_id"])
+    op.create_table(
+        "fill_daily_refusals",
+        sa.Column("station_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("fills", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("station_id", "day", "reason", name=op.f("pk_fill_daily_refusals")),
+    )
+    # The fills stored before this revision are counted once, here, as the service would have.
+    op.execute(
+        "INSERT INTO fill_daily_statistics (station_id, day, accepted, refused) "
+        "SELECT station_id, (started_at AT TIME ZONE 'Asia/Shanghai')::date, "
+        "count(*) FILTER (WHERE status = 'accepted'), count(*) FILTER (WHERE status = 'refused') "
+        "FROM fills GROUP BY 1, 2"
+    )
+    op.execute(
+        "INSERT INTO fill_daily_refusals (station_id, day, reason, fills) "
+        "SELECT station_id, (started_at AT TIME ZONE 'Asia/Shanghai')::date, reason, count(*) "
+        "FROM fills CROSS JOIN LATERAL unnest(reasons) AS reason "
+        "WHERE status = 'refused' GROUP BY 1, 2, 3"
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("fill_daily_refusals")
+    op.drop_index("ix_fill_daily_statistics_day", table_name="fill_daily_statistics")
+    op.drop_table("fill_daily_statistics")
     op.drop_index("ix_cylinder_inspections_cylinder", table_name="cylinder_inspections")
     op.drop_table("cylinder_inspections")
     op.drop_constraint(op.f("ck_cylinders_life_extension_years"), "cylinders", type_="check")

@@ -12,6 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cylinder_trace.cylinders.access import may_read_cylinder
+from cylinder_trace.fill_statistics.rules import CountedFill
+from cylinder_trace.fill_statistics.service import count_new_fills
 from cylinder_trace.fills import queries
 from cylinder_trace.fills.rules import (
     CertificateFacts,
@@ -271,11 +273,13 @@ async def record_fills(
                 conn, sorted({fill.filler_certificate for _, fill in judged})
             )
             bulk_items: list[BulkItem] = []
+            counted: list[CountedFill] = []
             for _, fill in judged:
+                fill_date = fill.started_at.astimezone(months.zone).date()
                 reasons = fill_reasons(
                     FillFacts(
                         medium=fill.medium,
-                        fill_date=fill.started_at.astimezone(months.zone).date(),
+                        fill_date=fill_date,
                         prefill_passed=fill.prefill_checks.all_passed,
                         filled_mass_kg=fill.filled_mass_kg,
                     ),
@@ -317,8 +321,14 @@ async def record_fills(
                         events=events,
                     )
                 )
+                counted.append(CountedFill(fill_date, outcome.status, outcome.reasons))
             written = await fill_writer.write_on(
                 conn, scope=f"fill:{station_id}", items=bulk_items, outbox=outbox
+            )
+            await count_new_fills(
+                conn,
+                station_id,
+                (c for c, result in zip(counted, written, strict=True) if not result.duplicate),
             )
         for (position, _), result in zip(judged, written, strict=True):
             status = FillStatus.duplicate if result.duplicate else FillStatus(result.outcome.status)
