@@ -3,6 +3,7 @@ however often a batch is posted; a station reads only its own."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -101,3 +102,22 @@ async def test_statistics_are_paged_by_day_then_station(
     assert [i["day"] for i in first.json()["items"]] == [d.isoformat() for d in days[:2]]
     assert [i["day"] for i in rest.json()["items"]] == [days[2].isoformat()]
     assert rest.json()["next_cursor"] is None
+
+
+async def test_the_same_batch_posted_twice_at_once_is_counted_once(
+    app: FastAPI, client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    lanzhou = await a_station(app, tokens)
+    own = cylinder(lanzhou.id)
+    await register(client, lanzhou.headers, own)
+    batch = {"fills": [fill(own["cylinder_code"], lanzhou.filler) for _ in range(40)]}
+
+    await asyncio.gather(
+        client.post("/api/v1/fills", json=batch, headers=lanzhou.headers),
+        client.post("/api/v1/fills", json=batch, headers=lanzhou.headers),
+    )
+    answer = await client.get("/api/v1/fill-statistics", headers=lanzhou.headers)
+
+    assert [(i["day"], i["accepted"]) for i in answer.json()["items"]] == [
+        (FILL_DAY.isoformat(), 40)
+    ]

@@ -3,6 +3,7 @@ cylinder's next date, life and status follow, with an event; a failed one scraps
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -203,3 +204,22 @@ async def test_inspections_that_cannot_be_recorded_are_422_and_only_agencies_rec
     assert bad_result.status_code == 422
     assert [e["field"] for e in bad_result.json()["errors"]] == ["result"]
     assert by_station.status_code == 403
+
+
+async def test_a_report_posted_twice_at_once_is_recorded_once(
+    app: FastAPI, client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    lanzhou = await a_station(app, tokens)
+    lpg = cylinder(lanzhou.id)
+    await register(client, lanzhou.headers, lpg)
+    agency = agency_headers(tokens, uuid.uuid4())
+    body = inspection(lpg["cylinder_code"], result="fail")
+
+    answers = await asyncio.gather(
+        client.post("/api/v1/cylinder-inspections", json=body, headers=agency),
+        client.post("/api/v1/cylinder-inspections", json=body, headers=agency),
+    )
+
+    assert sorted(a.status_code for a in answers) == [200, 201]
+    assert answers[0].json() == answers[1].json()
+    assert len(await inspection_events(app)) == 1

@@ -60,10 +60,13 @@ async def record_inspection(
 ) -> tuple[CylinderInspectionRead, bool]:
     """The inspection as recorded, and whether it was recorded now (False: a retry)."""
     async with database.transaction() as conn:
+        # The cylinder's lock first: a concurrent retry of the same report waits here for the
+        # first to commit, then finds the report below, instead of judging a cylinder the
+        # first may have scrapped.
+        cylinder = await queries.cylinder_for_inspection(conn, data.cylinder_code)
         stored = await queries.stored_inspection(conn, agency_id, data.report_number)
         if stored is not None:
             return _answer_retry(stored, data), False
-        cylinder = await queries.cylinder_for_inspection(conn, data.cylinder_code)
         facts = InspectionFacts(
             inspected_on=data.inspected_on,
             result=data.result,
