@@ -64,7 +64,8 @@ async def record_fills(
     `overfilled`; a malformed item `invalid`, naming its fields in `errors`), or `duplicate`:
     the station posted this `fill_id` before (its first answer's reasons are repeated).
     Refused fills are stored as evidence; each stored fill raises one event on
-    `tzsb.cylinder.fill`."""
+    `tzsb.cylinder.fill`, and a refused one posted with a filled mass or final pressure above
+    zero (filled anyway, 拒充仍充装) a `tzsb.hazard.signal.v1` against the station."""
     settings = request.app.state.settings
     items, batch = split_items(body, batch_field="fills", model=FillCreate)
     if len(items) > settings.max_batch_items:

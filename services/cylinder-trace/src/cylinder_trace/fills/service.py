@@ -194,8 +194,8 @@ def _refused_fill_signal(
         equipment_code=fill.cylinder_code,
         unit_id=station_id,
         description=(
-            f"充装单位对应拒绝充装的气瓶 {fill.cylinder_code} 仍进行了充装（{quantity}），"
-            f"拒充原因：{'、'.join(reason.value for reason in reasons)}"
+            f"气瓶 {fill.cylinder_code} 应拒绝充装（{'、'.join(r.value for r in reasons)}），"
+            f"充装单位仍予充装（{quantity}）"
         ),
         evidence={
             "fill_id": fill.fill_id,
