@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tzsb_common.auth import CallerKind
 from tzsb_common.contracts.registry import (
     CertificateCreatedV1,
     CertificateSnapshot,
@@ -17,6 +19,7 @@ from tzsb_common.contracts.registry import (
     OrganisationSnapshot,
 )
 from tzsb_common.events import CloudEvent, EventPayload
+from tzsb_common.testing import TokenFactory
 
 _serial = itertools.count(1)
 
@@ -153,3 +156,28 @@ def fill(cylinder_code: str, filler_certificate: str, **overrides: Any) -> dict[
     }
     body.update(overrides)
     return body
+
+
+@dataclass
+class Station:
+    id: uuid.UUID
+    filler: str
+    headers: dict[str, str]
+
+
+async def a_station(app: Any, tokens: TokenFactory, **licence_values: Any) -> Station:
+    station_id = uuid.uuid4()
+    filler = certificate(station_id)
+    await seed_registry(
+        app,
+        registry_events([station(station_id)], [licence(station_id, **licence_values)], [filler]),
+    )
+    headers = tokens.headers(CallerKind.filling_station, organisation_id=station_id)
+    return Station(station_id, filler.number, headers)
+
+
+async def register(client: Any, headers: dict[str, str], *bodies: dict[str, Any]) -> None:
+    answer = await client.post(
+        "/api/v1/cylinders", json={"cylinders": list(bodies)}, headers=headers
+    )
+    assert [r["status"] for r in answer.json()["results"]] == ["registered"] * len(bodies)

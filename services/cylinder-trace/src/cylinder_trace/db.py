@@ -16,7 +16,9 @@ inbox = add_inbox_table(metadata)
 def load_metadata() -> MetaData:
     """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
     from cylinder_trace.cylinders import tables as _cylinders  # noqa: F401
+    from cylinder_trace.fill_statistics import tables as _statistics  # noqa: F401
     from cylinder_trace.fills import tables as _fills  # noqa: F401
+    from cylinder_trace.inspections import tables as _inspections  # noqa: F401
     from cylinder_trace.replicas import tables as _replicas  # noqa: F401
 
     return metadata

@@ -5,24 +5,13 @@ events, and a station reads only its own fills."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
-from cylinder_factories import (
-    FILL_DAY,
-    at,
-    certificate,
-    cylinder,
-    fill,
-    licence,
-    registry_events,
-    seed_registry,
-    station,
-)
+from cylinder_factories import FILL_DAY, a_station, at, cylinder, fill, register
 from tzsb_common.auth import CallerKind
 from tzsb_common.testing import TokenFactory
 
@@ -31,33 +20,6 @@ MONTH_BEFORE = FILL_DAY.replace(day=1) - timedelta(days=1)
 DAY_BEFORE = FILL_DAY - timedelta(days=1)
 THIS_MONTH = f"fill_months.fills_{FILL_DAY:%Y_%m}"
 LAST_MONTH = f"fill_months.fills_{MONTH_BEFORE:%Y_%m}"
-
-
-@dataclass
-class Station:
-    id: uuid.UUID
-    filler: str
-    headers: dict[str, str]
-
-
-async def a_station(app: FastAPI, tokens: TokenFactory, **licence_values: Any) -> Station:
-    station_id = uuid.uuid4()
-    filler = certificate(station_id)
-    await seed_registry(
-        app,
-        registry_events([station(station_id)], [licence(station_id, **licence_values)], [filler]),
-    )
-    headers = tokens.headers(CallerKind.filling_station, organisation_id=station_id)
-    return Station(station_id, filler.number, headers)
-
-
-async def register(
-    client: httpx.AsyncClient, headers: dict[str, str], *bodies: dict[str, Any]
-) -> None:
-    answer = await client.post(
-        "/api/v1/cylinders", json={"cylinders": list(bodies)}, headers=headers
-    )
-    assert [r["status"] for r in answer.json()["results"]] == ["registered"] * len(bodies)
 
 
 async def stored_fills(app: FastAPI, station_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -70,9 +32,12 @@ async def stored_fills(app: FastAPI, station_id: uuid.UUID) -> list[dict[str, An
     return [dict(row) for row in rows]
 
 
-async def fill_events(app: FastAPI) -> list[dict[str, Any]]:
+async def fill_events(app: FastAPI, topic: str) -> list[dict[str, Any]]:
     async with app.state.database.connection() as conn:
-        rows = await conn.fetch("SELECT topic, key, event FROM outbox ORDER BY id")
+        rows = await conn.fetch(
+            "SELECT topic, key, event FROM outbox WHERE topic = $1 ORDER BY id",
+            app.state.settings.topic(topic),
+        )
     return [dict(row) for row in rows]
 
 
@@ -136,7 +101,7 @@ async def test_a_batch_is_answered_per_fill_and_a_retry_is_all_duplicate(
         {"fill_id": "A-6", "status": "accepted", "reasons": [],
          "month": LAST_MONTH},
     ]  # fmt: skip
-    events = await fill_events(app)
+    events = await fill_events(app, "tzsb.cylinder.fill")
     assert [(e["event"]["type"], e["event"]["data"]["fill"]["fill_id"]) for e in events] == [
         ("tzsb.cylinder.fill.accepted.v1", "A-1"),
         ("tzsb.cylinder.fill.refused.v1", "A-2"),
@@ -146,6 +111,12 @@ async def test_a_batch_is_answered_per_fill_and_a_retry_is_all_duplicate(
     assert {e["topic"] for e in events} == {app.state.settings.topic("tzsb.cylinder.fill")}
     assert events[1]["key"] == overdue["cylinder_code"]
     assert events[1]["event"]["data"]["reasons"] == results[1]["reasons"]
+    # Both refused fills were weighed with gas in them: each raises one signal, the retry none.
+    signals = await fill_events(app, "tzsb.hazard")
+    assert [(s["key"], s["event"]["data"]["evidence"]["fill_id"]) for s in signals] == [
+        (str(lanzhou.id), "A-2"),
+        (str(lanzhou.id), "A-3"),
+    ]
 
 
 async def test_one_fill_alone_is_answered_as_a_batch_of_one(
@@ -252,3 +223,35 @@ async def test_recall_for_the_bureau_and_for_a_station_its_own_only(
     assert rest.json()["next_cursor"] is None
     assert not_theirs.status_code == 404
     assert unknown.status_code == 404
+
+
+async def test_a_refused_fill_weighed_with_gas_in_it_raises_a_hazard_signal_once(
+    app: FastAPI, client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    lanzhou = await a_station(app, tokens)
+    scrapped = cylinder(lanzhou.id, status="scrapped")
+    own = cylinder(lanzhou.id)
+    await register(client, lanzhou.headers, scrapped, own)
+    filled = fill(scrapped["cylinder_code"], lanzhou.filler, fill_id="H-1", filled_mass_kg=14.0)
+    stopped = fill(scrapped["cylinder_code"], lanzhou.filler, fill_id="H-2", filled_mass_kg=0.0)
+    accepted = fill(own["cylinder_code"], lanzhou.filler, fill_id="H-3")
+    batch = {"fills": [filled, stopped, accepted]}
+
+    first = await client.post("/api/v1/fills", json=batch, headers=lanzhou.headers)
+    await client.post("/api/v1/fills", json=batch, headers=lanzhou.headers)
+
+    assert [r["status"] for r in first.json()["results"]] == ["refused", "refused", "accepted"]
+    signals = await fill_events(app, "tzsb.hazard")
+    assert len(signals) == 1
+    assert signals[0]["key"] == str(lanzhou.id)
+    signal = signals[0]["event"]
+    assert signal["type"] == "tzsb.hazard.signal.v1"
+    assert signal["subject"] == str(lanzhou.id)
+    data = signal["data"]
+    assert (data["kind"], data["severity"], data["source_service"]) == (
+        "refused_fill_filled", "major", "cylinder-trace"
+    )  # fmt: skip
+    assert (data["equipment_code"], data["unit_id"]) == (scrapped["cylinder_code"], str(lanzhou.id))
+    assert data["evidence"]["fill_id"] == "H-1"
+    assert data["evidence"]["reasons"] == ["cylinder_scrapped"]
+    assert "拒绝充装" in data["description"]

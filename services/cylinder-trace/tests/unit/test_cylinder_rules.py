@@ -1,16 +1,19 @@
-"""Registration checks of a cylinder and its next inspection date, as pure functions."""
+"""Registration checks of a cylinder, its next inspection date and the order of its trace, as
+pure functions."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cylinder_trace.cylinders.rules import (
     CylinderReason,
     Medium,
     check_new_cylinder,
     next_inspection_on,
+    trace_key,
 )
 from cylinder_trace.cylinders.schemas import CylinderCreate
 
@@ -82,3 +85,21 @@ def test_the_next_inspection_follows_the_mediums_interval_unless_given() -> None
     assert next_inspection_on(a_cylinder(medium="N2"), MEDIA["N2"]) == date(2027, 3, 1)
     given = a_cylinder(next_inspection_on=date(2026, 1, 1))
     assert next_inspection_on(given, MEDIA["LPG"]) == date(2026, 1, 1)
+
+
+def test_the_trace_opens_with_the_registration_and_runs_in_time_order() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    morning = datetime(2026, 5, 2, tzinfo=zone)
+    entries = [
+        ("fill", morning),
+        ("scrapping", morning),
+        ("refusal", datetime(2026, 5, 1, 23, 59, tzinfo=zone)),
+        ("inspection", morning),
+        ("registration", datetime(2026, 6, 1, tzinfo=zone)),
+    ]
+
+    ordered = sorted(entries, key=lambda e: trace_key(*e))
+
+    assert [kind for kind, _ in ordered] == [
+        "registration", "refusal", "inspection", "scrapping", "fill"
+    ]  # fmt: skip

@@ -8,16 +8,19 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from cylinder_trace.cylinders.rules import add_years
 from cylinder_trace.fills.rules import (
     CertificateFacts,
     CylinderFacts,
     FillFacts,
     FillReason,
     LicenceFacts,
-    add_years,
     fill_reasons,
+    filled_anyway,
     licence_in_force,
     malformed,
+    refused_fill_severity,
+    refused_fill_signal_id,
 )
 
 STATION = uuid.uuid4()
@@ -251,3 +254,39 @@ def test_malformed_fills_name_their_field() -> None:
     assert [p.field for p in too_old] == ["started_at"]
     assert [p.field for p in future] == ["started_at"]
     assert [p.field for p in no_amount] == ["filled_mass_kg"]
+
+
+def test_an_lpg_cylinder_extended_once_is_filled_until_twelve_years_and_never_after() -> None:
+    extended = replace(CYLINDER, manufactured_on=date(2016, 11, 21), life_extension_years=4)
+    at_twelve = replace(CYLINDER, manufactured_on=date(2014, 11, 20), life_extension_years=4)
+    long_life = replace(
+        CYLINDER, manufactured_on=date(2014, 11, 20), design_life_years=15, life_extension_years=0
+    )
+
+    assert reasons(cylinder=extended) == []
+    assert reasons(cylinder=at_twelve) == [FillReason.past_design_life]
+    assert reasons(cylinder=long_life) == [FillReason.past_design_life]
+
+
+def test_a_refused_fill_with_gas_in_it_was_filled_anyway_and_one_without_was_not() -> None:
+    scrapped = [FillReason.cylinder_scrapped]
+
+    assert filled_anyway(scrapped, filled_mass_kg=14.0, final_pressure_mpa=None)
+    assert filled_anyway(scrapped, filled_mass_kg=None, final_pressure_mpa=15.0)
+    assert not filled_anyway(scrapped, filled_mass_kg=0.0, final_pressure_mpa=None)
+    assert not filled_anyway(scrapped, filled_mass_kg=None, final_pressure_mpa=0.0)
+    assert not filled_anyway([], filled_mass_kg=14.0, final_pressure_mpa=None)
+
+
+def test_a_refused_fill_is_a_major_hazard_unless_only_the_papers_were_wrong() -> None:
+    assert refused_fill_severity([FillReason.filler_not_certified]) == "general"
+    assert refused_fill_severity(
+        [FillReason.licence_invalid, FillReason.lpg_not_own_property]
+    ) == "general"  # fmt: skip
+    assert refused_fill_severity([FillReason.licence_invalid, FillReason.overfilled]) == "major"
+    assert refused_fill_severity([FillReason.inspection_overdue]) == "major"
+
+
+def test_a_fills_signal_id_is_the_same_every_time_and_differs_per_station() -> None:
+    assert refused_fill_signal_id(STATION, "F-1") == refused_fill_signal_id(STATION, "F-1")
+    assert refused_fill_signal_id(STATION, "F-1") != refused_fill_signal_id(OTHER, "F-1")

@@ -38,6 +38,7 @@ TOPIC_CONFIGS: dict[str, dict[str, str]] = {
     "tzsb.hazard": EVENT_TOPIC_CONFIG,
     "tzsb.elevator.maintenance": EVENT_TOPIC_CONFIG,
     "tzsb.cylinder.fill": EVENT_TOPIC_CONFIG,
+    "tzsb.cylinder.inspection": EVENT_TOPIC_CONFIG,
 }
 """Every topic of the bus (ARCHITECTURE.md, "Services") and the broker settings it is created
 with and kept at; each also has a `.dlq` twin with `DLQ_TOPIC_CONFIG`."""

@@ -1,10 +1,11 @@
-"""Events the cylinder-trace service publishes (气瓶追溯): every fill record a station posts."""
+"""Events the cylinder-trace service publishes (气瓶追溯): every fill record a station posts, and
+every periodic inspection of a cylinder an agency records."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import ClassVar
+from datetime import date, datetime
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,3 +55,43 @@ class FillRefusedV1(EventPayload):
         "past_design_life | medium_mismatch | medium_outside_licence | licence_invalid | "
         "filler_not_certified | lpg_not_own_property | prefill_check_failed | overfilled"
     )
+
+
+INSPECTION_TOPIC = "tzsb.cylinder.inspection"
+
+
+class CylinderInspectionRecord(BaseModel):
+    """A periodic inspection of a cylinder (气瓶定期检验) and what it did to the cylinder."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inspection_id: uuid.UUID
+    agency_id: uuid.UUID = Field(description="检验机构")
+    report_number: str = Field(description="检验报告编号, unique per agency")
+    cylinder_code: str = Field(description="气瓶编码")
+    medium: str = Field(description="the cylinder's medium")
+    inspected_on: date = Field(description="检验日期 (Asia/Shanghai)")
+    result: Literal["pass", "fail"] = Field(description="合格 pass | 不合格 fail")
+    next_inspection_on: date | None = Field(
+        description="下次检验日期, given or from the medium's interval; null once scrapped"
+    )
+    life_extended: bool = Field(
+        description="this inspection extended an LPG cylinder's service life (延长使用年限)"
+    )
+    service_life_ends_on: date = Field(description="the end of its service life after it")
+    cylinder_status: Literal["in_use", "scrapped"] = Field(description="在用 | 报废, after it")
+    scrap_reason: str | None = Field(
+        description="inspection_failed | service_life_ended, when it scrapped the cylinder"
+    )
+
+
+@register_event
+class CylinderInspectedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.cylinder.inspection.recorded.v1"
+    topic: ClassVar[str] = INSPECTION_TOPIC
+    summary: ClassVar[str] = (
+        "An inspection agency recorded a cylinder's periodic inspection (气瓶定期检验); a failed "
+        "one, or one at the end of its service life, scraps the cylinder (报废)"
+    )
+
+    inspection: CylinderInspectionRecord

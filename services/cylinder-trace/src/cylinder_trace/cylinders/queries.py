@@ -56,8 +56,20 @@ _REGISTRANTS = (
     "SELECT cylinder_code, registered_by FROM cylinders WHERE cylinder_code = ANY($1::text[])"
 )
 _CYLINDER = (
-    f"SELECT {', '.join(CYLINDER_COLUMNS)}, registered_at FROM cylinders "  # noqa: S608
-    "WHERE cylinder_code = $1"
+    f"SELECT {', '.join(CYLINDER_COLUMNS)}, registered_at, "  # noqa: S608
+    "life_extension_years, scrapped_on, scrap_reason FROM cylinders WHERE cylinder_code = $1"
+)
+_TRACE_INSPECTIONS = (
+    "SELECT inspection_id, agency_id, report_number, inspected_on, result, next_inspection_on, "
+    "life_extended, service_life_ends_on, scrap_reason FROM cylinder_inspections "
+    "WHERE cylinder_code = $1 ORDER BY inspected_on, recorded_at"
+)
+# The fills' cylinder index (cylinder_code, started_at) serves it in every month.
+_TRACE_FILLS = (
+    "SELECT station_id, fill_id, filler_certificate, medium, started_at, ended_at, "
+    "filled_mass_kg, final_pressure_mpa, status, reasons FROM fills "
+    "WHERE cylinder_code = $1 AND ($2::uuid IS NULL OR station_id = $2) "
+    "ORDER BY started_at, station_id, fill_id"
 )
 
 
@@ -85,3 +97,14 @@ async def registrants(conn: Connection, codes: Sequence[str]) -> dict[str, uuid.
 async def get_cylinder(conn: Connection, code: str) -> dict[str, Any] | None:
     row = await conn.fetchrow(_CYLINDER, code)
     return dict(row) if row is not None else None
+
+
+async def trace_inspections(conn: Connection, code: str) -> list[dict[str, Any]]:
+    return [dict(row) for row in await conn.fetch(_TRACE_INSPECTIONS, code)]
+
+
+async def trace_fills(
+    conn: Connection, code: str, *, station_id: uuid.UUID | None
+) -> list[dict[str, Any]]:
+    """The cylinder's fills, refused ones too; only the station's own when one is given."""
+    return [dict(row) for row in await conn.fetch(_TRACE_FILLS, code, station_id)]

@@ -15,6 +15,7 @@ from cylinder_trace.cylinders.schemas import (
     CylinderCreate,
     CylinderRead,
     CylinderResults,
+    CylinderTrace,
 )
 from cylinder_trace.ingestion import split_items
 from tzsb_common.batch import BatchTooLarge
@@ -58,3 +59,19 @@ async def read_cylinder(
     if cylinder is None:
         raise NotFound(f"no cylinder {code} that this caller may read")
     return record_response(cylinder)
+
+
+@router.get("/{code}/trace", response_model=CylinderTrace)
+async def trace_cylinder(
+    code: CylinderCode, scope: CylinderReader, database: CurrentDatabase, request: Request
+) -> Response:
+    """气瓶追溯 — everything known of a cylinder: its registration first, then in time order
+    its inspections (dated to the start of their day, Asia/Shanghai), fills (station, filler,
+    medium, mass or pressure), refused fills with their reasons, and its scrapping. The bureau
+    reads every cylinder; a station reads its own cylinders only (another's is 404), and
+    among their fills its own."""
+    zone = ZoneInfo(request.app.state.settings.business_timezone)
+    trace = await service.trace(database, code, station_id=scope.station_id, zone=zone)
+    if trace is None:
+        raise NotFound(f"no cylinder {code} that this caller may read")
+    return record_response(trace)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from cylinder_trace.cylinders.schemas import CylinderCreate
@@ -126,3 +126,37 @@ def next_inspection_on(cylinder: CylinderCreate, medium: Medium) -> date:
         return cylinder.next_inspection_on
     basis = cylinder.last_inspected_on or cylinder.manufactured_on
     return add_years(basis, medium.inspection_interval_years)
+
+
+LPG = "LPG"
+LPG_DESIGN_LIFE_YEARS = 8
+"""GB/T 5842, TSG 23: an LPG steel cylinder is designed for 8 years of service."""
+LPG_LIFE_EXTENSION_YEARS = 4
+"""…extendable once by 4 years after a passing inspection…"""
+LPG_SCRAP_AGE_YEARS = 12
+"""…and scrapped at 12 years from manufacture, whatever its inspections say."""
+
+
+def service_life_ends_on(
+    *, medium: str, manufactured_on: date, design_life_years: int, life_extension_years: int
+) -> date:
+    """The first day the cylinder is past its service life (设计使用年限): the anniversary of
+    manufacture after its design life and any extension. An LPG cylinder never serves beyond
+    `LPG_SCRAP_AGE_YEARS`, whatever life it was registered with."""
+    years = design_life_years + life_extension_years
+    if medium == LPG:
+        years = min(years, LPG_SCRAP_AGE_YEARS)
+    return add_years(manufactured_on, years)
+
+
+TRACE_RANK = {"registration": 0, "inspection": 1, "scrapping": 2, "fill": 3, "refusal": 3}
+"""Among entries at one instant: an inspection (dated to the start of its day) and the
+scrapping it caused come before the day's fills, which they govern."""
+REGISTERED_SCRAPPED = "registered_scrapped"
+"""The scrapping reason of a cylinder registered as scrapped: no inspection of ours did it."""
+
+
+def trace_key(kind: str, at: datetime) -> tuple[int, datetime, int]:
+    """The registration opens the trace whenever it was recorded (a terminal may post fills
+    made before it); everything after is in time order."""
+    return (0 if kind == "registration" else 1, at, TRACE_RANK[kind])

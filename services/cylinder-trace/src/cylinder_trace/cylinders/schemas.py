@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -92,3 +92,82 @@ class CylinderRead(BaseModel):
     status: CylinderStatus
     registered_by: uuid.UUID
     registered_at: datetime
+    life_extension_years: int = Field(
+        description="延长使用年限: what a passing inspection added to an LPG cylinder's life"
+    )
+    scrapped_on: date | None = Field(description="报废日期, when an inspection scrapped it")
+    scrap_reason: str | None = Field(description="inspection_failed | service_life_ended")
+
+
+# -- the trace of a cylinder (气瓶追溯) ---------------------------------------------------------
+
+
+class TraceRegistration(BaseModel):
+    """登记: the cylinder's record was opened."""
+
+    kind: Literal["registration"] = "registration"
+    at: datetime = Field(description="when the registration was recorded")
+    registered_by: uuid.UUID
+    owner_id: uuid.UUID = Field(description="产权单位")
+    manufacturer: str
+    factory_number: str
+    manufactured_on: date
+    medium: str
+    design_life_years: int
+
+
+class TraceInspection(BaseModel):
+    """定期检验."""
+
+    kind: Literal["inspection"] = "inspection"
+    at: datetime = Field(description="the start of the inspection day (Asia/Shanghai)")
+    inspection_id: uuid.UUID
+    agency_id: uuid.UUID = Field(description="检验机构")
+    report_number: str
+    inspected_on: date
+    result: str = Field(description="pass | fail")
+    next_inspection_on: date | None
+    life_extended: bool
+    service_life_ends_on: date
+
+
+class TraceFill(BaseModel):
+    """充装 (`fill`) or a refused fill (`refusal`, 拒绝充装) with its reasons."""
+
+    kind: Literal["fill", "refusal"]
+    at: datetime = Field(description="when the fill started")
+    station_id: uuid.UUID = Field(description="充装单位")
+    fill_id: str
+    filler_certificate: str = Field(description="充装人员作业人员证编号")
+    medium: str
+    ended_at: datetime
+    filled_mass_kg: float | None
+    final_pressure_mpa: float | None
+    reasons: list[str]
+
+
+class TraceScrapping(BaseModel):
+    """报废."""
+
+    kind: Literal["scrapping"] = "scrapping"
+    at: datetime
+    scrapped_on: date | None
+    reason: str = Field(
+        description="inspection_failed | service_life_ended (an inspection scrapped it) | "
+        "registered_scrapped (registered as scrapped)"
+    )
+    inspection_id: uuid.UUID | None = Field(description="the inspection that scrapped it")
+
+
+TraceEntry = Annotated[
+    TraceRegistration | TraceInspection | TraceFill | TraceScrapping, Field(discriminator="kind")
+]
+
+
+class CylinderTrace(BaseModel):
+    cylinder_code: str
+    medium: str
+    status: CylinderStatus
+    entries: list[TraceEntry] = Field(
+        description="the registration first, then everything else in time order"
+    )

@@ -5,17 +5,31 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cylinder_trace.cylinders import queries
 from cylinder_trace.cylinders.access import may_read_cylinder
-from cylinder_trace.cylinders.rules import CylinderReason, check_new_cylinder, next_inspection_on
+from cylinder_trace.cylinders.rules import (
+    REGISTERED_SCRAPPED,
+    CylinderReason,
+    check_new_cylinder,
+    next_inspection_on,
+    trace_key,
+)
 from cylinder_trace.cylinders.schemas import (
     CylinderCreate,
     CylinderRead,
     CylinderResult,
+    CylinderStatus,
+    CylinderTrace,
     RegistrationStatus,
+    TraceEntry,
+    TraceFill,
+    TraceInspection,
+    TraceRegistration,
+    TraceScrapping,
 )
 from cylinder_trace.ingestion import RawItem, item_errors
 from tzsb_common.auth import Principal
@@ -101,3 +115,91 @@ async def get_cylinder(
     if row is None or not may_read_cylinder(station_id, row["owner_id"], row["registered_by"]):
         return None
     return CylinderRead.model_validate(row)
+
+
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
+
+
+async def trace(
+    database: Database, code: str, *, station_id: uuid.UUID | None, zone: ZoneInfo
+) -> CylinderTrace | None:
+    """Everything known of the cylinder (GB/T 38059-2019): its registration, inspections,
+    fills and refusals, and its scrapping. None when the caller may not read the cylinder;
+    a station reads its own cylinders, and among their fills its own (as in a recall)."""
+    async with database.connection() as conn:
+        cylinder = await queries.get_cylinder(conn, code)
+        if cylinder is None or not may_read_cylinder(
+            station_id, cylinder["owner_id"], cylinder["registered_by"]
+        ):
+            return None
+        inspections = await queries.trace_inspections(conn, code)
+        fills = await queries.trace_fills(conn, code, station_id=station_id)
+    entries: list[TraceEntry] = [
+        TraceRegistration(
+            at=cylinder["registered_at"],
+            registered_by=cylinder["registered_by"],
+            owner_id=cylinder["owner_id"],
+            manufacturer=cylinder["manufacturer"],
+            factory_number=cylinder["factory_number"],
+            manufactured_on=cylinder["manufactured_on"],
+            medium=cylinder["medium"],
+            design_life_years=cylinder["design_life_years"],
+        )
+    ]
+    for inspection in inspections:
+        at = _day_start(inspection["inspected_on"], zone)
+        entries.append(
+            TraceInspection(
+                at=at,
+                inspection_id=inspection["inspection_id"],
+                agency_id=inspection["agency_id"],
+                report_number=inspection["report_number"],
+                inspected_on=inspection["inspected_on"],
+                result=inspection["result"],
+                next_inspection_on=inspection["next_inspection_on"],
+                life_extended=inspection["life_extended"],
+                service_life_ends_on=inspection["service_life_ends_on"],
+            )
+        )
+        if inspection["scrap_reason"] is not None:
+            entries.append(
+                TraceScrapping(
+                    at=at,
+                    scrapped_on=inspection["inspected_on"],
+                    reason=inspection["scrap_reason"],
+                    inspection_id=inspection["inspection_id"],
+                )
+            )
+    scrapped_by_inspection = any(i["scrap_reason"] is not None for i in inspections)
+    if cylinder["status"] == CylinderStatus.scrapped and not scrapped_by_inspection:
+        entries.append(
+            TraceScrapping(
+                at=cylinder["registered_at"],
+                scrapped_on=cylinder["scrapped_on"],
+                reason=REGISTERED_SCRAPPED,
+                inspection_id=None,
+            )
+        )
+    entries.extend(
+        TraceFill(
+            kind="fill" if fill["status"] == "accepted" else "refusal",
+            at=fill["started_at"],
+            station_id=fill["station_id"],
+            fill_id=fill["fill_id"],
+            filler_certificate=fill["filler_certificate"],
+            medium=fill["medium"],
+            ended_at=fill["ended_at"],
+            filled_mass_kg=fill["filled_mass_kg"],
+            final_pressure_mpa=fill["final_pressure_mpa"],
+            reasons=list(fill["reasons"]),
+        )
+        for fill in fills
+    )
+    entries.sort(key=lambda entry: trace_key(entry.kind, entry.at))
+    return CylinderTrace(
+        cylinder_code=code,
+        medium=cylinder["medium"],
+        status=cylinder["status"],
+        entries=entries,
+    )

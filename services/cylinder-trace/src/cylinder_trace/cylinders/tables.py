@@ -49,7 +49,12 @@ cylinders = Table(
     Column("status", Text, nullable=False),
     Column("registered_by", Uuid, nullable=False),  # the station or the bureau that registered it
     Column("registered_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # 延长使用年限: what a passing inspection added to an LPG cylinder's life (once, 4 years)
+    Column("life_extension_years", SmallInteger, nullable=False, server_default="0"),
+    Column("scrapped_on", Date),  # 报废日期, when an inspection scrapped it
+    Column("scrap_reason", Text),  # inspection_failed | service_life_ended
     CheckConstraint("status IN ('in_use', 'scrapped')", name="status"),
+    CheckConstraint("life_extension_years >= 0", name="life_extension_years"),
     Index("ix_cylinders_owner", "owner_id"),
     Index("ix_cylinders_registered_by", "registered_by"),
 )

@@ -12,7 +12,7 @@ from tzsb_common.pg import Connection
 
 _CYLINDERS = (
     "SELECT cylinder_code, medium, status, next_inspection_on, manufactured_on, "
-    "design_life_years, owner_id, permitted_fill_kg FROM cylinders "
+    "design_life_years, life_extension_years, owner_id, permitted_fill_kg FROM cylinders "
     "WHERE cylinder_code = ANY($1::text[])"
 )
 _LICENCES = (

@@ -26,14 +26,14 @@ from tzsb_common.routing import feature_router
 
 router = feature_router("", tags=["fills 充装"])
 
-_DAY: dict[str, Any] = {
+BUSINESS_DAY_QUERY: dict[str, Any] = {
     "pattern": r"^\d{4}-\d{2}-\d{2}$",
     "description": "营业日 YYYY-MM-DD (Asia/Shanghai), included",
     "json_schema_extra": {"format": "date"},
 }
 
 
-def _business_day(value: str | None, name: str) -> date | None:
+def business_day(value: str | None, name: str) -> date | None:
     """A query date as written, YYYY-MM-DD: a lax date parameter would take `0` for 1970."""
     if value is None:
         return None
@@ -64,7 +64,8 @@ async def record_fills(
     `overfilled`; a malformed item `invalid`, naming its fields in `errors`), or `duplicate`:
     the station posted this `fill_id` before (its first answer's reasons are repeated).
     Refused fills are stored as evidence; each stored fill raises one event on
-    `tzsb.cylinder.fill`."""
+    `tzsb.cylinder.fill`, and a refused one posted with a filled mass or final pressure above
+    zero (filled anyway, 拒充仍充装) a `tzsb.hazard.signal.v1` against the station."""
     settings = request.app.state.settings
     items, batch = split_items(body, batch_field="fills", model=FillCreate)
     if len(items) > settings.max_batch_items:
@@ -87,15 +88,15 @@ async def recall_fills(
     database: CurrentDatabase,
     request: Request,
     station_id: uuid.UUID | None = None,
-    from_date: Annotated[str | None, Query(alias="from", **_DAY)] = None,
-    to_date: Annotated[str | None, Query(alias="to", **_DAY)] = None,
+    from_date: Annotated[str | None, Query(alias="from", **BUSINESS_DAY_QUERY)] = None,
+    to_date: Annotated[str | None, Query(alias="to", **BUSINESS_DAY_QUERY)] = None,
     medium: Annotated[str | None, Query(max_length=32)] = None,
     cursor: PageCursor = None,
     limit: PageLimit = DEFAULT_PAGE_LIMIT,
 ) -> Response:
     """充装追溯召回 — fills by station, business dates and medium, oldest first. A station
     lists its own (another station's `station_id` is 403)."""
-    first, last = _business_day(from_date, "from"), _business_day(to_date, "to")
+    first, last = business_day(from_date, "from"), business_day(to_date, "to")
     if first is not None and last is not None and last < first:
         raise ValidationFailed.at(["query", "to"], "`to` is before `from`", "dates_inconsistent")
     recall_filter = FillFilter(

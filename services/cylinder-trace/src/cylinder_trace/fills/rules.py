@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
-LPG = "LPG"
+from cylinder_trace.cylinders.rules import LPG, service_life_ends_on
+
 FILLER_ITEM = "P"  # 作业项目 P 气瓶充装 (TSG Z6001)
 CLOCK_SKEW = timedelta(days=1)
 """How far in the future a fill may start before it is taken for a wrong clock."""
@@ -57,6 +59,8 @@ class CylinderFacts:
     design_life_years: int
     owner_id: uuid.UUID
     permitted_fill_kg: float | None
+    life_extension_years: int = 0
+    """Years a passing inspection added to an LPG cylinder's life (once, 4)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +89,6 @@ class Malformed:
 
     field: str
     message: str
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a common year
-        return day.replace(year=day.year + years, day=28)
 
 
 def licence_in_force(licence: LicenceFacts, on: date) -> bool:
@@ -134,7 +131,13 @@ def fill_reasons(
             reasons.append(FillReason.cylinder_scrapped)
         if cylinder.next_inspection_on < on:
             reasons.append(FillReason.inspection_overdue)
-        if on >= add_years(cylinder.manufactured_on, cylinder.design_life_years):
+        life_ends_on = service_life_ends_on(
+            medium=cylinder.medium,
+            manufactured_on=cylinder.manufactured_on,
+            design_life_years=cylinder.design_life_years,
+            life_extension_years=cylinder.life_extension_years,
+        )
+        if on >= life_ends_on:
             reasons.append(FillReason.past_design_life)
         if fill.medium != cylinder.medium:
             reasons.append(FillReason.medium_mismatch)
@@ -182,3 +185,38 @@ def malformed(
     if filled_mass_kg is None and final_pressure_mpa is None:
         problems.append(Malformed("filled_mass_kg", "give filled_mass_kg or final_pressure_mpa"))
     return problems
+
+
+_PAPERWORK_ONLY = frozenset(
+    {
+        FillReason.medium_outside_licence,
+        FillReason.licence_invalid,
+        FillReason.filler_not_certified,
+        FillReason.lpg_not_own_property,
+    }
+)
+"""Refusals about the station's papers, not about the cylinder in the filler's hands."""
+REFUSED_FILL_SIGNAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:tzsb:signal:refused-fill")
+"""Fixed forever: a signal's id is derived from it, so a re-sent signal keeps its id."""
+
+
+def filled_anyway(
+    reasons: Sequence[FillReason], *, filled_mass_kg: float | None, final_pressure_mpa: float | None
+) -> bool:
+    """A refused fill whose post-fill reading (充装后复核: the mass or the final pressure) shows
+    gas went in: the station filled a cylinder the rules told it not to (TSG 23 拒充仍充装). A
+    station that stops posts its refusal with a zero mass or pressure."""
+    quantity = filled_mass_kg if filled_mass_kg is not None else final_pressure_mpa
+    return bool(reasons) and quantity is not None and quantity > 0
+
+
+def refused_fill_severity(reasons: Sequence[FillReason]) -> Literal["general", "major"]:
+    """重大 major when the cylinder itself was unfit to fill (scrapped, untraceable, overdue,
+    past its life, wrong medium, overfilled, a failed pre-fill check); 一般 general when only
+    the station's licence, filler or ownership was wrong."""
+    return "general" if set(reasons) <= _PAPERWORK_ONLY else "major"
+
+
+def refused_fill_signal_id(station_id: uuid.UUID, fill_id: str) -> uuid.UUID:
+    """One observation per (station, fill id): the same fill never raises two signals."""
+    return uuid.uuid5(REFUSED_FILL_SIGNAL_NAMESPACE, f"{station_id}\n{fill_id}")

@@ -12,6 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cylinder_trace.cylinders.access import may_read_cylinder
+from cylinder_trace.fill_statistics.rules import CountedFill
+from cylinder_trace.fill_statistics.service import count_new_fills
 from cylinder_trace.fills import queries
 from cylinder_trace.fills.rules import (
     CertificateFacts,
@@ -20,7 +22,10 @@ from cylinder_trace.fills.rules import (
     FillReason,
     LicenceFacts,
     fill_reasons,
+    filled_anyway,
     malformed,
+    refused_fill_severity,
+    refused_fill_signal_id,
 )
 from cylinder_trace.fills.schemas import (
     FillCreate,
@@ -37,6 +42,7 @@ from cylinder_trace.fills.tables import fill_writer
 from cylinder_trace.ingestion import RawItem, item_errors
 from tzsb_common.bulk import BulkItem, Outcome
 from tzsb_common.contracts.cylinder import FillAcceptedV1, FillRecord, FillRefusedV1
+from tzsb_common.contracts.hazard import HazardSignalV1
 from tzsb_common.logging import get_logger
 from tzsb_common.outbox import Outbox
 from tzsb_common.pagination import decode_cursor_as, keyset_page
@@ -150,6 +156,7 @@ def _cylinder_facts(row: dict[str, Any] | None) -> CylinderFacts | None:
         design_life_years=row["design_life_years"],
         owner_id=row["owner_id"],
         permitted_fill_kg=row["permitted_fill_kg"],
+        life_extension_years=row["life_extension_years"],
     )
 
 
@@ -161,6 +168,46 @@ def _certificate_facts(row: dict[str, Any] | None) -> CertificateFacts | None:
         employer_id=row["employer_id"],
         valid_from=row["valid_from"],
         valid_to=row["valid_to"],
+    )
+
+
+def _refused_fill_signal(
+    station_id: uuid.UUID,
+    fill: FillCreate,
+    reasons: Sequence[FillReason],
+    *,
+    now: datetime,
+    source: str,
+) -> HazardSignalV1:
+    """拒充仍充装: the station filled a cylinder the filling rules refused."""
+    quantity = (
+        f"充装量 {fill.filled_mass_kg:g} kg"
+        if fill.filled_mass_kg is not None
+        else f"充装压力 {fill.final_pressure_mpa:g} MPa"
+    )
+    return HazardSignalV1(
+        signal_id=refused_fill_signal_id(station_id, fill.fill_id),
+        kind="refused_fill_filled",
+        severity=refused_fill_severity(reasons),
+        source_service=source,
+        observed_at=now,
+        equipment_code=fill.cylinder_code,
+        unit_id=station_id,
+        description=(
+            f"气瓶 {fill.cylinder_code} 应拒绝充装（{'、'.join(r.value for r in reasons)}），"
+            f"充装单位仍予充装（{quantity}）"
+        ),
+        evidence={
+            "fill_id": fill.fill_id,
+            "cylinder_code": fill.cylinder_code,
+            "filler_certificate": fill.filler_certificate,
+            "medium": fill.medium,
+            "started_at": fill.started_at.isoformat(),
+            "ended_at": fill.ended_at.isoformat(),
+            "filled_mass_kg": fill.filled_mass_kg,
+            "final_pressure_mpa": fill.final_pressure_mpa,
+            "reasons": [reason.value for reason in reasons],
+        },
     )
 
 
@@ -226,11 +273,13 @@ async def record_fills(
                 conn, sorted({fill.filler_certificate for _, fill in judged})
             )
             bulk_items: list[BulkItem] = []
+            counted: list[CountedFill] = []
             for _, fill in judged:
+                fill_date = fill.started_at.astimezone(months.zone).date()
                 reasons = fill_reasons(
                     FillFacts(
                         medium=fill.medium,
-                        fill_date=fill.started_at.astimezone(months.zone).date(),
+                        fill_date=fill_date,
                         prefill_passed=fill.prefill_checks.all_passed,
                         filled_mass_kg=fill.filled_mass_kg,
                     ),
@@ -252,16 +301,34 @@ async def record_fills(
                 event = payload.to_event(
                     source=outbox.settings.service_name, subject=fill.cylinder_code
                 )
+                events = [(event, payload.topic)]
+                if filled_anyway(
+                    reasons,
+                    filled_mass_kg=fill.filled_mass_kg,
+                    final_pressure_mpa=fill.final_pressure_mpa,
+                ):
+                    # Written with the fill's own event, only if the fill is new: a retry of
+                    # the batch raises no second signal.
+                    source = outbox.settings.service_name
+                    signal = _refused_fill_signal(station_id, fill, reasons, now=now, source=source)
+                    signal_event = signal.to_event(source=source, subject=str(station_id))
+                    events.append((signal_event, signal.topic))
                 bulk_items.append(
                     BulkItem(
                         key=fill.fill_id,
                         outcome=outcome,
                         row=_row(station_id, fill, outcome),
-                        events=[(event, payload.topic)],
+                        events=events,
                     )
                 )
+                counted.append(CountedFill(fill_date, outcome.status, outcome.reasons))
             written = await fill_writer.write_on(
                 conn, scope=f"fill:{station_id}", items=bulk_items, outbox=outbox
+            )
+            await count_new_fills(
+                conn,
+                station_id,
+                (c for c, result in zip(counted, written, strict=True) if not result.duplicate),
             )
         for (position, _), result in zip(judged, written, strict=True):
             status = FillStatus.duplicate if result.duplicate else FillStatus(result.outcome.status)
