@@ -287,9 +287,7 @@ async def test_stored_outcomes_answer_the_written_keys_of_a_scope_only(
                 items=[swipe(company, "s-1", NOVEMBER), refused],
                 outbox=writer_outbox,
             )
-        stored = await writer.stored_outcomes(
-            conn, scope=str(company), keys=["s-1", "s-2", "s-3"]
-        )
+        stored = await writer.stored_outcomes(conn, scope=str(company), keys=["s-1", "s-2", "s-3"])
         elsewhere = await writer.stored_outcomes(conn, scope=str(uuid.uuid4()), keys=["s-1"])
     finally:
         await conn.close()
