@@ -27,7 +27,10 @@ def deadline_scanner(settings: InspectionSettings) -> DeadlineScanner:
     its hazards')."""
     return DeadlineScanner(
         [
-            due_rule(reminder_months=settings.due_reminder_months),
+            due_rule(
+                reminder_months=settings.due_reminder_months,
+                hazard_topic=settings.topic(HAZARD_TOPIC),
+            ),
             hazard_deadline_rule(event_type=HazardOverdueV1.event_type, topic=HAZARD_TOPIC),
         ],
         settings=settings,

@@ -4,14 +4,16 @@ with evidence, the bureau verifies and closes; each step once, in order, or a 40
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from hazard_steps import Walk, business_today, events_keyed, in_days
+from inspection_factories import inspection, seed_equipment, snapshot
 from tzsb_common.auth import CallerKind
+from tzsb_common.contracts.hazard import HazardFoundV1
 from tzsb_common.testing import TokenFactory
 
 
@@ -292,3 +294,53 @@ async def test_a_hazard_past_its_deadline_is_marked_overdue_once(app: FastAPI, w
     assert len(overdue) == 1
     assert overdue[0].data["deadline"] == deadline.isoformat()
     assert overdue[0].data["state"] == "order_issued"
+
+
+async def test_a_hazard_the_due_workflow_opens_is_published_as_found(
+    app: FastAPI, client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    boiler = snapshot(category="1000", variety="1100", commissioned_on="2025-06-15")
+    await seed_equipment(app, boiler, today=date(2026, 1, 1))
+
+    scan = await client.post(
+        "/api/v1/due-scans", json={"as_of": "2026-06-16"}, headers=tokens.bureau()
+    )
+    listed = await client.get(
+        "/api/v1/hazards",
+        params={"equipment_code": boiler["equipment_code"], "source": "due_workflow"},
+        headers=tokens.bureau(),
+    )
+
+    assert scan.json()["counts"]["overdue"] == 1
+    [hazard] = listed.json()["items"]
+    [found] = await events_keyed(app, hazard["id"])
+    payload = HazardFoundV1.model_validate(found.data)  # the SQL-built event keeps the contract
+    assert found.type == "tzsb.hazard.found.v1"
+    assert str(payload.hazard_id) == hazard["id"]
+    assert payload.source == "due_workflow"
+    assert payload.severity == "major"
+    assert payload.equipment_code == boiler["equipment_code"]
+    assert str(payload.use_unit_id) == boiler["use_unit_id"]
+
+
+async def test_hazards_an_inspection_finds_are_published_as_found(
+    app: FastAPI, client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    elevator = snapshot(commissioned_on="2020-01-15")
+    await seed_equipment(app, elevator, today=date(2026, 1, 1))
+    body = inspection(
+        elevator["equipment_code"],
+        inspected_on="2026-01-10",
+        hazards=[{"description": "层门锁紧装置磨损", "severity": "general",
+                  "deadline": "2026-02-10"}],
+    )  # fmt: skip
+
+    answer = await client.post(
+        "/api/v1/inspections", json=body, headers=tokens.headers(CallerKind.inspection_agency)
+    )
+
+    [hazard] = answer.json()["hazards"]
+    [found] = await events_keyed(app, hazard["id"])
+    assert found.data["source"] == "inspection"
+    assert found.data["inspection_id"] == answer.json()["id"]
+    assert found.data["deadline"] == "2026-02-10"
