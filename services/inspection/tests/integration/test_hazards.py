@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from hazard_steps import Walk, business_today, events_keyed, in_days
 from inspection_factories import inspection, seed_equipment, snapshot
 from tzsb_common.auth import CallerKind
-from tzsb_common.contracts.hazard import HazardFoundV1
+from tzsb_common.contracts.hazard import HazardFoundV1, HazardOverdueV1
 from tzsb_common.testing import TokenFactory
 
 
@@ -294,6 +294,7 @@ async def test_a_hazard_past_its_deadline_is_marked_overdue_once(app: FastAPI, w
     assert len(overdue) == 1
     assert overdue[0].data["deadline"] == deadline.isoformat()
     assert overdue[0].data["state"] == "order_issued"
+    assert HazardOverdueV1.model_validate(overdue[0].data).as_of == deadline + timedelta(days=1)
 
 
 async def test_a_hazard_the_due_workflow_opens_is_published_as_found(

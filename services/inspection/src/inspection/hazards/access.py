@@ -10,6 +10,7 @@ from fastapi import Depends, Path
 
 from inspection.hazards import service
 from inspection.hazards.schemas import HazardRead
+from inspection.inspections.access import BusinessToday
 from tzsb_common.auth import CallerKind, CurrentPrincipal, Principal
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import Forbidden, NotFound
@@ -44,9 +45,12 @@ HazardId = Annotated[uuid.UUID, Path(description="隐患 id")]
 
 
 async def _readable_hazard(
-    hazard_id: HazardId, principal: CurrentPrincipal, database: CurrentDatabase
+    hazard_id: HazardId,
+    principal: CurrentPrincipal,
+    database: CurrentDatabase,
+    today: BusinessToday,
 ) -> HazardRead:
-    hazard = await service.get_hazard(database, hazard_id=hazard_id)
+    hazard = await service.get_hazard(database, hazard_id=hazard_id, today=today)
     # Someone else's hazard answers exactly like a missing one.
     if hazard is None or not may_read(principal, hazard):
         raise NotFound(f"no hazard {hazard_id}")

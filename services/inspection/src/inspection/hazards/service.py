@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from inspection.hazards import queries
 from inspection.hazards.rules import (
@@ -85,7 +86,7 @@ def conflict(reason: HazardConflict) -> Conflict:
     return Conflict(_CONFLICT_DETAIL[reason], code=reason.value)
 
 
-def to_read(row: dict[str, Any], *, today: date | None = None) -> HazardRead:
+def to_read(row: dict[str, Any], *, today: date) -> HazardRead:
     seal = None
     if row["sealed_on"] is not None:
         facts = facts_of(row)
@@ -94,7 +95,7 @@ def to_read(row: dict[str, Any], *, today: date | None = None) -> HazardRead:
             ends_on=row["seal_ends_on"],
             extended=row["seal_extended"],
             released_on=row["seal_released_on"],
-            active=facts.sealed(today or date.today()),
+            active=facts.sealed(today),
         )
     return HazardRead.model_validate(
         {**row, "supervised": row["supervised_at"] is not None, "seal": seal}
@@ -130,9 +131,7 @@ def found_event(row: dict[str, Any]) -> HazardFoundV1:
     )
 
 
-async def get_hazard(
-    database: Database, *, hazard_id: uuid.UUID, today: date | None = None
-) -> HazardRead | None:
+async def get_hazard(database: Database, *, hazard_id: uuid.UUID, today: date) -> HazardRead | None:
     async with database.connection() as conn:
         row = await queries.get_hazard(conn, hazard_id)
     return to_read(row, today=today) if row is not None else None
@@ -229,7 +228,7 @@ async def start_rectification(
             conn,
             hazard_id,
             state=TARGET[Transition.start_rectification],
-            sets={"rectification_started_at": datetime.now().astimezone()},
+            sets={"rectification_started_at": datetime.now(UTC)},
         )
         row = await _require(conn, hazard_id)
     return to_read(row, today=today)
@@ -250,7 +249,7 @@ async def report_rectified(
         reason = transition_conflict(Transition.report_rectified, facts_of(row), today=today)
         if reason is not None:
             raise conflict(reason)
-        now = datetime.now().astimezone()
+        now = datetime.now(UTC)
         await queries.apply_step(
             conn,
             hazard_id,
@@ -281,7 +280,7 @@ async def verify(
     hazard_id: uuid.UUID,
     verification: Verification,
     today: date,
-    zone: Any,
+    zone: ZoneInfo,
     expected_versions: frozenset[int] | None = None,
 ) -> HazardRead:
     """验证 — rectified → closed (销号), or back to rectifying when the work falls short."""
@@ -293,7 +292,7 @@ async def verify(
             raise conflict(reason)
         sets: dict[str, Any] = {"verification_note": verification.note}
         if verification.accepted:
-            sets["closed_at"] = datetime.now().astimezone()
+            sets["closed_at"] = datetime.now(UTC)
         else:
             sets["rectified_at"] = None
         await queries.apply_step(conn, hazard_id, state=TARGET[transition], sets=sets)
@@ -333,7 +332,7 @@ async def supervise(
             conn,
             hazard_id,
             state=row["state"],
-            sets={"supervised_at": datetime.now().astimezone(), "supervision_note": note},
+            sets={"supervised_at": datetime.now(UTC), "supervision_note": note},
         )
         row = await _require(conn, hazard_id)
     return to_read(row, today=today)
