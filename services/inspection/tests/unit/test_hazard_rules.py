@@ -10,17 +10,20 @@ from datetime import date
 import pytest
 
 from inspection.hazards.rules import (
+    MANUAL_SOURCES,
     SIGNAL_SOURCES,
     TARGET,
     HazardConflict,
     HazardFacts,
     HazardSource,
     HazardState,
+    OpeningReason,
     SealReason,
     Transition,
     evidence_conflict,
     extension_conflict,
     extension_days_problem,
+    opening_violations,
     release_conflict,
     seal_conflict,
     seal_days_problem,
@@ -236,3 +239,25 @@ def test_an_order_is_refused_for_a_hazard_that_already_has_one() -> None:
     a, issued = covered(unit), covered(unit, S.order_issued)
 
     assert order_conflict([a, issued], today=TODAY) == (issued.id, HazardConflict.hazard_not_open)
+
+
+def test_a_hazard_opened_by_hand_names_every_problem_at_once() -> None:
+    violations = opening_violations(
+        source=HazardSource.inspection,
+        deadline=date(2026, 11, 24),
+        answerable_known=False,
+        today=TODAY,
+    )
+
+    assert [(v.field, v.code) for v in violations] == [
+        ("source", OpeningReason.source_not_manual),
+        ("deadline", OpeningReason.deadline_in_past),
+        ("unit_id", OpeningReason.unit_required),
+    ]
+
+
+@pytest.mark.parametrize("source", sorted(MANUAL_SOURCES))
+def test_the_bureaus_own_findings_open_a_hazard_due_today(source: HazardSource) -> None:
+    assert (
+        opening_violations(source=source, deadline=TODAY, answerable_known=True, today=TODAY) == []
+    )

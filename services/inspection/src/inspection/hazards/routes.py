@@ -81,7 +81,9 @@ class _HazardCursor(BaseModel):
 
 
 def _refused(exc: HazardRefused) -> ValidationFailed:
-    return ValidationFailed([field_error(["body", exc.field], exc.message, exc.code)])
+    return ValidationFailed(
+        [field_error(["body", v.field], v.message, v.code) for v in exc.violations]
+    )
 
 
 def _settings(request: Request) -> InspectionSettings:

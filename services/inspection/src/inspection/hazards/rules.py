@@ -84,6 +84,50 @@ class HazardConflict(StrEnum):
     seal_active = "seal_active"
 
 
+class OpeningReason(StrEnum):
+    """Why a hazard the bureau opens by hand is refused (422). Values are stable API."""
+
+    source_not_manual = "source_not_manual"
+    deadline_in_past = "deadline_in_past"
+    unit_required = "unit_required"
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    field: str
+    code: OpeningReason | SealReason
+    message: str
+
+
+def opening_violations(
+    *, source: HazardSource, deadline: date | None, answerable_known: bool, today: date
+) -> list[FieldViolation]:
+    """A hazard opened by hand comes from the bureau's own findings, has a deadline not yet
+    past, and someone to answer for it: its equipment's use unit or a unit named."""
+    violations = []
+    if source not in MANUAL_SOURCES:
+        violations.append(
+            FieldViolation(
+                "source",
+                OpeningReason.source_not_manual,
+                "inspections, signals and the due workflow open these themselves",
+            )
+        )
+    if deadline is not None and deadline < today:
+        violations.append(
+            FieldViolation("deadline", OpeningReason.deadline_in_past, "a deadline before today")
+        )
+    if not answerable_known:
+        violations.append(
+            FieldViolation(
+                "unit_id",
+                OpeningReason.unit_required,
+                "name the answerable unit: the equipment is unknown or not given",
+            )
+        )
+    return violations
+
+
 class SealReason(StrEnum):
     """A seal's length out of bounds (422 on `days`). Values are stable API."""
 

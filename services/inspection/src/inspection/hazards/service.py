@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from inspection.hazards import queries
 from inspection.hazards.rules import (
-    MANUAL_SOURCES,
     TARGET,
+    FieldViolation,
     HazardConflict,
     HazardFacts,
     HazardState,
@@ -26,6 +26,7 @@ from inspection.hazards.rules import (
     evidence_conflict,
     extension_conflict,
     extension_days_problem,
+    opening_violations,
     release_conflict,
     seal_conflict,
     seal_days_problem,
@@ -75,11 +76,9 @@ _CONFLICT_DETAIL: dict[HazardConflict, str] = {
 class HazardRefused(Exception):
     """The request breaks a rule on its fields (422); nothing was written."""
 
-    def __init__(self, field: str, code: str, message: str) -> None:
-        super().__init__(code)
-        self.field = field
-        self.code = code
-        self.message = message
+    def __init__(self, violations: list[FieldViolation]) -> None:
+        super().__init__(", ".join(v.code for v in violations))
+        self.violations = violations
 
 
 def conflict(reason: HazardConflict) -> Conflict:
@@ -159,22 +158,18 @@ async def open_hazard(
     """立案 — the bureau opens a hazard by hand. Equipment the replica does not know may still
     be named (equipment in use unregistered is exactly what a patrol finds); then, as for a
     unit's own hazard, the answerable unit must be given."""
-    if data.source not in MANUAL_SOURCES:
-        raise HazardRefused(
-            "source", "source_not_manual", "inspections, signals and the due workflow open these"
-        )
-    if data.deadline is not None and data.deadline < today:
-        raise HazardRefused("deadline", "deadline_in_past", "a deadline before today")
     async with database.transaction() as conn:
         use_unit_id = None
         if data.equipment_code is not None:
             _, use_unit_id = await queries.use_unit_of(conn, data.equipment_code)
-        if use_unit_id is None and data.unit_id is None:
-            raise HazardRefused(
-                "unit_id",
-                "unit_required",
-                "name the answerable unit: the equipment is unknown or not given",
-            )
+        violations = opening_violations(
+            source=data.source,
+            deadline=data.deadline,
+            answerable_known=use_unit_id is not None or data.unit_id is not None,
+            today=today,
+        )
+        if violations:
+            raise HazardRefused(violations)
         hazard_id = await queries.insert_hazard(
             conn,
             {
@@ -339,7 +334,7 @@ async def supervise(
 
 
 def _days_refused(reason: SealReason, max_days: int) -> HazardRefused:
-    return HazardRefused("days", reason.value, f"at most {max_days} days")
+    return HazardRefused([FieldViolation("days", reason, f"at most {max_days} days")])
 
 
 async def seal(
