@@ -20,7 +20,7 @@ from inspection.hazards.access import (
     HazardReader,
     ReadableHazard,
 )
-from inspection.hazards.rules import HazardSource, HazardState
+from inspection.hazards.rules import HazardConflict, HazardSource, HazardState
 from inspection.hazards.schemas import (
     EVIDENCE_CONTENT_TYPES,
     EvidenceList,
@@ -70,7 +70,10 @@ router = feature_router("/hazards", tags=["hazards 隐患"])
 _IF_MATCH = Header(description='Change only if the hazard is still at this version, e.g. "v3"')
 _STEP_RESPONSES: dict[int | str, dict[str, Any]] = {
     **CONDITIONAL_WRITE_RESPONSES,
-    409: {"description": "the hazard's state forbids this step; `code` says why"},
+    409: {
+        "description": "the hazard's state forbids this step; `code` says why: "
+        + ", ".join(f"`{c.value}`" for c in HazardConflict),
+    },
 }
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
 
