@@ -21,6 +21,7 @@ def load_metadata() -> MetaData:
     from inspection.hazards import tables as _hazards  # noqa: F401
     from inspection.inspection_rules import tables as _inspection_rules  # noqa: F401
     from inspection.inspections import tables as _inspections  # noqa: F401
+    from inspection.orders import tables as _orders  # noqa: F401
     from inspection.replicas import tables as _replicas  # noqa: F401
 
     return metadata

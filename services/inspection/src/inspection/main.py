@@ -9,18 +9,30 @@ from fastapi import FastAPI
 from inspection.db import inbox, load_metadata, outbox
 from inspection.due.queries import due_rule
 from inspection.due.routes import router as due_scans_router
+from inspection.hazards.queries import hazard_deadline_rule
+from inspection.hazards.routes import router as hazards_router
+from inspection.hazards.signals import hazard_signals
 from inspection.inspection_rules.routes import router as inspection_rules_router
 from inspection.inspections.routes import router as inspections_router
+from inspection.orders.routes import router as orders_router
 from inspection.replicas.equipment import equipment_replica
 from inspection.settings import InspectionSettings
 from tzsb_common.app import ServiceDefinition, create_service_app
+from tzsb_common.contracts.hazard import HAZARD_TOPIC, HazardOverdueV1
 from tzsb_common.deadlines import DeadlineScanner, daily_scans
 
 
 def deadline_scanner(settings: InspectionSettings) -> DeadlineScanner:
-    """Inspection's clocks: the due workflow (hazard and order deadlines join it later)."""
+    """Inspection's clocks: the due workflow, and hazard deadlines (an order's deadline becomes
+    its hazards')."""
     return DeadlineScanner(
-        [due_rule(reminder_months=settings.due_reminder_months)],
+        [
+            due_rule(
+                reminder_months=settings.due_reminder_months,
+                hazard_topic=settings.topic(HAZARD_TOPIC),
+            ),
+            hazard_deadline_rule(event_type=HazardOverdueV1.event_type, topic=HAZARD_TOPIC),
+        ],
         settings=settings,
         outbox_table=outbox,
         pass_timeout_s=settings.due_scan_timeout_s,
@@ -41,8 +53,14 @@ def create_app(settings: InspectionSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[inspection_rules_router, inspections_router, due_scans_router],
-            consumers=[equipment_replica(zone)],
+            routers=[
+                inspection_rules_router,
+                inspections_router,
+                due_scans_router,
+                hazards_router,
+                orders_router,
+            ],
+            consumers=[equipment_replica(zone), hazard_signals()],
             hooks=[
                 daily_scans(
                     lambda _: deadline_scanner(settings),

@@ -23,3 +23,14 @@ class InspectionSettings(ServiceSettings):
     due_reminder_months: int = Field(default=2, ge=1, le=12)
     """Reminder lead time: the use unit is reminded this many calendar months before the due
     date (the Lanzhou three-step workflow: two)."""
+
+    evidence_max_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    """The largest evidence file (整改证据: a photo, a PDF) a hazard takes; larger is a 413."""
+    seal_max_days: int = Field(default=15, ge=1)
+    """查封: a seal lasts at most this many days (DOMAIN.md, "Hazards and orders")."""
+    seal_extension_max_days: int = Field(default=30, ge=1)
+    """…and may be extended once, by at most this many days."""
+    bureau_name: str = "市场监督管理局"
+    """The issuing authority printed on a supervision order (监察指令书)."""
+    order_number_prefix: str = Field(default="市监特令", min_length=1, max_length=20)
+    """文号 prefix of supervision orders: 市监特令〔2026〕第12号."""

@@ -8,7 +8,7 @@ answerable for it; whether it becomes an order is the bureau's decision, not the
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
@@ -60,3 +60,117 @@ class HazardSignalV1(EventPayload):
     evidence: dict[str, Any] = Field(
         description="the records behind the signal (ids, counts, times), for the bureau to follow"
     )
+
+
+# -- the hazard lifecycle, published by the inspection service ------------------------------
+
+HazardSource = Literal[
+    "inspection",
+    "due_workflow",
+    "online_patrol",
+    "maintenance",
+    "filling",
+    "rescue",
+    "spot_check",
+    "complaint",
+    "supervision",
+]
+"""检验 | 超期未检 | 网上巡查 | 维保 | 充装 | 应急救援 | 双随机抽查 | 投诉 | 日常监督检查."""
+
+Severity = Literal["general", "major"]
+
+
+@register_event
+class HazardFoundV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.hazard.found.v1"
+    topic: ClassVar[str] = HAZARD_TOPIC
+    summary: ClassVar[str] = (
+        "The inspection service opened a hazard (隐患): from an inspection, the due workflow, a "
+        "signal of another service, or by the bureau's hand"
+    )
+
+    hazard_id: uuid.UUID
+    source: HazardSource = Field(
+        description="inspection 检验 | due_workflow 超期未检 | online_patrol 网上巡查 | "
+        "maintenance 维保 | filling 充装 | rescue 应急救援 | spot_check 双随机抽查 | "
+        "complaint 投诉 | supervision 日常监督检查"
+    )
+    severity: Severity = Field(description="一般 general | 重大 major")
+    description: str
+    equipment_code: str | None = Field(description="设备代码; null for a hazard of a unit")
+    use_unit_id: uuid.UUID | None = Field(description="使用单位, when known")
+    unit_id: uuid.UUID | None = Field(
+        description="the organisation answerable when it is not the use unit (a maintenance "
+        "company, a filling station)"
+    )
+    deadline: date | None = Field(description="整改期限, when set")
+    inspection_id: uuid.UUID | None = Field(description="the inspection that found it")
+    signal_id: uuid.UUID | None = Field(description="the signal it was opened from")
+
+
+@register_event
+class HazardOrderIssuedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.hazard.order_issued.v1"
+    topic: ClassVar[str] = HAZARD_TOPIC
+    summary: ClassVar[str] = (
+        "A supervision order (监察指令书) covering the hazard was issued; rectification is due "
+        "by its deadline"
+    )
+
+    hazard_id: uuid.UUID
+    order_id: uuid.UUID
+    order_number: str = Field(description="文号, e.g. 市监特令〔2026〕第12号")
+    deadline: date = Field(description="整改期限 named in the order")
+    equipment_code: str | None
+    use_unit_id: uuid.UUID | None
+    unit_id: uuid.UUID | None
+
+
+@register_event
+class HazardRectifiedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.hazard.rectified.v1"
+    topic: ClassVar[str] = HAZARD_TOPIC
+    summary: ClassVar[str] = (
+        "The answerable unit reported the hazard rectified (整改完成), with evidence"
+    )
+
+    hazard_id: uuid.UUID
+    equipment_code: str | None
+    rectified_at: datetime
+    evidence_sha256: list[str] = Field(description="SHA-256 of every evidence file, hex")
+    deadline: date | None
+    within_deadline: bool | None = Field(description="reported on or before the deadline")
+
+
+@register_event
+class HazardClosedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.hazard.closed.v1"
+    topic: ClassVar[str] = HAZARD_TOPIC
+    summary: ClassVar[str] = "The bureau verified the rectification and closed the hazard (销号)"
+
+    hazard_id: uuid.UUID
+    equipment_code: str | None
+    closed_at: datetime
+    deadline: date | None
+    rectified_within_deadline: bool | None = Field(
+        description="整改率: rectified on or before the deadline (null without a deadline)"
+    )
+
+
+@register_event
+class HazardOverdueV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.hazard.overdue.v1"
+    topic: ClassVar[str] = HAZARD_TOPIC
+    summary: ClassVar[str] = (
+        "A hazard was not reported rectified by its deadline (整改超期); fired once per deadline"
+    )
+
+    hazard_id: uuid.UUID
+    equipment_code: str | None
+    use_unit_id: uuid.UUID | None
+    unit_id: uuid.UUID | None
+    severity: Severity
+    state: str = Field(description="the hazard's state when the deadline passed")
+    stage: Literal["overdue"]
+    deadline: date = Field(description="整改期限 that passed")
+    as_of: date = Field(description="the business date of the scan that found it")

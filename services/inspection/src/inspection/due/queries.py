@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tzsb_common.contracts.hazard import HazardFoundV1
 from tzsb_common.contracts.inspection import DUE_TOPIC, InspectionDueV1
 from tzsb_common.deadlines import DeadlineRule, Stage
 
@@ -28,15 +29,39 @@ _DRAFT_ORDERS = """
            CASE stage WHEN 'warning' THEN 'apply_for_inspection' ELSE 'stop_use' END, deadline
     FROM fired WHERE stage IN ('warning', 'overdue')
 """
-_OPEN_OVERDUE_HAZARDS = """
-    INSERT INTO hazards (equipment_code, use_unit_id, source, severity, description, due_on)
-    SELECT subject, (data->>'use_unit_id')::uuid, 'due_workflow', 'major',
+# The hazard's id is derived from the stage's event id, so that the found event below (another
+# effect, which cannot read this one's RETURNING) names the same hazard.
+_HAZARD_ID = "md5('hazard:' || event_id::text)::uuid"
+_OPEN_OVERDUE_HAZARDS = f"""
+    INSERT INTO hazards (id, equipment_code, use_unit_id, source, severity, description, due_on)
+    SELECT {_HAZARD_ID}, subject, (data->>'use_unit_id')::uuid, 'due_workflow', 'major',
            '超期未检: not inspected by its due date ' || deadline::text, deadline
     FROM fired WHERE stage = 'overdue'
-"""
+"""  # noqa: S608 (constants of this module)
+# `tzsb.hazard.found.v1` of each 超期未检 hazard, in the same statement; keyed by the hazard like
+# the rest of its lifecycle. {hazard_topic} is the prefixed topic, a literal from settings.
+_PUBLISH_OVERDUE_HAZARDS = f"""
+    INSERT INTO outbox (event_id, topic, key, event)
+    SELECT found.id, {{hazard_topic}}, found.hazard_id::text, jsonb_build_object(
+        'specversion', '1.0', 'id', found.id, 'source', $5::text,
+        'type', '{HazardFoundV1.event_type}', 'subject', found.hazard_id::text, 'time', now(),
+        'datacontenttype', 'application/json',
+        'data', jsonb_build_object(
+            'hazard_id', found.hazard_id, 'source', 'due_workflow', 'severity', 'major',
+            'description', '超期未检: not inspected by its due date ' || found.deadline::text,
+            'equipment_code', found.subject, 'use_unit_id', found.data->'use_unit_id',
+            'unit_id', NULL, 'deadline', NULL, 'inspection_id', NULL, 'signal_id', NULL))
+    FROM (SELECT gen_random_uuid() AS id, {_HAZARD_ID} AS hazard_id, subject, deadline, data
+          FROM fired WHERE stage = 'overdue') AS found
+"""  # noqa: S608
 
 
-def due_rule(*, reminder_months: int) -> DeadlineRule:
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def due_rule(*, reminder_months: int, hazard_topic: str) -> DeadlineRule:
+    """`hazard_topic`: the prefixed topic the found events of 超期未检 hazards go to."""
     return DeadlineRule(
         name=RULE_NAME,
         subjects=_SUBJECTS.format(reminder_months=int(reminder_months)),
@@ -50,5 +75,9 @@ def due_rule(*, reminder_months: int) -> DeadlineRule:
         event_type=InspectionDueV1.event_type,
         topic=DUE_TOPIC,
         deadline_field="due_on",
-        effects=(_DRAFT_ORDERS, _OPEN_OVERDUE_HAZARDS),
+        effects=(
+            _DRAFT_ORDERS,
+            _OPEN_OVERDUE_HAZARDS,
+            _PUBLISH_OVERDUE_HAZARDS.format(hazard_topic=_literal(hazard_topic)),
+        ),
     )

@@ -7,8 +7,10 @@ from sqlalchemy import (
     Date,
     DateTime,
     Index,
+    Integer,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
     func,
     text,
@@ -38,13 +40,30 @@ supervision_orders = Table(
     "supervision_orders",
     metadata,
     Column("id", Uuid, primary_key=True, server_default=text("gen_random_uuid()")),
-    Column("equipment_code", Text, nullable=False),
-    Column("use_unit_id", Uuid, nullable=False),
-    Column("kind", Text, nullable=False),  # apply_for_inspection | stop_use 责令停止使用
-    Column("status", Text, nullable=False, server_default=text("'draft'")),
-    Column("due_on", Date, nullable=False),
+    Column(
+        "equipment_code", Text
+    ),  # null: an order covering hazards (see supervision_order_hazards)
+    Column("use_unit_id", Uuid),
+    # apply_for_inspection | stop_use 责令停止使用 | rectify_hazards 责令整改
+    Column("kind", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default=text("'draft'")),  # draft | issued
+    Column("due_on", Date),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint("kind IN ('apply_for_inspection', 'stop_use')", name="kind"),
+    # -- issued orders (0007) --
+    Column("bureau_id", Uuid),  # the issuing bureau, whose yearly sequence numbers it
+    Column("number_year", Integer),
+    Column("number_seq", Integer),
+    Column("number", Text),  # 文号, e.g. 市监特令〔2026〕第12号
+    Column("unit_id", Uuid),  # 受令单位 when not the use unit
+    Column("deadline", Date),  # 整改期限
+    Column("requirements", Text),  # 指令内容
+    Column("issued_on", Date),
+    Column("issued_at", DateTime(timezone=True)),
+    Column("issued_by", Text),  # client id of the issuing user
+    CheckConstraint("kind IN ('apply_for_inspection', 'stop_use', 'rectify_hazards')", name="kind"),
+    CheckConstraint("status IN ('draft', 'issued')", name="status"),
+    UniqueConstraint("bureau_id", "number_year", "number_seq", name="uq_supervision_orders_number"),
     Index("ix_supervision_orders_equipment", "equipment_code", "due_on"),
 )
-"""《特种设备安全监察指令书》 drafted by the due workflow; numbering and issuing come later."""
+"""《特种设备安全监察指令书》: drafted by the due workflow, or issued by the bureau for hazards
+(numbered per bureau and year)."""

@@ -17,6 +17,7 @@ from inspection.inspections.rules import (
 )
 from inspection.inspections.schemas import HazardRead, InspectionCreate, InspectionRead
 from tzsb_common.auth import Principal
+from tzsb_common.contracts.hazard import HazardFoundV1
 from tzsb_common.contracts.inspection import HazardFound, InspectionResultV1
 from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Database
@@ -168,5 +169,27 @@ async def record_inspection(
                 ],
             ),
             subject=record.equipment_code,
+        )
+        # Each hazard's lifecycle starts here, keyed by the hazard like the rest of it.
+        await outbox.add_events_on_connection(
+            conn,
+            [
+                (
+                    HazardFoundV1(
+                        hazard_id=h.id,
+                        source="inspection",
+                        severity=h.severity.value,
+                        description=h.description,
+                        equipment_code=record.equipment_code,
+                        use_unit_id=standing_row["use_unit_id"],
+                        unit_id=None,
+                        deadline=h.deadline,
+                        inspection_id=record.id,
+                        signal_id=None,
+                    ).to_event(source=outbox.settings.service_name, subject=str(h.id)),
+                    HazardFoundV1.topic,
+                )
+                for h in record.hazards
+            ],
         )
     return record, True

@@ -1,0 +1,102 @@
+"""The SQL of supervision orders (监察指令书), on raw asyncpg."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from tzsb_common.pg import Connection
+
+# In id order: two orders naming the same hazards lock them in the same order (no deadlock).
+_LOCK_HAZARDS = """
+    SELECT h.id, h.state, h.severity, h.equipment_code, h.use_unit_id, h.unit_id,
+           h.supervised_at, h.sealed_on, h.seal_ends_on, h.seal_extended, h.seal_released_on,
+           (SELECT count(*) FROM hazard_evidence v WHERE v.hazard_id = h.id)::int
+               AS evidence_count
+    FROM hazards h WHERE h.id = ANY($1::uuid[]) ORDER BY h.id FOR UPDATE
+"""
+# The counter row is locked until the issuing transaction ends: concurrent issues of one bureau
+# queue here, and a rollback gives the number back.
+_NEXT_NUMBER = """
+    INSERT INTO order_number_counters (bureau_id, year, last_number) VALUES ($1, $2, 1)
+    ON CONFLICT (bureau_id, year)
+    DO UPDATE SET last_number = order_number_counters.last_number + 1
+    RETURNING last_number
+"""
+_INSERT_ORDER = """
+    INSERT INTO supervision_orders (kind, status, bureau_id, number_year, number_seq, number,
+                                    unit_id, use_unit_id, deadline, requirements, issued_on,
+                                    issued_at, issued_by)
+    VALUES ('rectify_hazards', 'issued', $1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)
+    RETURNING id
+"""
+_COVER = """
+    INSERT INTO supervision_order_hazards (order_id, hazard_id)
+    SELECT $1, unnest($2::uuid[])
+"""
+# The order's deadline becomes each hazard's: the hazard deadline clock then runs the order's.
+_ISSUE_ON_HAZARDS = """
+    UPDATE hazards SET state = 'order_issued', order_id = $1, deadline = $2,
+                       version = version + 1, updated_at = now()
+    WHERE id = ANY($3::uuid[])
+    RETURNING id, equipment_code, use_unit_id, unit_id
+"""
+_ORDER = """
+    SELECT id, number, number_year, number_seq, kind, status, bureau_id, unit_id, use_unit_id,
+           equipment_code, due_on, deadline, requirements, issued_on, issued_at, created_at
+    FROM supervision_orders WHERE id = $1
+"""
+_ORDER_HAZARDS = """
+    SELECT h.id, h.equipment_code, e.registration_number, h.severity, h.description
+    FROM supervision_order_hazards oh
+    JOIN hazards h ON h.id = oh.hazard_id
+    LEFT JOIN equipment e ON e.equipment_code = h.equipment_code
+    WHERE oh.order_id = $1
+    ORDER BY h.equipment_code NULLS LAST, h.created_at, h.id
+"""
+
+
+async def lock_hazards(conn: Connection, hazard_ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
+    return [dict(row) for row in await conn.fetch(_LOCK_HAZARDS, list(hazard_ids))]
+
+
+async def next_number(conn: Connection, bureau_id: uuid.UUID, year: int) -> int:
+    number: int = await conn.fetchval(_NEXT_NUMBER, bureau_id, year)
+    return number
+
+
+async def insert_order(conn: Connection, values: dict[str, Any]) -> uuid.UUID:
+    order_id: uuid.UUID = await conn.fetchval(
+        _INSERT_ORDER,
+        values["bureau_id"],
+        values["number_year"],
+        values["number_seq"],
+        values["number"],
+        values["unit_id"],
+        values["use_unit_id"],
+        values["deadline"],
+        values["requirements"],
+        values["issued_on"],
+        values["issued_by"],
+    )
+    return order_id
+
+
+async def cover_hazards(
+    conn: Connection, order_id: uuid.UUID, hazard_ids: Sequence[uuid.UUID], deadline: date
+) -> list[dict[str, Any]]:
+    """Record what the order covers and move its hazards to order_issued; returns them."""
+    await conn.execute(_COVER, order_id, list(hazard_ids))
+    rows = await conn.fetch(_ISSUE_ON_HAZARDS, order_id, deadline, list(hazard_ids))
+    return [dict(row) for row in rows]
+
+
+async def get_order(conn: Connection, order_id: uuid.UUID) -> dict[str, Any] | None:
+    row = await conn.fetchrow(_ORDER, order_id)
+    return dict(row) if row is not None else None
+
+
+async def hazards_of(conn: Connection, order_id: uuid.UUID) -> list[dict[str, Any]]:
+    return [dict(row) for row in await conn.fetch(_ORDER_HAZARDS, order_id)]
