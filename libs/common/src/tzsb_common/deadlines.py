@@ -147,6 +147,9 @@ class DeadlineRule:
     effects: Sequence[str] = ()
     instant: bool = False
     """A clock of minutes: `$1` is an instant and `deadline` a timestamptz (module docstring)."""
+    event_subject: str = "subject"
+    """SQL over `fired` giving the event's subject and key, when it is not the ledger's subject:
+    a rescue clock runs per incident, but its events are keyed by the elevator like the rest."""
     annotate: bool = True
     """Add `stage`, the deadline and `as_of` to the event's data; False when `data` already is
     a whole payload of another contract (a hazard signal)."""
@@ -225,11 +228,11 @@ def _pass_statement(rule: DeadlineRule, *, ledger: str, outbox: str) -> str:
         ),
         published AS (
             INSERT INTO {outbox} (event_id, topic, key, event)
-            SELECT event_id, $4, subject, jsonb_build_object(
+            SELECT event_id, $4, event_subject, jsonb_build_object(
                 'specversion', '1.0', 'id', event_id, 'source', $5::text, 'type', $6::text,
-                'subject', subject, 'time', now(), 'datacontenttype', 'application/json',
+                'subject', event_subject, 'time', now(), 'datacontenttype', 'application/json',
                 'data', {data})
-            FROM fired
+            FROM (SELECT *, {rule.event_subject} AS event_subject FROM fired) AS f
         ){effects}
         SELECT stage, count(*)::int AS fired FROM inserted GROUP BY stage
     """  # noqa: S608 (table names and stage SQL are the service's own declarations)
@@ -360,7 +363,6 @@ class DeadlineScanner:
             except Exception as exc:  # the database away: the next check tries again
                 log.warning("deadline scan failed", error=f"{type(exc).__name__}: {exc}"[:300])
             await asyncio.sleep(check_interval_s * (0.5 + random.random()))
-
 
     async def run_every(
         self,
