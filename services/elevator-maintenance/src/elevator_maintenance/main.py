@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from elevator_maintenance.db import inbox, load_metadata, outbox
+from elevator_maintenance.monitoring.routes import router as monitoring_router
 from elevator_maintenance.replicas.consumers import replica_consumers
 from elevator_maintenance.rescue.routes import router as rescue_router
 from elevator_maintenance.rescue.service import clock_scanner
@@ -30,7 +31,7 @@ def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[swipes_router, visits_router, rescue_router],
+            routers=[swipes_router, visits_router, rescue_router, monitoring_router],
             consumers=replica_consumers(),
             hooks=[
                 ingestion_pool,

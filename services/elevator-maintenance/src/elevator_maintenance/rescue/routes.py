@@ -151,7 +151,7 @@ async def list_rescues(
         items, limit, lambda r: {"dispatched_at": r.dispatched_at, "id": str(r.id)}
     )
     if scope.sees_caller:
-        return record_response(RescueBureauPage(items=page, next_cursor=next_cursor))  # type: ignore[arg-type]
+        return record_response(RescueBureauPage(items=page, next_cursor=next_cursor))
     return record_response(RescuePage(items=page, next_cursor=next_cursor))
 
 
@@ -340,4 +340,4 @@ async def list_rescue_regions(_: SupervisoryPrincipal, database: CurrentDatabase
 async def list_fault_causes(_: RescueReader, database: CurrentDatabase) -> Response:
     """故障原因代码 — the codes a release names its cause with."""
     rows = await service.fault_causes(database)
-    return record_response(FaultCauseList(items=rows))  # type: ignore[arg-type]
+    return record_response(FaultCauseList(items=rows))
