@@ -34,7 +34,7 @@ async def outbox_events(app: FastAPI, topic: str) -> list[dict[str, Any]]:
 
 
 async def elevator_of(app: FastAPI, company: uuid.UUID, **overrides: Any) -> dict[str, Any]:
-    lift = elevator_snapshot(rescue_code=rescue_code(), **overrides)
+    lift = elevator_snapshot(**{"rescue_code": rescue_code(), **overrides})
     await seed(
         app, elevators=[lift], contracts=[contract_snapshot(company, [lift["equipment_code"]])]
     )
@@ -331,3 +331,23 @@ async def test_without_a_contract_holder_the_backup_team_is_sent_at_once(
         "escalated": 0,
         "breached": 0,
     }
+
+
+async def test_a_rescue_code_must_match_the_elevators_unless_it_has_none_yet(
+    app: FastAPI, client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    company = uuid.uuid4()
+    coded = await elevator_of(app, company)
+    uncoded = await elevator_of(app, company, rescue_code=None)
+
+    disagreeing = await report(
+        client, tokens, equipment_code=coded["equipment_code"], rescue_code="000000000"
+    )
+    accepted = await report(
+        client, tokens, equipment_code=uncoded["equipment_code"], rescue_code="123456"
+    )
+
+    assert disagreeing.status_code == 422
+    assert disagreeing.json()["errors"][0]["code"] == "codes_disagree"
+    assert accepted.status_code == 201
+    assert accepted.json()["equipment_code"] == uncoded["equipment_code"]

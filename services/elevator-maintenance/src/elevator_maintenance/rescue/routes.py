@@ -83,7 +83,7 @@ def _answering_refusals() -> Iterator[None]:
 
 @router.post(
     "/rescues",
-    response_model=RescueBureauRead,
+    response_model=RescueBureauRead | RescueRead,
     status_code=201,
     responses={200: {"description": "the elevator's open incident, which this report joined"}},
 )
@@ -121,7 +121,7 @@ async def report_rescue(
     )
 
 
-@router.get("/rescues", response_model=RescueBureauPage)
+@router.get("/rescues", response_model=RescueBureauPage | RescuePage)
 async def list_rescues(
     scope: RescueReader,
     database: CurrentDatabase,
@@ -161,7 +161,7 @@ def _visible(row: dict[str, Any] | None, scope: RescueScope) -> dict[str, Any]:
     return row
 
 
-@router.get("/rescues/{incident_id}", response_model=RescueBureauRead)
+@router.get("/rescues/{incident_id}", response_model=RescueBureauRead | RescueRead)
 async def get_rescue(
     scope: RescueReader, database: CurrentDatabase, incident_id: uuid.UUID
 ) -> Response:

@@ -89,7 +89,8 @@ async def _elevator_of(conn: Connection, report: Report) -> dict[str, Any]:
             raise RescueRefused([RescueReason.equipment_or_rescue_code_required], "equipment_code")
         return by_code
     if by_code is not None:
-        if by_code["rescue_code"] != report.rescue_code:
+        # An elevator whose record carries no rescue code yet is found by its equipment code.
+        if by_code["rescue_code"] not in (None, report.rescue_code):
             raise RescueRefused([RescueReason.codes_disagree], "rescue_code")
         return by_code
     found = await queries.elevators_by_rescue_code(conn, report.rescue_code)
