@@ -15,6 +15,8 @@ from fastapi import FastAPI
 
 from maintenance_factories import LAT, LON, contract_snapshot, elevator_snapshot, seed
 from tzsb_common.auth import CallerKind
+from tzsb_common.contracts.hazard import HazardSignalV1
+from tzsb_common.contracts.rescue import RescueAcknowledgementOverdueV1, RescueEscalatedV1
 from tzsb_common.testing import TokenFactory
 
 PHONE = "13912345678"
@@ -178,6 +180,9 @@ async def test_a_late_company_is_escalated_at_20_minutes_and_breached_at_30_each
         "tzsb.elevator.rescue.acknowledgement_overdue.v1",
         "tzsb.elevator.rescue.escalated.v1",
     ]
+    # The events the clocks build in SQL are valid payloads of their contracts.
+    RescueAcknowledgementOverdueV1.model_validate(rescue_events[1]["data"])
+    RescueEscalatedV1.model_validate(rescue_events[2]["data"])
     escalated = rescue_events[2]
     assert escalated["subject"] == lift["equipment_code"]
     assert escalated["data"]["reason"] == "not_arrived"
@@ -186,6 +191,7 @@ async def test_a_late_company_is_escalated_at_20_minutes_and_breached_at_30_each
     (signal,) = await outbox_events(app, "tzsb.hazard")
     assert signal["type"] == "tzsb.hazard.signal.v1"
     assert signal["subject"] == lift["equipment_code"]
+    HazardSignalV1.model_validate(signal["data"])
     assert signal["data"]["kind"] == "rescue_breach"
     assert signal["data"]["unit_id"] == str(company)
     assert signal["data"]["evidence"]["incident_id"] == incident["id"]
