@@ -4,6 +4,7 @@ and breached at 30, each once; a company sees only its own incidents and never t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import uuid
@@ -357,3 +358,27 @@ async def test_a_rescue_code_must_match_the_elevators_unless_it_has_none_yet(
     assert disagreeing.json()["errors"][0]["code"] == "codes_disagree"
     assert accepted.status_code == 201
     assert accepted.json()["equipment_code"] == uncoded["equipment_code"]
+
+
+async def test_concurrent_reports_make_one_incident_and_concurrent_passes_escalate_it_once(
+    app: FastAPI, client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    company = uuid.uuid4()
+    lift = await elevator_of(app, company)
+
+    answers = await asyncio.gather(
+        *(report(client, tokens, equipment_code=lift["equipment_code"]) for _ in range(5))
+    )
+
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 200, 201]
+    assert len({a.json()["id"] for a in answers}) == 1
+    dispatched = datetime.fromisoformat(answers[0].json()["dispatched_at"])
+    passes = await asyncio.gather(
+        *(scan(client, tokens, dispatched + timedelta(minutes=25)) for _ in range(4))
+    )
+    assert sum(p["escalated"] for p in passes) == 1
+    assert [e["type"].split(".")[3] for e in await outbox_events(app, "tzsb.elevator.rescue")] == [
+        "dispatched",
+        "acknowledgement_overdue",
+        "escalated",
+    ]
