@@ -274,10 +274,10 @@ class DeadlineScanner:
     async def run_pass(
         self, database: Database, *, as_of: date, wait: bool = True
     ) -> list[RulePass]:
-        # `as_of` is a datetime (a subclass of date) for scanners of instant rules.
         """One pass of every rule for `as_of`, each in its own transaction. With `wait`, a rule
         another replica is scanning is waited for; without, it is skipped (left out of the
-        answer)."""
+        answer). A scanner holds rules of one kind: `as_of` is a date for day rules, a datetime
+        for instant ones."""
         results = []
         for rule in self.rules:
             outcome = await self.run_rule(database, rule, as_of=as_of, wait=wait)
