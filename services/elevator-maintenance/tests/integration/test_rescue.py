@@ -243,6 +243,12 @@ async def test_a_company_sees_only_its_own_incidents_and_never_the_callers_phone
     assert PHONE not in government.text
     bureau = await client.get("/api/v1/rescues", headers=tokens.bureau())
     assert {i["caller_phone"] for i in bureau.json()["items"]} == {PHONE}
+    theirs_only = await client.get(
+        "/api/v1/rescues", params={"company_id": str(theirs)}, headers=tokens.bureau()
+    )
+    assert [i["id"] for i in theirs_only.json()["items"]] == [their_incident["id"]]
+    peeking = await client.get("/api/v1/rescues", params={"company_id": str(theirs)}, headers=me)
+    assert peeking.status_code == 403
     assert (
         await client.post(
             "/api/v1/rescues",

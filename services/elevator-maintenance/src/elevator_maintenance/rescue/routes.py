@@ -51,7 +51,7 @@ from tzsb_common.pagination import (
     keyset_page,
 )
 from tzsb_common.pg import CurrentDatabase
-from tzsb_common.problems import Conflict, NotFound, ValidationFailed
+from tzsb_common.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from tzsb_common.responses import record_response
 from tzsb_common.routing import feature_router
 
@@ -132,15 +132,23 @@ async def list_rescues(
     equipment_code: Annotated[
         str | None, Query(pattern=EQUIPMENT_CODE_PATTERN, description="设备代码")
     ] = None,
+    company_id: Annotated[
+        uuid.UUID | None, Query(description="维保单位; a company sees only its own")
+    ] = None,
     limit: PageLimit = DEFAULT_PAGE_LIMIT,
     cursor: PageCursor = None,
 ) -> Response:
     """困人事件 — newest first. A maintenance company (its app) sees the incidents dispatched to
-    it, without the caller's phone; the bureau and government systems see all."""
+    it, without the caller's phone; the bureau and government systems see all, or one
+    company's with `company_id`."""
+    if scope.company_id is not None:
+        if company_id not in (None, scope.company_id):
+            raise Forbidden("a maintenance company lists only its own incidents")
+        company_id = scope.company_id
     after = decode_cursor_as(cursor, RescueCursor) if cursor else None
     rows = await service.list_incidents(
         database,
-        company_id=scope.company_id,
+        company_id=company_id,
         status=status,
         equipment_code=equipment_code,
         after=(after.dispatched_at, after.id) if after else None,
