@@ -111,7 +111,8 @@ async def seed(
         for e in elevators:
             await conn.execute(
                 "INSERT INTO elevators (equipment_code, status, lat, lon, use_unit_id, province, "
-                "city, district, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "city, district, version, rescue_code) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 e["equipment_code"],
                 e["status"],
                 e["lat"],
@@ -121,6 +122,7 @@ async def seed(
                 e["region"]["city"],
                 e["region"]["district"],
                 e["version"],
+                e.get("rescue_code"),
             )
         for c in contracts:
             values = (

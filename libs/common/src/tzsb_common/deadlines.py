@@ -22,6 +22,12 @@ fires only what that day adds. Only the stage in effect fires: a subject first s
 its deadline gets "overdue", not a reminder to apply in time; a pass re-run for an earlier day
 never fires a stage earlier than one already fired.
 
+Clocks of minutes (rescue arrival, 救援到达): a rule declared `instant` takes the pass's instant
+(timestamptz) as `$1`, its `deadline` is a timestamptz and its stage starts are timestamptz
+expressions. The ledger keys such a clock by the deadline's UTC date (the subject names the
+clock), and the event carries the exact deadline. Such rules are run every few seconds
+(`DeadlineScanner.run_every`, `frequent_scans`) instead of daily.
+
 Replicas: a pass holds a transaction-scoped advisory lock per rule. The daily scan runs in
 every replica and *skips* a rule whose lock is taken (another replica is scanning it; the
 result would be the same). A pass asked for explicitly (a bureau re-running a day, a test
@@ -40,7 +46,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
@@ -139,6 +145,14 @@ class DeadlineRule:
     topic: str
     deadline_field: str = "deadline"
     effects: Sequence[str] = ()
+    instant: bool = False
+    """A clock of minutes: `$1` is an instant and `deadline` a timestamptz (module docstring)."""
+    event_subject: str = "subject"
+    """SQL over `fired` giving the event's subject and key, when it is not the ledger's subject:
+    a rescue clock runs per incident, but its events are keyed by the elevator like the rest."""
+    annotate: bool = True
+    """Add `stage`, the deadline and `as_of` to the event's data; False when `data` already is
+    a whole payload of another contract (a hazard signal)."""
 
     def __post_init__(self) -> None:
         if not self.stages:
@@ -165,46 +179,60 @@ class RulePass:
 
 
 def _pass_statement(rule: DeadlineRule, *, ledger: str, outbox: str) -> str:
+    clock = "timestamptz" if rule.instant else "date"
     in_effect = " ".join(
-        f"WHEN $1::date >= ({stage.starts}) THEN '{stage.name}'" for stage in reversed(rule.stages)
+        f"WHEN $1::{clock} >= ({stage.starts}) THEN '{stage.name}'"
+        for stage in reversed(rule.stages)
+    )
+    # The ledger's deadline is a date: an instant's is its UTC date, the same on every replica.
+    ledger_deadline = "(deadline AT TIME ZONE 'UTC')::date" if rule.instant else "deadline"
+    fired_on = "($1::timestamptz AT TIME ZONE 'UTC')::date" if rule.instant else "$1::date"
+    data = (
+        f"data || jsonb_build_object('stage', stage, $7::text, deadline, 'as_of', $1::{clock})"
+        if rule.annotate
+        else "data"
     )
     effects = "".join(f", effect_{n} AS ({sql})" for n, sql in enumerate(rule.effects))
     # $1 as_of, $2 stage names in order, $3 rule, $4 topic (prefixed), $5 source, $6 event
-    # type, $7 the data key of the deadline. A pass fires at most one stage per subject and
-    # deadline (the one in effect), so the rows need no order: sorting a million of them cost
-    # a tenth of the pass.
+    # type, $7 the data key of the deadline (annotated rules only). A pass fires at most one
+    # stage per subject and deadline (the one in effect), so the rows need no order: sorting a
+    # million of them cost a tenth of the pass.
     return f"""
         WITH subjects AS ({rule.subjects}),
         staged AS (
-            SELECT subject, deadline, data, CASE {in_effect} END AS stage FROM subjects
+            SELECT subject, deadline, {ledger_deadline} AS ledger_deadline, data,
+                   CASE {in_effect} END AS stage
+            FROM subjects
         ),
         candidates AS (
-            SELECT st.subject, st.deadline, st.data, st.stage FROM staged st
+            SELECT st.subject, st.deadline, st.ledger_deadline, st.data, st.stage FROM staged st
             WHERE st.stage IS NOT NULL
               AND NOT EXISTS (
                   SELECT 1 FROM {ledger} l
-                  WHERE l.rule = $3 AND l.subject = st.subject AND l.deadline = st.deadline
+                  WHERE l.rule = $3 AND l.subject = st.subject
+                    AND l.deadline = st.ledger_deadline
                     AND array_position($2::text[], l.stage)
                         >= array_position($2::text[], st.stage))
         ),
         inserted AS (
             INSERT INTO {ledger} (rule, subject, deadline, stage, fired_on, event_id)
-            SELECT $3, subject, deadline, stage, $1::date, gen_random_uuid() FROM candidates
+            SELECT $3, subject, ledger_deadline, stage, {fired_on}, gen_random_uuid()
+            FROM candidates
             ON CONFLICT DO NOTHING
             RETURNING subject, deadline, stage, event_id
         ),
         fired AS (
-            SELECT i.subject, i.deadline, i.stage, i.event_id, c.data
-            FROM inserted i JOIN candidates c USING (subject, deadline, stage)
+            SELECT i.subject, c.deadline, i.stage, i.event_id, c.data
+            FROM inserted i JOIN candidates c
+              ON c.subject = i.subject AND c.ledger_deadline = i.deadline AND c.stage = i.stage
         ),
         published AS (
             INSERT INTO {outbox} (event_id, topic, key, event)
-            SELECT event_id, $4, subject, jsonb_build_object(
+            SELECT event_id, $4, event_subject, jsonb_build_object(
                 'specversion', '1.0', 'id', event_id, 'source', $5::text, 'type', $6::text,
-                'subject', subject, 'time', now(), 'datacontenttype', 'application/json',
-                'data', data || jsonb_build_object(
-                    'stage', stage, $7::text, deadline, 'as_of', $1::date))
-            FROM fired
+                'subject', event_subject, 'time', now(), 'datacontenttype', 'application/json',
+                'data', {data})
+            FROM (SELECT *, {rule.event_subject} AS event_subject FROM fired) AS f
         ){effects}
         SELECT stage, count(*)::int AS fired FROM inserted GROUP BY stage
     """  # noqa: S608 (table names and stage SQL are the service's own declarations)
@@ -248,7 +276,8 @@ class DeadlineScanner:
     ) -> list[RulePass]:
         """One pass of every rule for `as_of`, each in its own transaction. With `wait`, a rule
         another replica is scanning is waited for; without, it is skipped (left out of the
-        answer)."""
+        answer). A scanner holds rules of one kind: `as_of` is a date for day rules, a datetime
+        for instant ones."""
         results = []
         for rule in self.rules:
             outcome = await self.run_rule(database, rule, as_of=as_of, wait=wait)
@@ -259,6 +288,9 @@ class DeadlineScanner:
     async def run_rule(
         self, database: Database, rule: DeadlineRule, *, as_of: date, wait: bool = True
     ) -> RulePass | None:
+        if rule.instant != isinstance(as_of, datetime):
+            wanted = "datetime" if rule.instant else "date"
+            raise TypeError(f"deadline rule {rule.name} takes a {wanted}")
         timeout = f"{int(self.pass_timeout_s * 1000)}ms"
         async with database.transaction() as conn:
             # A pass over a million subjects outlasts the request path's statement time-out.
@@ -275,15 +307,19 @@ class DeadlineScanner:
             ):
                 log.info("deadline pass skipped: another replica holds it", rule=rule.name)
                 return None
-            rows = await conn.fetch(
-                self._statements[rule.name],
+            arguments: list[object] = [
                 as_of,
                 [stage.name for stage in rule.stages],
                 rule.name,
                 self.settings.topic(rule.topic),
                 self.settings.service_name,
                 rule.event_type,
-                rule.deadline_field,
+            ]
+            if rule.annotate:
+                arguments.append(rule.deadline_field)
+            rows = await conn.fetch(
+                self._statements[rule.name],
+                *arguments,
                 # The driver's bound on one round trip (DATABASE_COMMAND_TIMEOUT_S) is for
                 # request paths; a pass is bounded by its own statement time-out above.
                 timeout=self.pass_timeout_s + 5,
@@ -291,8 +327,9 @@ class DeadlineScanner:
             counts = {stage.name: 0 for stage in rule.stages}
             counts.update({row["stage"]: row["fired"] for row in rows})
             outcome = RulePass(rule=rule.name, as_of=as_of, counts=counts)
-            await conn.execute(_RECORD_PASS, rule.name, as_of, outcome.fired, counts)
-        log.info("deadline pass", rule=rule.name, as_of=as_of.isoformat(), **counts)
+            await conn.execute(_RECORD_PASS, rule.name, _pass_day(as_of), outcome.fired, counts)
+        if outcome.fired or not rule.instant:  # an instant rule passes every few seconds
+            log.info("deadline pass", rule=rule.name, as_of=as_of.isoformat(), **counts)
         return outcome
 
     async def pending_rules(self, database: Database, *, as_of: date) -> list[DeadlineRule]:
@@ -326,6 +363,31 @@ class DeadlineScanner:
             except Exception as exc:  # the database away: the next check tries again
                 log.warning("deadline scan failed", error=f"{type(exc).__name__}: {exc}"[:300])
             await asyncio.sleep(check_interval_s * (0.5 + random.random()))
+
+    async def run_every(
+        self,
+        database: Database,
+        *,
+        interval_s: float,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """For ever: a pass of every instant rule for the current instant, about every
+        `interval_s` (jittered), skipping rules another replica is scanning."""
+        now = clock or (lambda: datetime.now(UTC))
+        while True:
+            try:
+                for rule in self.rules:
+                    if rule.instant:
+                        await self.run_rule(database, rule, as_of=now(), wait=False)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database away: the next round tries again
+                log.warning("clock scan failed", error=f"{type(exc).__name__}: {exc}"[:300])
+            await asyncio.sleep(interval_s * (0.5 + random.random()))
+
+
+def _pass_day(as_of: date) -> date:
+    return as_of.astimezone(UTC).date() if isinstance(as_of, datetime) else as_of
 
 
 def daily_scans(
@@ -361,6 +423,37 @@ def daily_scans(
     return hook
 
 
+def frequent_scans(
+    scanner_of: Callable[[FastAPI], DeadlineScanner],
+    *,
+    every_s: float,
+    state_attribute: str = "clock_scanner",
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    """A lifespan hook for instant rules: the scanner goes into `app.state.<state_attribute>`
+    (beside a daily scanner, if the service has one) and, where background workers run, passes
+    for the current instant about every `every_s`."""
+
+    @asynccontextmanager
+    async def hook(app: FastAPI) -> AsyncIterator[None]:
+        scanner = scanner_of(app)
+        setattr(app.state, state_attribute, scanner)
+        task: asyncio.Task[None] | None = None
+        if scanner.settings.run_background_workers:
+            task = asyncio.create_task(
+                scanner.run_every(app.state.database, interval_s=every_s),
+                name=f"clock-scan-{state_attribute}",
+            )
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    return hook
+
+
 __all__ = [
     "ADVISORY_LOCK_CLASS",
     "DeadlineRule",
@@ -369,4 +462,5 @@ __all__ = [
     "Stage",
     "add_deadline_tables",
     "daily_scans",
+    "frequent_scans",
 ]

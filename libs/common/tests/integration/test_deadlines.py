@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from machinery_support import CLOCK_RULE, CLOCK_TOPIC
-from tzsb_common.deadlines import DeadlineScanner
+from tzsb_common.deadlines import DeadlineRule, DeadlineScanner, Stage
 from tzsb_common.events import CloudEvent
 from tzsb_common.pg import Database, create_pool
 from tzsb_common.settings import ServiceSettings
@@ -201,3 +201,48 @@ async def test_a_pass_may_outlast_the_request_paths_time_outs(
     [outcome] = await scanner.run_pass(database, as_of=date(2026, 3, 2))
 
     assert outcome.counts["overdue"] == 1
+
+
+# A clock of minutes over the same subjects: due 90 minutes after midnight UTC of `due_on`,
+# its events keyed apart from the ledger's subject and carrying the data as the rule built it.
+MINUTE_RULE = DeadlineRule(
+    name="test_minutes",
+    subjects="""
+        SELECT subject, (due_on::timestamp AT TIME ZONE 'UTC') + interval '90 minutes'
+                   AS deadline,
+               jsonb_build_object('subject', subject) AS data
+        FROM clocks
+        WHERE (due_on::timestamp AT TIME ZONE 'UTC') + interval '90 minutes' <= $1::timestamptz
+    """,
+    stages=(Stage("late", "deadline"),),
+    event_type="tzsb.test.clock.late.v1",
+    topic=CLOCK_TOPIC,
+    instant=True,
+    event_subject="'key-' || subject",
+    annotate=False,
+)
+
+
+async def test_an_instant_rule_fires_at_its_minute_once_with_its_own_key_and_data(
+    database: Database, settings: ServiceSettings
+) -> None:
+    from machinery_support import outbox
+
+    scanner = DeadlineScanner([MINUTE_RULE], settings=settings, outbox_table=outbox)
+    await add_clocks(database, {"A": date(2026, 5, 31)})
+    due = datetime(2026, 5, 31, 1, 30, tzinfo=UTC)
+
+    fired = [
+        (await scanner.run_pass(database, as_of=at))[0].fired
+        for at in (due - timedelta(seconds=1), due, due + timedelta(minutes=5))
+    ]
+
+    assert fired == [0, 1, 0]
+    assert await ledger_rows(database) == [("A", date(2026, 5, 31), "late", date(2026, 5, 31))]
+    async with database.connection() as conn:
+        (row,) = await conn.fetch("SELECT key, event FROM outbox ORDER BY id")
+    event = CloudEvent.model_validate(row["event"])
+    assert row["key"] == event.subject == "key-A"
+    assert event.data == {"subject": "A"}
+    with pytest.raises(TypeError):
+        await scanner.run_pass(database, as_of=date(2026, 6, 1))

@@ -5,13 +5,17 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from elevator_maintenance.db import inbox, load_metadata, outbox
+from elevator_maintenance.monitoring.routes import router as monitoring_router
 from elevator_maintenance.replicas.consumers import replica_consumers
+from elevator_maintenance.rescue.routes import router as rescue_router
+from elevator_maintenance.rescue.service import clock_scanner
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
 from elevator_maintenance.swipes.ingestion import ingestion_pool
 from elevator_maintenance.swipes.partitions import swipe_partitions
 from elevator_maintenance.swipes.routes import router as swipes_router
 from elevator_maintenance.visits.routes import router as visits_router
 from tzsb_common.app import ServiceDefinition, create_service_app
+from tzsb_common.deadlines import frequent_scans
 
 
 def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
@@ -27,8 +31,16 @@ def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[swipes_router, visits_router],
+            routers=[swipes_router, visits_router, rescue_router, monitoring_router],
             consumers=replica_consumers(),
-            hooks=[ingestion_pool, swipe_partitions],
+            hooks=[
+                ingestion_pool,
+                swipe_partitions,
+                frequent_scans(
+                    lambda _: clock_scanner(settings, outbox),
+                    every_s=settings.rescue_clock_interval_s,
+                    state_attribute="rescue_clock_scanner",
+                ),
+            ],
         )
     )

@@ -29,3 +29,18 @@ class ElevatorMaintenanceSettings(ServiceSettings):
     """How often a replica makes sure the coming months' partitions exist."""
     swipe_pool_size: int = Field(default=10, gt=0)
     """Connections of the ingestion pool (see swipes/ingestion.py)."""
+
+    rescue_acknowledge_minutes: float = Field(default=3.0, gt=0)
+    """96333: the company acknowledges a dispatch within this (the 3-minute response rate)."""
+    rescue_escalate_minutes: float = Field(default=20.0, gt=0)
+    """Nobody arrived this long after dispatch: the bureau's backup team is sent (level 2)."""
+    rescue_arrival_urban_minutes: float = Field(default=30.0, gt=0)
+    """Local elevator regulations: arrival within 30 minutes in urban districts…"""
+    rescue_arrival_other_minutes: float = Field(default=60.0, gt=0)
+    """…and within an hour elsewhere (a district the bureau has not marked urban)."""
+    rescue_backup_team: str = Field(default="96333 应急救援备用队伍", min_length=1)
+    """The bureau's backup rescue team, named in the escalation event."""
+    rescue_clock_interval_s: float = Field(default=15.0, gt=0)
+    """How often a replica runs the rescue clocks for the current instant."""
+    rescue_time_tolerance_s: float = Field(default=300.0, ge=0)
+    """A step reported with a time this far ahead of the server's clock is refused."""

@@ -82,6 +82,7 @@ async def test_elevators_keep_the_newest_version_and_only_category_3000(
     assert found is not None
     assert found["status"] == "suspended"
     assert found["lat"] == lift["lat"]  # v3 carries the first position; v2 came late and older
+    assert found["rescue_code"] == lift["rescue_code"]  # 救援识别码, for 96333 calls
     assert (
         await row(app, "SELECT 1 FROM elevators WHERE equipment_code = $1", crane["equipment_code"])
         is None

@@ -4,7 +4,7 @@ One module per publishing service; importing this package registers every payloa
 table below is the one place that says which topics exist and how the broker keeps each.
 """
 
-from tzsb_common.contracts import cylinder, elevator, hazard, inspection, registry
+from tzsb_common.contracts import cylinder, elevator, hazard, inspection, registry, rescue
 
 _HOUR_MS = 3_600_000
 _DAY_MS = 24 * _HOUR_MS
@@ -37,6 +37,7 @@ TOPIC_CONFIGS: dict[str, dict[str, str]] = {
     "tzsb.inspection.result": EVENT_TOPIC_CONFIG,
     "tzsb.hazard": EVENT_TOPIC_CONFIG,
     "tzsb.elevator.maintenance": EVENT_TOPIC_CONFIG,
+    "tzsb.elevator.rescue": EVENT_TOPIC_CONFIG,
     "tzsb.cylinder.fill": EVENT_TOPIC_CONFIG,
     "tzsb.cylinder.inspection": EVENT_TOPIC_CONFIG,
 }
@@ -68,5 +69,6 @@ __all__ = [
     "hazard",
     "inspection",
     "registry",
+    "rescue",
     "topic_config",
 ]

@@ -53,6 +53,7 @@ class ElevatorSeen(_Tolerant):
     region: RegionSeen
     lat: float | None = None
     lon: float | None = None
+    rescue_code: str | None = None  # 救援识别码, for 96333 calls that quote it
     version: int
 
     @property
@@ -69,6 +70,7 @@ class ElevatorSeen(_Tolerant):
             "province": self.region.province,
             "city": self.region.city,
             "district": self.region.district,
+            "rescue_code": self.rescue_code,
             "version": self.version,
         }
 

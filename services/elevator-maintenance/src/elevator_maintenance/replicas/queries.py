@@ -41,6 +41,7 @@ ELEVATOR_COLUMNS = (
     "province",
     "city",
     "district",
+    "rescue_code",
     "version",
 )
 _UPSERT_ELEVATORS = _upsert(

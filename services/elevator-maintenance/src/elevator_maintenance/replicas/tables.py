@@ -30,6 +30,8 @@ elevators = Table(
     Column("district", Text, nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("rescue_code", Text),  # 救援识别码 (96333 code) posted in the car
+    Index("ix_elevators_rescue_code", "rescue_code"),
 )
 """The registry's elevators (category 3000) as far as maintenance needs them."""
 
