@@ -40,13 +40,13 @@ from cylinder_trace.fills.schemas import (
 )
 from cylinder_trace.fills.tables import fill_writer
 from cylinder_trace.ingestion import RawItem, item_errors
-from tzsb_common.bulk import BulkItem, Outcome
+from tzsb_common.bulk import BulkItem, ItemResult, Outcome
 from tzsb_common.contracts.cylinder import FillAcceptedV1, FillRecord, FillRefusedV1
 from tzsb_common.contracts.hazard import HazardSignalV1
 from tzsb_common.logging import get_logger
 from tzsb_common.outbox import Outbox
 from tzsb_common.pagination import decode_cursor_as, keyset_page
-from tzsb_common.pg import Database
+from tzsb_common.pg import Connection, Database
 from tzsb_common.problems import field_error
 
 _log = get_logger(__name__)
@@ -217,6 +217,98 @@ def _invalid(fill_id: str | None, errors: Any) -> FillResult:
     )
 
 
+async def _write_new_fills(
+    conn: Connection,
+    outbox: Outbox,
+    months: FillMonths,
+    *,
+    station_id: uuid.UUID,
+    scope: str,
+    judged: Sequence[tuple[int, FillCreate]],
+    now: datetime,
+) -> list[ItemResult]:
+    """Judge the well-formed fills against the replicas and write them, refused ones too, with
+    their events and the day's counts; one result per fill, in order."""
+    cylinders = await queries.cylinders(conn, sorted({fill.cylinder_code for _, fill in judged}))
+    licences = [
+        LicenceFacts(
+            scope=frozenset(row["scope"]),
+            valid_from=row["valid_from"],
+            valid_to=row["valid_to"],
+            status=row["status"],
+            status_changed_on=row["status_changed_on"],
+        )
+        for row in await queries.licences(conn, station_id)
+    ]
+    certificates = await queries.certificates(
+        conn, sorted({fill.filler_certificate for _, fill in judged})
+    )
+    bulk_items: list[BulkItem] = []
+    counted: list[CountedFill] = []
+    for _, fill in judged:
+        fill_date = fill.started_at.astimezone(months.zone).date()
+        reasons = fill_reasons(
+            FillFacts(
+                medium=fill.medium,
+                fill_date=fill_date,
+                prefill_passed=fill.prefill_checks.all_passed,
+                filled_mass_kg=fill.filled_mass_kg,
+            ),
+            station_id=station_id,
+            cylinder=_cylinder_facts(cylinders.get(fill.cylinder_code)),
+            licences=licences,
+            certificate=_certificate_facts(certificates.get(fill.filler_certificate)),
+        )
+        record = _record(station_id, fill)
+        if reasons:
+            codes = tuple(reason.value for reason in reasons)
+            outcome = Outcome(status=FillStatus.refused.value, reasons=codes)
+            payload: FillAcceptedV1 | FillRefusedV1 = FillRefusedV1(
+                fill=record, reasons=list(codes)
+            )
+        else:
+            outcome = _ACCEPTED
+            payload = FillAcceptedV1(fill=record)
+        event = payload.to_event(source=outbox.settings.service_name, subject=fill.cylinder_code)
+        events = [(event, payload.topic)]
+        if filled_anyway(
+            reasons,
+            filled_mass_kg=fill.filled_mass_kg,
+            final_pressure_mpa=fill.final_pressure_mpa,
+        ):
+            # Written with the fill's own event, only if the fill is new: a retry of
+            # the batch raises no second signal.
+            source = outbox.settings.service_name
+            signal = _refused_fill_signal(station_id, fill, reasons, now=now, source=source)
+            signal_event = signal.to_event(source=source, subject=str(station_id))
+            events.append((signal_event, signal.topic))
+        bulk_items.append(
+            BulkItem(
+                key=fill.fill_id,
+                outcome=outcome,
+                row=_row(station_id, fill, outcome),
+                events=events,
+            )
+        )
+        counted.append(CountedFill(fill_date, outcome.status, outcome.reasons))
+    written = await fill_writer.write_on(conn, scope=scope, items=bulk_items, outbox=outbox)
+    await count_new_fills(
+        conn,
+        station_id,
+        (c for c, result in zip(counted, written, strict=True) if not result.duplicate),
+    )
+    return written
+
+
+def _answer(fill_id: str, outcome: Outcome, *, duplicate: bool) -> FillResult:
+    status = FillStatus.duplicate if duplicate else FillStatus(outcome.status)
+    # Built from values this service made or stored: validating 1,000 answers again would cost
+    # about as much as judging the fills.
+    return FillResult.model_construct(
+        fill_id=fill_id, status=status, reasons=list(outcome.reasons), errors=None
+    )
+
+
 async def record_fills(
     database: Database,
     outbox: Outbox,
@@ -255,88 +347,27 @@ async def record_fills(
         results.append(None)
     if judged:
         await months.ensure(database, {months.month_of(fill.started_at) for _, fill in judged})
+        scope = f"fill:{station_id}"
         async with database.transaction() as conn:
-            cylinders = await queries.cylinders(
-                conn, sorted({fill.cylinder_code for _, fill in judged})
-            )
-            licences = [
-                LicenceFacts(
-                    scope=frozenset(row["scope"]),
-                    valid_from=row["valid_from"],
-                    valid_to=row["valid_to"],
-                    status=row["status"],
-                    status_changed_on=row["status_changed_on"],
+            # A replayed batch is answered from its keys: judging a fill and building its event
+            # cost more than looking it up. (One fill alone is claimed in one statement instead.)
+            if len(judged) > 1:
+                known = await fill_writer.stored_outcomes(
+                    conn, scope=scope, keys=[fill.fill_id for _, fill in judged]
                 )
-                for row in await queries.licences(conn, station_id)
-            ]
-            certificates = await queries.certificates(
-                conn, sorted({fill.filler_certificate for _, fill in judged})
-            )
-            bulk_items: list[BulkItem] = []
-            counted: list[CountedFill] = []
-            for _, fill in judged:
-                fill_date = fill.started_at.astimezone(months.zone).date()
-                reasons = fill_reasons(
-                    FillFacts(
-                        medium=fill.medium,
-                        fill_date=fill_date,
-                        prefill_passed=fill.prefill_checks.all_passed,
-                        filled_mass_kg=fill.filled_mass_kg,
-                    ),
-                    station_id=station_id,
-                    cylinder=_cylinder_facts(cylinders.get(fill.cylinder_code)),
-                    licences=licences,
-                    certificate=_certificate_facts(certificates.get(fill.filler_certificate)),
+                for position, fill in judged:
+                    if (outcome := known.get(fill.fill_id)) is not None:
+                        results[position] = _answer(fill.fill_id, outcome, duplicate=True)
+                judged = [(p, fill) for p, fill in judged if fill.fill_id not in known]
+            written = (
+                await _write_new_fills(
+                    conn, outbox, months, station_id=station_id, scope=scope, judged=judged, now=now
                 )
-                record = _record(station_id, fill)
-                if reasons:
-                    codes = tuple(reason.value for reason in reasons)
-                    outcome = Outcome(status=FillStatus.refused.value, reasons=codes)
-                    payload: FillAcceptedV1 | FillRefusedV1 = FillRefusedV1(
-                        fill=record, reasons=list(codes)
-                    )
-                else:
-                    outcome = _ACCEPTED
-                    payload = FillAcceptedV1(fill=record)
-                event = payload.to_event(
-                    source=outbox.settings.service_name, subject=fill.cylinder_code
-                )
-                events = [(event, payload.topic)]
-                if filled_anyway(
-                    reasons,
-                    filled_mass_kg=fill.filled_mass_kg,
-                    final_pressure_mpa=fill.final_pressure_mpa,
-                ):
-                    # Written with the fill's own event, only if the fill is new: a retry of
-                    # the batch raises no second signal.
-                    source = outbox.settings.service_name
-                    signal = _refused_fill_signal(station_id, fill, reasons, now=now, source=source)
-                    signal_event = signal.to_event(source=source, subject=str(station_id))
-                    events.append((signal_event, signal.topic))
-                bulk_items.append(
-                    BulkItem(
-                        key=fill.fill_id,
-                        outcome=outcome,
-                        row=_row(station_id, fill, outcome),
-                        events=events,
-                    )
-                )
-                counted.append(CountedFill(fill_date, outcome.status, outcome.reasons))
-            written = await fill_writer.write_on(
-                conn, scope=f"fill:{station_id}", items=bulk_items, outbox=outbox
-            )
-            await count_new_fills(
-                conn,
-                station_id,
-                (c for c, result in zip(counted, written, strict=True) if not result.duplicate),
+                if judged
+                else []
             )
         for (position, _), result in zip(judged, written, strict=True):
-            status = FillStatus.duplicate if result.duplicate else FillStatus(result.outcome.status)
-            # Built from values this function made: validating 1,000 answers again would cost
-            # about as much as judging the fills.
-            results[position] = FillResult.model_construct(
-                fill_id=result.key, status=status, reasons=list(result.outcome.reasons), errors=None
-            )
+            results[position] = _answer(result.key, result.outcome, duplicate=result.duplicate)
     return [result for result in results if result is not None]
 
 
