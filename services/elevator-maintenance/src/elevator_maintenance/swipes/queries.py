@@ -4,12 +4,12 @@ the monthly partitions."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from elevator_maintenance.swipes.tables import swipe_keys, swipes
-from tzsb_common.bulk import BulkItem, BulkWriter, ItemResult
+from tzsb_common.bulk import BulkItem, BulkWriter, ItemResult, Row
 from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Connection
 
@@ -27,6 +27,9 @@ SWIPE_COLUMNS = (
     "status",
     "reasons",
     "client_id",
+    "chain_seq",
+    "content_hash",
+    "prev_hash",
 )
 writer = BulkWriter(keys=swipe_keys, target=swipes, columns=SWIPE_COLUMNS)
 
@@ -57,10 +60,47 @@ async def standing(
 
 
 async def write_swipes(
-    conn: Connection, *, company_id: uuid.UUID, items: Sequence[BulkItem], outbox: Outbox
+    conn: Connection,
+    *,
+    company_id: uuid.UUID,
+    items: Sequence[BulkItem],
+    outbox: Outbox,
+    rows_of: Callable[[Sequence[BulkItem]], Sequence[Row]] | None = None,
 ) -> list[ItemResult]:
-    """The batch's keys, then the rows of the keys that were new, with COPY."""
-    return await writer.write_on(conn, scope=f"swipe:{company_id}", items=items, outbox=outbox)
+    """The batch's keys, then the rows of the keys that were new (`rows_of` of them when
+    given), with COPY."""
+    return await writer.write_on(
+        conn, scope=f"swipe:{company_id}", items=items, outbox=outbox, rows_of=rows_of
+    )
+
+
+# -- the hash chain ---------------------------------------------------------------------------
+
+# Creates the head at the first batch, and locks it (DO UPDATE locks the row it meets) until
+# the batch's transaction ends: one company's batches extend its chain one after another.
+_LOCK_CHAIN_HEAD = """
+    INSERT INTO swipe_chain_heads (company_id, seq, link) VALUES ($1, 0, $2)
+    ON CONFLICT (company_id) DO UPDATE SET seq = swipe_chain_heads.seq
+    RETURNING seq, link
+"""
+_MOVE_CHAIN_HEAD = (
+    "UPDATE swipe_chain_heads SET seq = $2, link = $3, updated_at = now() WHERE company_id = $1"
+)
+_CHAIN_HEAD = "SELECT seq, link FROM swipe_chain_heads WHERE company_id = $1"
+
+
+async def lock_chain_head(conn: Connection, company_id: uuid.UUID, genesis: bytes) -> Any:
+    return await conn.fetchrow(_LOCK_CHAIN_HEAD, company_id, genesis)
+
+
+async def move_chain_head(
+    conn: Connection, company_id: uuid.UUID, *, seq: int, link: bytes
+) -> None:
+    await conn.execute(_MOVE_CHAIN_HEAD, company_id, seq, link)
+
+
+async def chain_head(conn: Connection, company_id: uuid.UUID) -> Any:
+    return await conn.fetchrow(_CHAIN_HEAD, company_id)
 
 
 # -- partitions -------------------------------------------------------------------------------

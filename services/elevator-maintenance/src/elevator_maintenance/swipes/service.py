@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
 from elevator_maintenance.swipes import queries
+from elevator_maintenance.swipes.chain import GENESIS, ChainedContent, ChainHead, extend
 from elevator_maintenance.swipes.rules import (
     Certificate,
     ContractTerm,
@@ -27,7 +28,7 @@ from elevator_maintenance.swipes.rules import (
 from elevator_maintenance.swipes.schemas import InvalidSwipe, SwipeIn, SwipeRead
 from elevator_maintenance.visits.rules import PairingSwipe
 from elevator_maintenance.visits.service import pair_new_swipes
-from tzsb_common.bulk import BulkItem, Outcome
+from tzsb_common.bulk import BulkItem, Outcome, Row
 from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Connection, Database
 
@@ -143,10 +144,36 @@ def _judge(
                     outcome.status,
                     list(codes),
                     client_id,
+                    None,  # chain_seq, content_hash, prev_hash: see _chain_rows
+                    None,
+                    None,
                 ),
             )
         )
     return items
+
+
+def _chain_rows(new_items: Sequence[BulkItem], chain: list[ChainHead]) -> list[Row]:
+    """The rows of the items this batch took, the accepted ones chained after `chain[0]` in
+    the order sent; appends the new head to `chain`. Runs after the keys are claimed, so only
+    rows that are written get a number."""
+    head = chain[0]
+    rows: list[Row] = []
+    accepted: list[tuple[int, ChainedContent]] = []
+    for item in new_items:
+        row = item.row
+        if row is None:
+            continue
+        if item.outcome is ACCEPTED:
+            accepted.append(
+                (len(rows), ChainedContent(*row[:13], chain_seq=head.seq + len(accepted) + 1))
+            )
+        rows.append(row)
+    chained, new_head = extend(head, [content for _, content in accepted])
+    for (index, _), link in zip(accepted, chained, strict=True):
+        rows[index] = (*rows[index][:13], link.chain_seq, link.content_hash, link.prev_hash)
+    chain.append(new_head)
+    return rows
 
 
 async def ingest_swipes(
@@ -175,9 +202,21 @@ async def ingest_swipes(
                 now=now,
                 limits=limits_of(settings),
             )
+            chain: list[ChainHead] = []
+            if any(item.outcome is ACCEPTED for item in bulk):
+                head = await queries.lock_chain_head(conn, company_id, GENESIS)
+                chain.append(ChainHead(seq=head["seq"], link=head["link"]))
             results = await queries.write_swipes(
-                conn, company_id=company_id, items=bulk, outbox=outbox
+                conn,
+                company_id=company_id,
+                items=bulk,
+                outbox=outbox,
+                rows_of=(lambda new: _chain_rows(new, chain)) if chain else None,
             )
+            if len(chain) == 2 and chain[1] != chain[0]:
+                await queries.move_chain_head(
+                    conn, company_id, seq=chain[1].seq, link=chain[1].link
+                )
             first = {swipe.swipe_id: swipe for swipe in reversed(swipes)}
             await pair_new_swipes(
                 conn,
