@@ -39,8 +39,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "kind IN ('short_visit', 'impossible_travel', 'too_many_visits', "
-            "'overlapping_visits')",
+            "kind IN ('short_visit', 'impossible_travel', 'too_many_visits', 'overlapping_visits')",
             name=op.f("ck_anomalies_kind"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_anomalies")),

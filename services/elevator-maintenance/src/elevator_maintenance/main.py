@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from elevator_maintenance.anomalies.routes import router as anomalies_router
 from elevator_maintenance.db import inbox, load_metadata, outbox
 from elevator_maintenance.replicas.consumers import replica_consumers
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
@@ -27,7 +28,7 @@ def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[swipes_router, visits_router],
+            routers=[swipes_router, visits_router, anomalies_router],
             consumers=replica_consumers(),
             hooks=[ingestion_pool, swipe_partitions],
         )

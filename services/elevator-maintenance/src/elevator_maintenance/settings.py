@@ -38,8 +38,8 @@ class ElevatorMaintenanceSettings(ServiceSettings):
     """One certificate at two elevators farther apart than it could travel at this speed in
     the time between its visits: anomaly `impossible_travel`."""
     anomaly_same_site_km: float = Field(default=1.0, ge=0)
-    """Elevators closer than this are one site (one building's or one estate's): walking between them
-    is never judged as travel."""
+    """Elevators closer than this are one site (one building's or one estate's): walking
+    between them is never judged as travel."""
     anomaly_max_visits_per_day: int = Field(default=12, gt=0)
     """One certificate in more visits than this on a business day: anomaly `too_many_visits`."""
     overdue_scan_time: time = time(1, 30)

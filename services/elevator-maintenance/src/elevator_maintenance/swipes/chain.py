@@ -90,7 +90,9 @@ class ChainedRow:
     prev_hash: bytes
 
 
-def extend(head: ChainHead, contents: Sequence[ChainedContent]) -> tuple[list[ChainedRow], ChainHead]:
+def extend(
+    head: ChainHead, contents: Sequence[ChainedContent]
+) -> tuple[list[ChainedRow], ChainHead]:
     """Chain `contents` (numbered from head.seq + 1, in order; their `chain_seq` must be those
     numbers) after `head`: each row's chain columns, and the new head."""
     rows: list[ChainedRow] = []

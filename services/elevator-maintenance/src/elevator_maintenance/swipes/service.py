@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from elevator_maintenance.anomalies.service import judge_new_visits
+from elevator_maintenance.anomalies.service import limits_of as anomaly_limits_of
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
 from elevator_maintenance.swipes import queries
 from elevator_maintenance.swipes.chain import GENESIS, ChainedContent, ChainHead, extend
@@ -153,6 +155,26 @@ def _judge(
     return items
 
 
+def _chained_content(row: Row, chain_seq: int) -> ChainedContent:
+    """The chained fields of a row in SWIPE_COLUMNS order."""
+    return ChainedContent(
+        company_id=row[0],
+        swipe_id=row[1],
+        equipment_code=row[2],
+        certificate_number=row[3],
+        kind=row[4],
+        at=row[5],
+        lat=row[6],
+        lon=row[7],
+        source=row[8],
+        visit_kind=row[9],
+        status=row[10],
+        reasons=row[11],
+        client_id=row[12],
+        chain_seq=chain_seq,
+    )
+
+
 def _chain_rows(new_items: Sequence[BulkItem], chain: list[ChainHead]) -> list[Row]:
     """The rows of the items this batch took, the accepted ones chained after `chain[0]` in
     the order sent; appends the new head to `chain`. Runs after the keys are claimed, so only
@@ -165,9 +187,7 @@ def _chain_rows(new_items: Sequence[BulkItem], chain: list[ChainHead]) -> list[R
         if row is None:
             continue
         if item.outcome is ACCEPTED:
-            accepted.append(
-                (len(rows), ChainedContent(*row[:13], chain_seq=head.seq + len(accepted) + 1))
-            )
+            accepted.append((len(rows), _chained_content(row, head.seq + len(accepted) + 1)))
         rows.append(row)
     chained, new_head = extend(head, [content for _, content in accepted])
     for (index, _), link in zip(accepted, chained, strict=True):
@@ -218,7 +238,7 @@ async def ingest_swipes(
                     conn, company_id, seq=chain[1].seq, link=chain[1].link
                 )
             first = {swipe.swipe_id: swipe for swipe in reversed(swipes)}
-            await pair_new_swipes(
+            plans = await pair_new_swipes(
                 conn,
                 outbox,
                 company_id=company_id,
@@ -228,6 +248,13 @@ async def ingest_swipes(
                     if not r.duplicate and r.outcome is ACCEPTED
                 ],
                 window=timedelta(hours=settings.visit_pairing_window_hours),
+            )
+            await judge_new_visits(
+                conn,
+                outbox,
+                company_id=company_id,
+                plans=plans,
+                limits=anomaly_limits_of(settings),
             )
         written = [
             SwipeAnswer(r.key, "duplicate", r.outcome.reasons, first_status=r.outcome.status)
