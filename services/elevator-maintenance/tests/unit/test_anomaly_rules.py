@@ -138,7 +138,7 @@ def test_visits_are_counted_per_business_day_in_shanghai() -> None:
     assert too_many_visits(judged, day + late, company_id=COMPANY, limits=LIMITS) is not None
     previous = [worker_visit(datetime(2026, 11, 19, 15, 30, tzinfo=UTC), 20)]  # 23:30 the 19th
     assert (
-        too_many_visits(judged, day[:11] + [judged] + previous, company_id=COMPANY, limits=LIMITS)
+        too_many_visits(judged, [*day[:11], judged, *previous], company_id=COMPANY, limits=LIMITS)
         is None
     )
 
@@ -171,7 +171,9 @@ def test_an_honest_day_has_no_findings() -> None:
 def test_a_findings_id_is_derived_from_what_it_is_about() -> None:
     visit = span(5)
     first, again = short_visit(visit, LIMITS), short_visit(visit, LIMITS)
-    assert first is not None and again is not None
+    assert first is not None
+    assert again is not None
     assert first.anomaly_id == again.anomaly_id
     other = short_visit(span(5), LIMITS)
-    assert other is not None and other.anomaly_id != first.anomaly_id
+    assert other is not None
+    assert other.anomaly_id != first.anomaly_id
