@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from elevator_maintenance.anomalies.routes import router as anomalies_router
 from elevator_maintenance.db import inbox, load_metadata, outbox
+from elevator_maintenance.integrity.routes import router as integrity_router
 from elevator_maintenance.replicas.consumers import replica_consumers
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
 from elevator_maintenance.swipes.ingestion import ingestion_pool
@@ -28,7 +29,7 @@ def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[swipes_router, visits_router, anomalies_router],
+            routers=[swipes_router, visits_router, anomalies_router, integrity_router],
             consumers=replica_consumers(),
             hooks=[ingestion_pool, swipe_partitions],
         )

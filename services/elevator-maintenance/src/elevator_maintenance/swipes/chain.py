@@ -6,7 +6,7 @@ sha256(previous link || its content hash), so the chain is a list of links each 
 every row before it: a row altered in the database no longer matches its content hash, a
 content hash rewritten to match breaks the next row's `prev_hash`, and a row deleted leaves a
 gap in the numbers. The head (swipe_chain_heads) holds the last link, so deleting the newest
-rows is seen too.
+rows is seen too. Verifying is integrity/rules.py.
 
 The canonical content is the stored values as the database gives them back: times in UTC with
 microseconds (PostgreSQL's precision), floats as Python writes them (shortest round-trip), so
@@ -104,74 +104,3 @@ def extend(
         rows.append(ChainedRow(content.chain_seq, digest, last))
         last = link(last, digest)
     return rows, ChainHead(head.seq + len(contents), last)
-
-
-class ChainBreak:
-    """Why a link is broken, as stable codes."""
-
-    content_altered = "content_altered"
-    """The row's content no longer hashes to its content_hash."""
-    link_broken = "link_broken"
-    """The row's prev_hash is not the link of the row before it (a hash rewritten)."""
-    row_missing = "row_missing"
-    """A number of the chain has no row (a row deleted)."""
-    head_mismatch = "head_mismatch"
-    """The newest rows do not end where the head says the chain ends."""
-
-
-@dataclass(frozen=True, slots=True)
-class StoredLink:
-    """A chained row as stored: its content and its chain columns."""
-
-    content: ChainedContent
-    content_hash: bytes | None
-    prev_hash: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
-class Broken:
-    chain_seq: int
-    swipe_id: str | None
-    problem: str
-
-
-@dataclass(slots=True)
-class ChainWalk:
-    """Verifies stored rows given in chain order, one at a time (a range may be long).
-
-    `previous` is the link expected before the first row: the link of the row before the
-    range, or GENESIS when the range starts at 1; None when unknown (that row is itself
-    missing), in which case the first row's prev_hash is taken on trust and only its
-    content is checked."""
-
-    previous: bytes | None
-    expected_seq: int
-    checked: int = 0
-    first_broken: Broken | None = None
-
-    def step(self, row: StoredLink) -> None:
-        if self.first_broken is not None:
-            return
-        seq = row.content.chain_seq
-        if seq != self.expected_seq:
-            self.first_broken = Broken(self.expected_seq, None, ChainBreak.row_missing)
-            return
-        digest = content_hash(row.content)
-        if row.content_hash != digest:
-            self.first_broken = Broken(seq, row.content.swipe_id, ChainBreak.content_altered)
-            return
-        if self.previous is not None and row.prev_hash != self.previous:
-            self.first_broken = Broken(seq, row.content.swipe_id, ChainBreak.link_broken)
-            return
-        self.previous = link(row.prev_hash or b"", digest)
-        self.expected_seq = seq + 1
-        self.checked += 1
-
-    def finish_at_head(self, head: ChainHead) -> None:
-        """The range reached the chain's end: the head must be the last link checked."""
-        if self.first_broken is not None:
-            return
-        if head.seq >= self.expected_seq:  # the newest rows are gone
-            self.first_broken = Broken(self.expected_seq, None, ChainBreak.row_missing)
-        elif head.seq != self.expected_seq - 1 or head.link != self.previous:
-            self.first_broken = Broken(self.expected_seq - 1, None, ChainBreak.head_mismatch)
