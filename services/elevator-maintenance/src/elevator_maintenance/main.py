@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from elevator_maintenance.anomalies.routes import router as anomalies_router
 from elevator_maintenance.db import inbox, load_metadata, outbox
+from elevator_maintenance.elevators.routes import router as elevators_router
 from elevator_maintenance.integrity.routes import router as integrity_router
 from elevator_maintenance.overdue.queries import overdue_rule
 from elevator_maintenance.overdue.routes import router as overdue_router
@@ -55,6 +56,7 @@ def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
             routers=[
                 swipes_router,
                 visits_router,
+                elevators_router,
                 anomalies_router,
                 integrity_router,
                 overdue_router,

@@ -160,6 +160,7 @@ _LIST_SWIPES = """
       AND ($4::timestamptz IS NULL OR at >= $4)
       AND ($5::timestamptz IS NULL OR at < $5)
       AND ($6::timestamptz IS NULL OR (at, company_id, swipe_id) < ($6, $7::uuid, $8::text))
+      AND ($10::text IS NULL OR $10 = ANY(reasons))
     ORDER BY at DESC, company_id DESC, swipe_id DESC
     LIMIT $9
 """
@@ -175,6 +176,7 @@ async def list_swipes(
     until: datetime | None,
     after: tuple[datetime, uuid.UUID, str] | None,
     limit: int,
+    reason: str | None = None,
 ) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         _LIST_SWIPES,
@@ -185,5 +187,6 @@ async def list_swipes(
         until,
         *(after or (None, None, None)),
         limit,
+        reason,
     )
     return [dict(row) for row in rows]

@@ -290,10 +290,12 @@ async def list_swipes(
     until: datetime | None,
     after: tuple[datetime, uuid.UUID, str] | None,
     limit: int,
+    reason: str | None = None,
 ) -> list[SwipeRead]:
     async with database.connection() as conn:
         rows = await queries.list_swipes(
             conn,
+            reason=reason,
             company_id=company_id,
             equipment_code=equipment_code,
             status=status,
