@@ -150,6 +150,9 @@ async def judge_new_visits(
     )
     if not findings:
         return []
+    # In key order: two batches finding the same patterns wait on each other's keys in one
+    # order, never in a cycle.
+    findings.sort(key=lambda f: f.key)
     source = outbox.settings.service_name
     events = [
         (f.anomaly_id, e)
