@@ -186,3 +186,21 @@ async def test_a_company_verifies_only_its_own_chain_and_the_bureau_names_one(
     assert unnamed.status_code == 422
     assert named["checked"] == 2
     assert (await integrity(client, other))["checked"] == 0
+
+
+async def test_rejections_and_duplicates_take_no_place_in_the_chain(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    first = swipe(world.elevator, world.certificate, at=ago(minutes=50))
+    batch = [
+        first,
+        swipe(world.elevator, "TS-nobody"),
+        swipe(world.elevator, world.certificate, at=ago(minutes=40)),
+        first,
+    ]
+    assert await post(client, world, *batch) == ["accepted", "rejected", "accepted", "duplicate"]
+    assert await post(client, world, *batch) == ["duplicate"] * 4
+
+    result = await integrity(client, world.headers)
+
+    assert (result["intact"], result["last_seq"], result["checked"]) == (True, 2, 2)
