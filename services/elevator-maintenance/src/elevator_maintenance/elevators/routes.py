@@ -25,7 +25,7 @@ from tzsb_common.problems import Forbidden
 from tzsb_common.responses import record_response
 from tzsb_common.routing import feature_router
 
-router = feature_router("/elevators", tags=["visits 维保记录"])
+router = feature_router("/elevators", tags=["elevators 维保电梯"])
 
 
 @router.get("", response_model=ElevatorPage)
