@@ -74,6 +74,13 @@ async def write_swipes(
     )
 
 
+async def copy_swipes(conn: Connection, rows: Sequence[Row]) -> None:
+    """Rows whose keys this transaction took (write_swipes), with one COPY."""
+    await conn.copy_records_to_table(
+        swipes.name, schema_name=swipes.schema, columns=SWIPE_COLUMNS, records=rows
+    )
+
+
 # -- the hash chain ---------------------------------------------------------------------------
 
 # Creates the head at the first batch, and locks it (DO UPDATE locks the row it meets) until

@@ -177,8 +177,8 @@ def _chained_content(row: Row, chain_seq: int) -> ChainedContent:
 
 def _chain_rows(new_items: Sequence[BulkItem], chain: list[ChainHead]) -> list[Row]:
     """The rows of the items this batch took, the accepted ones chained after `chain[0]` in
-    the order sent; appends the new head to `chain`. Runs after the keys are claimed, so only
-    rows that are written get a number."""
+    the order sent; appends the new head to `chain`. Only rows that are written (their keys
+    claimed) get a number."""
     head = chain[0]
     rows: list[Row] = []
     accepted: list[tuple[int, ChainedContent]] = []
@@ -194,6 +194,25 @@ def _chain_rows(new_items: Sequence[BulkItem], chain: list[ChainHead]) -> list[R
         rows[index] = (*rows[index][:13], link.chain_seq, link.content_hash, link.prev_hash)
     chain.append(new_head)
     return rows
+
+
+def _hold(new_items: Sequence[BulkItem], taken: list[BulkItem]) -> list[Row]:
+    taken.extend(new_items)
+    return []
+
+
+async def _write_rows(conn: Connection, company_id: uuid.UUID, taken: list[BulkItem]) -> None:
+    """The rows of the swipes this batch took, the accepted ones chained after the company's
+    chain head, with one COPY, and the head moved."""
+    if not any(item.row is not None for item in taken):
+        return
+    if not any(item.outcome is ACCEPTED for item in taken):
+        await queries.copy_swipes(conn, [item.row for item in taken if item.row is not None])
+        return
+    head = await queries.lock_chain_head(conn, company_id, GENESIS)
+    chain = [ChainHead(seq=head["seq"], link=head["link"])]
+    await queries.copy_swipes(conn, _chain_rows(taken, chain))
+    await queries.move_chain_head(conn, company_id, seq=chain[1].seq, link=chain[1].link)
 
 
 async def ingest_swipes(
@@ -222,21 +241,15 @@ async def ingest_swipes(
                 now=now,
                 limits=limits_of(settings),
             )
-            chain: list[ChainHead] = []
-            if any(item.outcome is ACCEPTED for item in bulk):
-                head = await queries.lock_chain_head(conn, company_id, GENESIS)
-                chain.append(ChainHead(seq=head["seq"], link=head["link"]))
+            # The keys first; the rows of the keys this batch took are held back (COPY below).
+            taken: list[BulkItem] = []
             results = await queries.write_swipes(
                 conn,
                 company_id=company_id,
                 items=bulk,
                 outbox=outbox,
-                rows_of=(lambda new: _chain_rows(new, chain)) if chain else None,
+                rows_of=lambda new: _hold(new, taken),
             )
-            if len(chain) == 2 and chain[1] != chain[0]:
-                await queries.move_chain_head(
-                    conn, company_id, seq=chain[1].seq, link=chain[1].link
-                )
             first = {swipe.swipe_id: swipe for swipe in reversed(swipes)}
             plans = await pair_new_swipes(
                 conn,
@@ -256,6 +269,9 @@ async def ingest_swipes(
                 plans=plans,
                 limits=anomaly_limits_of(settings),
             )
+            # Last, so the company's chain head is locked for as short a time as can be: from
+            # here to the commit, one company's batches extend its chain one after another.
+            await _write_rows(conn, company_id, taken)
         written = [
             SwipeAnswer(r.key, "duplicate", r.outcome.reasons, first_status=r.outcome.status)
             if r.duplicate
