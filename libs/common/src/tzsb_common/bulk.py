@@ -226,7 +226,9 @@ class BulkWriter:
 
         `rows_of`, when given, makes the rows to COPY from the items whose keys this
         transaction took, in the order given (instead of their own `row`s): for rows that
-        depend on which items are new, such as a hash chain linking each row to the last."""
+        depend on which items are new, such as a hash chain linking each row to the last. It
+        may return none and keep the items, for a caller that writes the rows later in the
+        same transaction."""
         if not items:
             return []
 
