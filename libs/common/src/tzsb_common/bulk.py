@@ -232,9 +232,16 @@ class BulkWriter:
         scope: str,
         items: Sequence[BulkItem],
         outbox: Outbox | None = None,
+        rows_of: Callable[[Sequence[BulkItem]], Sequence[Row]] | None = None,
     ) -> list[ItemResult]:
         """The same on a raw asyncpg connection, in the transaction it is in (it needs one:
-        the keys, rows and events are separate statements)."""
+        the keys, rows and events are separate statements).
+
+        `rows_of`, when given, makes the rows to COPY from the items whose keys this
+        transaction took, in the order given (instead of their own `row`s): for rows that
+        depend on which items are new, such as a hash chain linking each row to the last. It
+        may return none and keep the items, for a caller that writes the rows later in the
+        same transaction."""
         if not items:
             return []
 
@@ -242,7 +249,7 @@ class BulkWriter:
             records: list[asyncpg.Record] = await conn.fetch(self._outcomes_select, *arguments)
             return records
 
-        return await self._write(conn, read, scope, items, outbox)
+        return await self._write(conn, read, scope, items, outbox, rows_of)
 
     async def _write(
         self,
@@ -251,6 +258,7 @@ class BulkWriter:
         scope: str,
         items: Sequence[BulkItem],
         outbox: Outbox | None,
+        rows_of: Callable[[Sequence[BulkItem]], Sequence[Row]] | None = None,
     ) -> list[ItemResult]:
         if any(item.events for item in items) and outbox is None:
             raise ValueError("items carry events but no outbox was given")
@@ -282,7 +290,11 @@ class BulkWriter:
             fresh = [key for key in ordered if key not in stored]
             claimed = await self._insert_keys(conn, scope, fresh, first) if fresh else set()
         new_items = [item for key, item in first.items() if key in claimed]
-        rows = [item.row for item in new_items if item.row is not None]
+        rows = (
+            list(rows_of(new_items))
+            if rows_of is not None
+            else [item.row for item in new_items if item.row is not None]
+        )
         if rows:
             await conn.copy_records_to_table(
                 self.target.name, schema_name=self.target.schema, columns=self.columns, records=rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -19,7 +19,14 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from machinery_support import THINGS_TOPIC, outbox
-from tzsb_common.bulk import BulkItem, BulkWriter, ItemResult, Outcome, add_idempotency_table
+from tzsb_common.bulk import (
+    BulkItem,
+    BulkWriter,
+    ItemResult,
+    Outcome,
+    Row,
+    add_idempotency_table,
+)
 from tzsb_common.db import asyncpg_dsn, new_metadata
 from tzsb_common.events import CloudEvent
 from tzsb_common.outbox import Outbox
@@ -425,6 +432,48 @@ async def test_a_raw_asyncpg_connection_in_a_transaction_writes_the_same_way(
     ]
     assert await swipe_ids(engine) == ["s-1"]
     assert len(await outbox_subjects_and_ids(engine)) == 1
+
+
+async def test_rows_of_makes_the_rows_from_the_items_that_were_new_only(
+    engine: AsyncEngine, database_url: str, writer_outbox: Outbox
+) -> None:
+    company = uuid.uuid4()
+    seen: list[list[str]] = []
+
+    def numbered(new_items: Sequence[BulkItem]) -> list[Row]:
+        # What a hash chain needs: numbers for the rows actually written, in the order given.
+        seen.append([item.key for item in new_items])
+        return [
+            (*item.row[:4], f"n{index}")
+            for index, item in enumerate(new_items, start=1)
+            if item.row is not None
+        ]
+
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        async with conn.transaction():
+            await writer.write_on(
+                conn,
+                scope=str(company),
+                items=[swipe(company, "s-1", NOVEMBER, with_event=False)],
+            )
+        async with conn.transaction():
+            await writer.write_on(
+                conn,
+                scope=str(company),
+                items=[
+                    swipe(company, "s-3", NOVEMBER, with_event=False),
+                    swipe(company, "s-1", NOVEMBER, with_event=False),
+                    swipe(company, "s-2", OCTOBER, with_event=False),
+                ],
+                rows_of=numbered,
+            )
+        kinds = await conn.fetch("SELECT swipe_id, kind FROM swipes ORDER BY swipe_id")
+    finally:
+        await conn.close()
+
+    assert seen == [["s-3", "s-2"]]
+    assert [tuple(row) for row in kinds] == [("s-1", "check_in"), ("s-2", "n2"), ("s-3", "n1")]
 
 
 async def test_a_row_of_the_wrong_width_is_refused_before_anything_is_written(

@@ -1,7 +1,7 @@
 """emergency rescue (96333) and the remote-monitoring feed
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-25 22:00:00.000000
 """
 
@@ -10,10 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from tzsb_common.schema_changes import create_deadline_tables, drop_deadline_tables
-
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -44,7 +42,6 @@ def _now(name: str) -> sa.Column[object]:
 def upgrade() -> None:
     op.add_column("elevators", sa.Column("rescue_code", sa.Text(), nullable=True))
     op.create_index("ix_elevators_rescue_code", "elevators", ["rescue_code"])
-    create_deadline_tables()
     causes = op.create_table(
         "fault_causes",
         sa.Column("code", sa.Text(), nullable=False),
@@ -173,6 +170,5 @@ def downgrade() -> None:
     op.drop_table("rescue_incidents")
     op.drop_table("rescue_regions")
     op.drop_table("fault_causes")
-    drop_deadline_tables()
     op.drop_index("ix_elevators_rescue_code", table_name="elevators")
     op.drop_column("elevators", "rescue_code")

@@ -17,6 +17,7 @@ deadline_ledger, deadline_passes = add_deadline_tables(metadata)
 
 def load_metadata() -> MetaData:
     """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
+    from elevator_maintenance.anomalies import tables as _anomalies  # noqa: F401
     from elevator_maintenance.monitoring import tables as _monitoring  # noqa: F401
     from elevator_maintenance.replicas import tables as _replicas  # noqa: F401
     from elevator_maintenance.rescue import tables as _rescue  # noqa: F401

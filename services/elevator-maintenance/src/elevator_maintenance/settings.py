@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import time
+
 from pydantic import Field
 
 from tzsb_common.settings import ServiceSettings
@@ -44,3 +46,22 @@ class ElevatorMaintenanceSettings(ServiceSettings):
     """How often a replica runs the rescue clocks for the current instant."""
     rescue_time_tolerance_s: float = Field(default=300.0, ge=0)
     """A step reported with a time this far ahead of the server's clock is refused."""
+
+    anomaly_min_visit_minutes: float = Field(default=20.0, ge=0)
+    """A visit shorter than this is recorded as anomaly `short_visit` (perfunctory maintenance)."""
+    anomaly_max_travel_kmh: float = Field(default=120.0, gt=0)
+    """One certificate at two elevators farther apart than it could travel at this speed in
+    the time between its visits: anomaly `impossible_travel`."""
+    anomaly_same_site_km: float = Field(default=1.0, ge=0)
+    """Elevators closer than this are one site (one building's or one estate's): walking
+    between them is never judged as travel."""
+    anomaly_max_visits_per_day: int = Field(default=12, gt=0)
+    """One certificate in more visits than this on a business day: anomaly `too_many_visits`."""
+    overdue_scan_time: time = time(1, 30)
+    """When each business day the overdue-maintenance pass runs (Asia/Shanghai)."""
+    overdue_scan_check_interval_s: float = Field(default=300.0, gt=0)
+    """How often a replica checks whether today's overdue pass is done."""
+    overdue_scan_timeout_s: float = Field(default=300.0, gt=0)
+    """The bound of one overdue pass (it outlasts the request path's statement time-out)."""
+    integrity_max_rows: int = Field(default=200_000, gt=0)
+    """The most chained swipes one integrity check walks; a longer range is checked in parts."""

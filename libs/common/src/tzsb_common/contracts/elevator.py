@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import ClassVar, Literal
+from datetime import date, datetime
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -34,3 +34,58 @@ class VisitCompletedV1(EventPayload):
         "when the client did not say"
     )
     workers: list[str] = Field(description="作业人员证编号 of every worker at the visit")
+
+
+AnomalyKind = Literal["short_visit", "impossible_travel", "too_many_visits", "overlapping_visits"]
+"""过短维保 | 不可能的行程 | 单日维保过多 | 时间重叠 — recorded and published, never a rejection."""
+
+
+@register_event
+class MaintenanceAnomalyV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.elevator.maintenance.anomaly.v1"
+    topic: ClassVar[str] = MAINTENANCE_TOPIC
+    summary: ClassVar[str] = (
+        "A maintenance anomaly (维保异常) was found when visits formed: a visit too short, or a "
+        "certificate's visits that one worker could not have made (signs of certificate "
+        "lending 借证挂靠 and perfunctory maintenance). The swipes stay accepted"
+    )
+
+    anomaly_id: uuid.UUID = Field(description="stable: the same finding is never published twice")
+    kind: AnomalyKind = Field(
+        description="short_visit 过短维保 | impossible_travel 不可能的行程 | "
+        "too_many_visits 单日维保过多 | overlapping_visits 时间重叠"
+    )
+    maintenance_company_id: uuid.UUID = Field(description="维保单位")
+    equipment_code: str = Field(description="设备代码 of the visit that revealed it")
+    certificate_number: str | None = Field(
+        description="作业人员证编号; null for a short visit (a fact of the visit, not a worker)"
+    )
+    visit_id: uuid.UUID = Field(description="the visit that revealed it")
+    other_visit_id: uuid.UUID | None = Field(
+        description="the visit it conflicts with (impossible travel, overlap)"
+    )
+    observed_at: datetime = Field(description="when the anomalous visit took place")
+    details: dict[str, Any] = Field(
+        description="the figures: minutes, km and km/h, visit count and business day"
+    )
+
+
+@register_event
+class MaintenanceOverdueV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.elevator.maintenance.overdue.v1"
+    topic: ClassVar[str] = MAINTENANCE_TOPIC
+    summary: ClassVar[str] = (
+        "An elevator in use went past its allowed maintenance interval (维保超期): published "
+        "once per overdue spell; a visit ends the spell"
+    )
+
+    equipment_code: str = Field(description="设备代码")
+    use_unit_id: uuid.UUID = Field(description="使用单位")
+    maintenance_company_id: uuid.UUID | None = Field(
+        description="维保单位 holding a contract in force on as_of, if any"
+    )
+    last_visit_on: date = Field(description="the business day the last visit ended")
+    interval_days: int = Field(description="allowed interval: 15, or the contract's 按需维保")
+    stage: Literal["overdue"]
+    due_by: date = Field(description="the last day the next visit could have ended")
+    as_of: date = Field(description="the business day of the pass that found it")

@@ -4,12 +4,12 @@ the monthly partitions."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from elevator_maintenance.swipes.tables import swipe_keys, swipes
-from tzsb_common.bulk import BulkItem, BulkWriter, ItemResult
+from tzsb_common.bulk import BulkItem, BulkWriter, ItemResult, Row
 from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Connection
 
@@ -27,6 +27,9 @@ SWIPE_COLUMNS = (
     "status",
     "reasons",
     "client_id",
+    "chain_seq",
+    "content_hash",
+    "prev_hash",
 )
 writer = BulkWriter(keys=swipe_keys, target=swipes, columns=SWIPE_COLUMNS)
 
@@ -57,10 +60,54 @@ async def standing(
 
 
 async def write_swipes(
-    conn: Connection, *, company_id: uuid.UUID, items: Sequence[BulkItem], outbox: Outbox
+    conn: Connection,
+    *,
+    company_id: uuid.UUID,
+    items: Sequence[BulkItem],
+    outbox: Outbox,
+    rows_of: Callable[[Sequence[BulkItem]], Sequence[Row]] | None = None,
 ) -> list[ItemResult]:
-    """The batch's keys, then the rows of the keys that were new, with COPY."""
-    return await writer.write_on(conn, scope=f"swipe:{company_id}", items=items, outbox=outbox)
+    """The batch's keys, then the rows of the keys that were new (`rows_of` of them when
+    given), with COPY."""
+    return await writer.write_on(
+        conn, scope=f"swipe:{company_id}", items=items, outbox=outbox, rows_of=rows_of
+    )
+
+
+async def copy_swipes(conn: Connection, rows: Sequence[Row]) -> None:
+    """Rows whose keys this transaction took (write_swipes), with one COPY."""
+    await conn.copy_records_to_table(
+        swipes.name, schema_name=swipes.schema, columns=SWIPE_COLUMNS, records=rows
+    )
+
+
+# -- the hash chain ---------------------------------------------------------------------------
+
+# Creates the head at the first batch, and locks it (DO UPDATE locks the row it meets) until
+# the batch's transaction ends: one company's batches extend its chain one after another.
+_LOCK_CHAIN_HEAD = """
+    INSERT INTO swipe_chain_heads (company_id, seq, link) VALUES ($1, 0, $2)
+    ON CONFLICT (company_id) DO UPDATE SET seq = swipe_chain_heads.seq
+    RETURNING seq, link
+"""
+_MOVE_CHAIN_HEAD = (
+    "UPDATE swipe_chain_heads SET seq = $2, link = $3, updated_at = now() WHERE company_id = $1"
+)
+_CHAIN_HEAD = "SELECT seq, link FROM swipe_chain_heads WHERE company_id = $1"
+
+
+async def lock_chain_head(conn: Connection, company_id: uuid.UUID, genesis: bytes) -> Any:
+    return await conn.fetchrow(_LOCK_CHAIN_HEAD, company_id, genesis)
+
+
+async def move_chain_head(
+    conn: Connection, company_id: uuid.UUID, *, seq: int, link: bytes
+) -> None:
+    await conn.execute(_MOVE_CHAIN_HEAD, company_id, seq, link)
+
+
+async def chain_head(conn: Connection, company_id: uuid.UUID) -> Any:
+    return await conn.fetchrow(_CHAIN_HEAD, company_id)
 
 
 # -- partitions -------------------------------------------------------------------------------
@@ -120,6 +167,7 @@ _LIST_SWIPES = """
       AND ($4::timestamptz IS NULL OR at >= $4)
       AND ($5::timestamptz IS NULL OR at < $5)
       AND ($6::timestamptz IS NULL OR (at, company_id, swipe_id) < ($6, $7::uuid, $8::text))
+      AND ($10::text IS NULL OR $10 = ANY(reasons))
     ORDER BY at DESC, company_id DESC, swipe_id DESC
     LIMIT $9
 """
@@ -135,6 +183,7 @@ async def list_swipes(
     until: datetime | None,
     after: tuple[datetime, uuid.UUID, str] | None,
     limit: int,
+    reason: str | None = None,
 ) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         _LIST_SWIPES,
@@ -145,5 +194,6 @@ async def list_swipes(
         until,
         *(after or (None, None, None)),
         limit,
+        reason,
     )
     return [dict(row) for row in rows]

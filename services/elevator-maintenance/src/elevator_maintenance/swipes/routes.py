@@ -14,6 +14,7 @@ from starlette.responses import Response
 from elevator_maintenance.swipes import service
 from elevator_maintenance.swipes.access import SwipePoster
 from elevator_maintenance.swipes.ingestion import IngestionDatabase
+from elevator_maintenance.swipes.rules import SwipeReason
 from elevator_maintenance.swipes.schemas import (
     BodyShapeError,
     SwipeCursor,
@@ -120,6 +121,10 @@ async def list_swipes(
     status: Annotated[
         Literal["accepted", "rejected"] | None, Query(description="accepted | rejected 被拒")
     ] = None,
+    reason: Annotated[
+        SwipeReason | None,
+        Query(description="rejections with this reason (被拒原因), e.g. no_valid_contract"),
+    ] = None,
     from_: Annotated[QueryDay | None, Query(alias="from", description="swipes on or after")] = None,
     to: Annotated[QueryDay | None, Query(description="swipes on or before this day")] = None,
     company_id: Annotated[
@@ -128,8 +133,9 @@ async def list_swipes(
     limit: PageLimit = DEFAULT_PAGE_LIMIT,
     cursor: PageCursor = None,
 ) -> Response:
-    """刷卡记录 — swipes, newest first, rejections with their reasons. A maintenance company
-    lists its own; the bureau all, or one company's with `company_id`."""
+    """刷卡记录 — swipes, newest first, rejections with their reasons (`status=rejected`, and
+    `reason` for one of them). A maintenance company lists its own; the bureau all, or one
+    company's with `company_id`."""
     if scope.company_id is not None:
         if company_id not in (None, scope.company_id):
             raise Forbidden("a maintenance company lists only its own swipes")
@@ -145,6 +151,7 @@ async def list_swipes(
         until=datetime.combine(to, time(0), tzinfo=zone) + timedelta(days=1) if to else None,
         after=(after.at, after.company_id, after.swipe_id) if after else None,
         limit=limit + 1,
+        reason=reason.value if reason else None,
     )
     page, next_cursor = keyset_page(
         items,

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from elevator_maintenance.anomalies.service import judge_new_visits
+from elevator_maintenance.anomalies.service import limits_of as anomaly_limits_of
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
 from elevator_maintenance.swipes import queries
+from elevator_maintenance.swipes.chain import GENESIS, ChainedContent, ChainHead, extend
 from elevator_maintenance.swipes.rules import (
     Certificate,
     ContractTerm,
@@ -27,7 +30,7 @@ from elevator_maintenance.swipes.rules import (
 from elevator_maintenance.swipes.schemas import InvalidSwipe, SwipeIn, SwipeRead
 from elevator_maintenance.visits.rules import PairingSwipe
 from elevator_maintenance.visits.service import pair_new_swipes
-from tzsb_common.bulk import BulkItem, Outcome
+from tzsb_common.bulk import BulkItem, Outcome, Row
 from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Connection, Database
 
@@ -143,10 +146,73 @@ def _judge(
                     outcome.status,
                     list(codes),
                     client_id,
+                    None,  # chain_seq, content_hash, prev_hash: see _chain_rows
+                    None,
+                    None,
                 ),
             )
         )
     return items
+
+
+def _chained_content(row: Row, chain_seq: int) -> ChainedContent:
+    """The chained fields of a row in SWIPE_COLUMNS order."""
+    return ChainedContent(
+        company_id=row[0],
+        swipe_id=row[1],
+        equipment_code=row[2],
+        certificate_number=row[3],
+        kind=row[4],
+        at=row[5],
+        lat=row[6],
+        lon=row[7],
+        source=row[8],
+        visit_kind=row[9],
+        status=row[10],
+        reasons=row[11],
+        client_id=row[12],
+        chain_seq=chain_seq,
+    )
+
+
+def _chain_rows(new_items: Sequence[BulkItem], chain: list[ChainHead]) -> list[Row]:
+    """The rows of the items this batch took, the accepted ones chained after `chain[0]` in
+    the order sent; appends the new head to `chain`. Only rows that are written (their keys
+    claimed) get a number."""
+    head = chain[0]
+    rows: list[Row] = []
+    accepted: list[tuple[int, ChainedContent]] = []
+    for item in new_items:
+        row = item.row
+        if row is None:
+            continue
+        if item.outcome is ACCEPTED:
+            accepted.append((len(rows), _chained_content(row, head.seq + len(accepted) + 1)))
+        rows.append(row)
+    chained, new_head = extend(head, [content for _, content in accepted])
+    for (index, _), link in zip(accepted, chained, strict=True):
+        rows[index] = (*rows[index][:13], link.chain_seq, link.content_hash, link.prev_hash)
+    chain.append(new_head)
+    return rows
+
+
+def _hold(new_items: Sequence[BulkItem], taken: list[BulkItem]) -> list[Row]:
+    taken.extend(new_items)
+    return []
+
+
+async def _write_rows(conn: Connection, company_id: uuid.UUID, taken: list[BulkItem]) -> None:
+    """The rows of the swipes this batch took, the accepted ones chained after the company's
+    chain head, with one COPY, and the head moved."""
+    if not any(item.row is not None for item in taken):
+        return
+    if not any(item.outcome is ACCEPTED for item in taken):
+        await queries.copy_swipes(conn, [item.row for item in taken if item.row is not None])
+        return
+    head = await queries.lock_chain_head(conn, company_id, GENESIS)
+    chain = [ChainHead(seq=head["seq"], link=head["link"])]
+    await queries.copy_swipes(conn, _chain_rows(taken, chain))
+    await queries.move_chain_head(conn, company_id, seq=chain[1].seq, link=chain[1].link)
 
 
 async def ingest_swipes(
@@ -175,11 +241,17 @@ async def ingest_swipes(
                 now=now,
                 limits=limits_of(settings),
             )
+            # The keys first; the rows of the keys this batch took are held back (COPY below).
+            taken: list[BulkItem] = []
             results = await queries.write_swipes(
-                conn, company_id=company_id, items=bulk, outbox=outbox
+                conn,
+                company_id=company_id,
+                items=bulk,
+                outbox=outbox,
+                rows_of=lambda new: _hold(new, taken),
             )
             first = {swipe.swipe_id: swipe for swipe in reversed(swipes)}
-            await pair_new_swipes(
+            plans = await pair_new_swipes(
                 conn,
                 outbox,
                 company_id=company_id,
@@ -190,6 +262,16 @@ async def ingest_swipes(
                 ],
                 window=timedelta(hours=settings.visit_pairing_window_hours),
             )
+            await judge_new_visits(
+                conn,
+                outbox,
+                company_id=company_id,
+                plans=plans,
+                limits=anomaly_limits_of(settings),
+            )
+            # Last, so the company's chain head is locked for as short a time as can be: from
+            # here to the commit, one company's batches extend its chain one after another.
+            await _write_rows(conn, company_id, taken)
         written = [
             SwipeAnswer(r.key, "duplicate", r.outcome.reasons, first_status=r.outcome.status)
             if r.duplicate
@@ -224,10 +306,12 @@ async def list_swipes(
     until: datetime | None,
     after: tuple[datetime, uuid.UUID, str] | None,
     limit: int,
+    reason: str | None = None,
 ) -> list[SwipeRead]:
     async with database.connection() as conn:
         rows = await queries.list_swipes(
             conn,
+            reason=reason,
             company_id=company_id,
             equipment_code=equipment_code,
             status=status,

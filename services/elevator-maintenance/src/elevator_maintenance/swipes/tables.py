@@ -1,6 +1,17 @@
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, Index, Table, Text, Uuid, func
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    LargeBinary,
+    Table,
+    Text,
+    Uuid,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from elevator_maintenance.db import metadata
@@ -28,7 +39,14 @@ swipes = Table(
     Column("reasons", ARRAY(Text), nullable=False),
     Column("client_id", Text, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # 防篡改链: an accepted swipe's place in its company's hash chain (rejections are not in
+    # it). content_hash is sha256 of the row's canonical content; prev_hash is the previous
+    # accepted row's link, sha256(prev_hash || content_hash) of that row (chain.py).
+    Column("chain_seq", BigInteger),
+    Column("content_hash", LargeBinary),
+    Column("prev_hash", LargeBinary),
     Index("ix_swipes_company", "company_id", "at"),
+    Index("ix_swipes_chain", "company_id", "chain_seq"),
     # Pairing looks up one worker's swipes at one elevator of one company: all three lead, so
     # the planner never prefers walking the company's whole day through ix_swipes_company.
     Index("ix_swipes_pairing", "company_id", "equipment_code", "certificate_number", "at"),
@@ -39,3 +57,15 @@ swipes = Table(
 No unique key here: one on a partitioned table must include `at`, so the swipe id's
 uniqueness per company is kept in `swipe_keys` (ARCHITECTURE.md, "Known pitfalls"). The monthly
 partitions and a default one for times outside them are made by the service (partitions.py)."""
+
+swipe_chain_heads = Table(
+    "swipe_chain_heads",
+    metadata,
+    Column("company_id", Uuid, primary_key=True),
+    Column("seq", BigInteger, nullable=False),  # the last chained row's chain_seq; 0: none yet
+    Column("link", LargeBinary, nullable=False),  # that row's link hash; 32 zero bytes at first
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+"""The head of each company's swipe chain. Its row is locked by every batch that chains rows,
+so one company's batches extend the chain one after the other, and deleting the newest rows
+is seen too (the head no longer matches)."""

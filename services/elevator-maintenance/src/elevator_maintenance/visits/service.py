@@ -30,9 +30,10 @@ async def pair_new_swipes(
     swipes: Sequence[PairingSwipe],
     window: timedelta,
 ) -> list[VisitPlan]:
-    """Pair the accepted swipes this transaction added with each other and with the company's
-    unpaired swipes of the same elevators and certificates; record the visits they make and
-    publish `visit_completed` for each visit that is new or gained a worker."""
+    """Pair the accepted swipes this transaction adds (written already, or still to be) with
+    each other and with the company's unpaired swipes of the same elevators and certificates;
+    record the visits they make and publish `visit_completed` for each visit that is new or
+    gained a worker."""
     if not swipes:
         return []
     codes = sorted({s.equipment_code for s in swipes})
@@ -42,25 +43,29 @@ async def pair_new_swipes(
         key = (s.equipment_code, s.certificate_number)
         low, high = spans.get(key, (s.at, s.at))
         spans[key] = (min(low, s.at), max(high, s.at))
-    candidates = [
-        PairingSwipe(
-            swipe_id=row["swipe_id"],
-            equipment_code=row["equipment_code"],
-            certificate_number=row["certificate_number"],
-            kind=row["kind"],
-            at=row["at"],
-            visit_kind=row["visit_kind"],
+    # The batch's own swipes may not be in the table yet (ingestion writes them last); they
+    # are unpaired by definition, and found once however they arrive here.
+    candidates = {s.swipe_id: s for s in swipes}
+    for row in await queries.unpaired_swipes(
+        conn,
+        company_id=company_id,
+        windows=[
+            (code, cert, low - window, high + window)
+            for (code, cert), (low, high) in sorted(spans.items())
+        ],
+    ):
+        candidates.setdefault(
+            row["swipe_id"],
+            PairingSwipe(
+                swipe_id=row["swipe_id"],
+                equipment_code=row["equipment_code"],
+                certificate_number=row["certificate_number"],
+                kind=row["kind"],
+                at=row["at"],
+                visit_kind=row["visit_kind"],
+            ),
         )
-        for row in await queries.unpaired_swipes(
-            conn,
-            company_id=company_id,
-            windows=[
-                (code, cert, low - window, high + window)
-                for (code, cert), (low, high) in sorted(spans.items())
-            ],
-        )
-    ]
-    pairs = pair_swipes(candidates, window=window)
+    pairs = pair_swipes(list(candidates.values()), window=window)
     if not pairs:
         return []
     held = [

@@ -46,5 +46,7 @@ visit_workers = Table(
     # A swipe is in one pair at most: this is what "unpaired" means.
     UniqueConstraint("company_id", "start_swipe_id", name="uq_visit_workers_start"),
     UniqueConstraint("company_id", "end_swipe_id", name="uq_visit_workers_end"),
+    # A certificate's visits around a new one, for the anomaly rules (anomalies/queries.py).
+    Index("ix_visit_workers_certificate", "company_id", "certificate_number", "started_at"),
 )
 """One worker's pair of swipes in a visit."""

@@ -1,0 +1,106 @@
+"""The hash chain of a company's accepted swipes (防篡改), as pure functions.
+
+Each accepted swipe gets the next number of its company's chain, the sha256 of its canonical
+content (the number included), and the link of the row before it. A row's link is
+sha256(previous link || its content hash), so the chain is a list of links each depending on
+every row before it: a row altered in the database no longer matches its content hash, a
+content hash rewritten to match breaks the next row's `prev_hash`, and a row deleted leaves a
+gap in the numbers. The head (swipe_chain_heads) holds the last link, so deleting the newest
+rows is seen too. Verifying is integrity/rules.py.
+
+The canonical content is the stored values as the database gives them back: times in UTC with
+microseconds (PostgreSQL's precision), floats as Python writes them (shortest round-trip), so
+the verifier recomputes exactly what ingestion hashed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+GENESIS = bytes(32)
+"""The link before a company's first chained swipe."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChainedContent:
+    """The fields of a swipe row the chain vouches for."""
+
+    company_id: uuid.UUID
+    swipe_id: str
+    equipment_code: str
+    certificate_number: str
+    kind: str
+    at: datetime
+    lat: float | None
+    lon: float | None
+    source: str | None
+    visit_kind: str | None
+    status: str
+    reasons: Sequence[str]
+    client_id: str
+    chain_seq: int
+
+
+def canonical(content: ChainedContent) -> bytes:
+    return json.dumps(
+        [
+            str(content.company_id),
+            content.swipe_id,
+            content.equipment_code,
+            content.certificate_number,
+            content.kind,
+            content.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            content.lat,
+            content.lon,
+            content.source,
+            content.visit_kind,
+            content.status,
+            list(content.reasons),
+            content.client_id,
+            content.chain_seq,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+
+
+def content_hash(content: ChainedContent) -> bytes:
+    return hashlib.sha256(canonical(content)).digest()
+
+
+def link(prev_link: bytes, row_content_hash: bytes) -> bytes:
+    return hashlib.sha256(prev_link + row_content_hash).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    seq: int
+    link: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ChainedRow:
+    chain_seq: int
+    content_hash: bytes
+    prev_hash: bytes
+
+
+def extend(
+    head: ChainHead, contents: Sequence[ChainedContent]
+) -> tuple[list[ChainedRow], ChainHead]:
+    """Chain `contents` (numbered from head.seq + 1, in order; their `chain_seq` must be those
+    numbers) after `head`: each row's chain columns, and the new head."""
+    rows: list[ChainedRow] = []
+    last = head.link
+    for expected, content in enumerate(contents, start=head.seq + 1):
+        if content.chain_seq != expected:
+            raise ValueError(f"chain_seq {content.chain_seq} where {expected} comes next")
+        digest = content_hash(content)
+        rows.append(ChainedRow(content.chain_seq, digest, last))
+        last = link(last, digest)
+    return rows, ChainHead(head.seq + len(contents), last)
