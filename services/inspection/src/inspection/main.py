@@ -11,6 +11,7 @@ from inspection.due.queries import due_rule
 from inspection.due.routes import router as due_scans_router
 from inspection.inspection_rules.routes import router as inspection_rules_router
 from inspection.inspections.routes import router as inspections_router
+from inspection.replicas.contracts import contract_replica
 from inspection.replicas.equipment import equipment_replica
 from inspection.settings import InspectionSettings
 from tzsb_common.app import ServiceDefinition, create_service_app
@@ -42,7 +43,7 @@ def create_app(settings: InspectionSettings | None = None) -> FastAPI:
             outbox_table=outbox,
             inbox_table=inbox,
             routers=[inspection_rules_router, inspections_router, due_scans_router],
-            consumers=[equipment_replica(zone)],
+            consumers=[equipment_replica(zone), contract_replica()],
             hooks=[
                 daily_scans(
                     lambda _: deadline_scanner(settings),
