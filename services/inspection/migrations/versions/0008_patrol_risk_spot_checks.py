@@ -61,9 +61,7 @@ def upgrade() -> None:
             "source IN ('hazard_signal', 'inspection_post')",
             name=op.f("ck_unregistered_sightings_source"),
         ),
-        sa.PrimaryKeyConstraint(
-            "equipment_code", "source", name=op.f("pk_unregistered_sightings")
-        ),
+        sa.PrimaryKeyConstraint("equipment_code", "source", name=op.f("pk_unregistered_sightings")),
     )
     op.create_index("ix_equipment_park_code", "equipment", ["park", "equipment_code"])
     op.create_index(
@@ -133,9 +131,7 @@ def upgrade() -> None:
         sa.Column("findings", sa.Text(), nullable=True),
         sa.Column("recorded_by", sa.Text(), nullable=True),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint(
-            "grade IN ('A', 'B', 'C', 'D')", name=op.f("ck_spot_check_units_grade")
-        ),
+        sa.CheckConstraint("grade IN ('A', 'B', 'C', 'D')", name=op.f("ck_spot_check_units_grade")),
         sa.CheckConstraint(
             "conclusion IN ('compliant', 'hazards_found', 'not_checkable')",
             name=op.f("ck_spot_check_units_conclusion"),

@@ -11,6 +11,8 @@ from inspection.due.queries import due_rule
 from inspection.due.routes import router as due_scans_router
 from inspection.inspection_rules.routes import router as inspection_rules_router
 from inspection.inspections.routes import router as inspections_router
+from inspection.patrol.routes import router as patrol_router
+from inspection.patrol.sightings import sightings_consumer
 from inspection.replicas.contracts import contract_replica
 from inspection.replicas.equipment import equipment_replica
 from inspection.settings import InspectionSettings
@@ -42,8 +44,8 @@ def create_app(settings: InspectionSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[inspection_rules_router, inspections_router, due_scans_router],
-            consumers=[equipment_replica(zone), contract_replica()],
+            routers=[inspection_rules_router, inspections_router, due_scans_router, patrol_router],
+            consumers=[equipment_replica(zone), contract_replica(), sightings_consumer()],
             hooks=[
                 daily_scans(
                     lambda _: deadline_scanner(settings),
