@@ -28,7 +28,10 @@ _NO_CONTRACT = (
 )
 _CONDITIONS: dict[PatrolQuestion, str] = {
     PatrolQuestion.past_due: "d.due_on < $1",
-    PatrolQuestion.never_inspected: "d.last_inspection_id IS NULL",
+    # Equipment commissioned after the day asked about was not in use on it.
+    PatrolQuestion.never_inspected: (
+        "d.last_inspection_id IS NULL AND (e.commissioned_on IS NULL OR e.commissioned_on <= $1)"
+    ),
     PatrolQuestion.no_maintenance_contract: _NO_CONTRACT,
     PatrolQuestion.failed_inspection: (
         "d.last_conclusion = 'fail' AND NOT d.valid AND d.last_inspected_on <= $1"
