@@ -15,6 +15,7 @@ from inspection.patrol.routes import router as patrol_router
 from inspection.patrol.sightings import sightings_consumer
 from inspection.replicas.contracts import contract_replica
 from inspection.replicas.equipment import equipment_replica
+from inspection.risk_grades.routes import router as risk_grades_router
 from inspection.settings import InspectionSettings
 from tzsb_common.app import ServiceDefinition, create_service_app
 from tzsb_common.deadlines import DeadlineScanner, daily_scans
@@ -44,7 +45,13 @@ def create_app(settings: InspectionSettings | None = None) -> FastAPI:
             ),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[inspection_rules_router, inspections_router, due_scans_router, patrol_router],
+            routers=[
+                inspection_rules_router,
+                inspections_router,
+                due_scans_router,
+                patrol_router,
+                risk_grades_router,
+            ],
             consumers=[equipment_replica(zone), contract_replica(), sightings_consumer()],
             hooks=[
                 daily_scans(
