@@ -17,6 +17,7 @@ from inspection.replicas.contracts import contract_replica
 from inspection.replicas.equipment import equipment_replica
 from inspection.risk_grades.routes import router as risk_grades_router
 from inspection.settings import InspectionSettings
+from inspection.spot_checks.routes import router as spot_checks_router
 from tzsb_common.app import ServiceDefinition, create_service_app
 from tzsb_common.deadlines import DeadlineScanner, daily_scans
 
@@ -51,6 +52,7 @@ def create_app(settings: InspectionSettings | None = None) -> FastAPI:
                 due_scans_router,
                 patrol_router,
                 risk_grades_router,
+                spot_checks_router,
             ],
             consumers=[equipment_replica(zone), contract_replica(), sightings_consumer()],
             hooks=[
