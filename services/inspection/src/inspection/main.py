@@ -13,6 +13,7 @@ from inspection.inspection_rules.routes import router as inspection_rules_router
 from inspection.inspections.routes import router as inspections_router
 from inspection.patrol.routes import router as patrol_router
 from inspection.patrol.sightings import sightings_consumer
+from inspection.rates.routes import router as rates_router
 from inspection.replicas.contracts import contract_replica
 from inspection.replicas.equipment import equipment_replica
 from inspection.risk_grades.routes import router as risk_grades_router
@@ -53,6 +54,7 @@ def create_app(settings: InspectionSettings | None = None) -> FastAPI:
                 patrol_router,
                 risk_grades_router,
                 spot_checks_router,
+                rates_router,
             ],
             consumers=[equipment_replica(zone), contract_replica(), sightings_consumer()],
             hooks=[
