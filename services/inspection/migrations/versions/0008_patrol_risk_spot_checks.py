@@ -65,6 +65,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_equipment_park_code", "equipment", ["park", "equipment_code"])
     op.create_index(
+        "ix_equipment_unregistered_in_use",
+        "equipment",
+        ["equipment_code"],
+        postgresql_where=sa.text("status = 'in_use' AND registration_number IS NULL"),
+    )
+    op.create_index(
         "ix_due_schedule_failed",
         "due_schedule",
         ["equipment_code"],
@@ -172,6 +178,7 @@ def downgrade() -> None:
     op.drop_index("ix_inspections_inspected_on", table_name="inspections")
     op.drop_index("ix_due_schedule_never_inspected", table_name="due_schedule")
     op.drop_index("ix_due_schedule_failed", table_name="due_schedule")
+    op.drop_index("ix_equipment_unregistered_in_use", table_name="equipment")
     op.drop_index("ix_equipment_park_code", table_name="equipment")
     op.drop_table("unregistered_sightings")
     op.drop_table("contract_elevators")

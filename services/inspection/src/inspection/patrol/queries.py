@@ -39,15 +39,17 @@ _CONDITIONS: dict[PatrolQuestion, str] = {
 }
 _IN_USE = "e.status = 'in_use'"
 
-# The fifth question: codes seen in use that the registry does not hold, and registry
-# equipment in use without a registration number.
-_UNREGISTERED = """
-    SELECT s.equipment_code FROM unregistered_sightings s
-    WHERE NOT EXISTS (SELECT 1 FROM equipment e WHERE e.equipment_code = s.equipment_code)
-    UNION
-    SELECT e.equipment_code FROM equipment e
-    WHERE e.status = 'in_use' AND e.registration_number IS NULL
-"""
+# The fifth question has two disjoint halves: codes seen in use that the registry does not
+# hold (no park; the unit is the one a sender named), and registry equipment in use without a
+# registration number. Each is filtered and walked in code order on its own index.
+_UNKNOWN_SIGHTED = (
+    "SELECT DISTINCT s.equipment_code FROM unregistered_sightings s "
+    "WHERE NOT EXISTS (SELECT 1 FROM equipment e WHERE e.equipment_code = s.equipment_code)"
+)
+_KNOWN_UNREGISTERED = (
+    "SELECT e.equipment_code FROM equipment e "
+    "WHERE e.status = 'in_use' AND e.registration_number IS NULL"
+)
 
 
 def _filters(park: str | None, use_unit_id: uuid.UUID | None, first: int) -> tuple[str, list[Any]]:
@@ -62,13 +64,29 @@ def _filters(park: str | None, use_unit_id: uuid.UUID | None, first: int) -> tup
     return "".join(f" AND {c}" for c in clauses), values
 
 
+def _unregistered_halves(
+    park: str | None, use_unit_id: uuid.UUID | None, first: int
+) -> tuple[list[str], list[Any]]:
+    """The halves that can match the filters, with their filters ($first… onwards)."""
+    where, values = _filters(park, use_unit_id, first)
+    halves = [_KNOWN_UNREGISTERED + where]
+    if park is None:
+        unit = "" if use_unit_id is None else f" AND s.unit_id = ${first + len(values) - 1}"
+        halves.insert(0, _UNKNOWN_SIGHTED + unit)
+    return halves, values
+
+
 async def count_questions(
     conn: Connection, *, as_of: date, park: str | None, use_unit_id: uuid.UUID | None
 ) -> dict[str, int]:
     where, values = _filters(park, use_unit_id, 2)
+    # The due-schedule questions in one pass; the contract question on its own, as an anti-join
+    # the planner makes a hash over the fleet or index probes within a unit (inside FILTER it
+    # could only probe once per row).
     counted = ", ".join(
         f"count(*) FILTER (WHERE {condition}) AS {question.value}"
         for question, condition in _CONDITIONS.items()
+        if question is not PatrolQuestion.no_maintenance_contract
     )
     statement = (
         f"SELECT {counted} FROM equipment e "  # noqa: S608 (fixed fragments)
@@ -77,12 +95,20 @@ async def count_questions(
     row = await conn.fetchrow(statement, as_of, *values)
     assert row is not None
     counts = {key: int(value) for key, value in row.items()}
-    unregistered_where, unregistered_values = _unregistered_filters(park, use_unit_id, 1)
+    no_contract = PatrolQuestion.no_maintenance_contract
+    counts[no_contract.value] = int(
+        await conn.fetchval(
+            f"SELECT count(*) FROM equipment e "  # noqa: S608 (fixed fragments)
+            f"WHERE {_IN_USE} AND {_CONDITIONS[no_contract]}{where}",
+            as_of,
+            *values,
+        )
+    )
+    halves, unregistered_values = _unregistered_halves(park, use_unit_id, 1)
     counts[PatrolQuestion.unregistered_in_use.value] = int(
         await conn.fetchval(
-            f"SELECT count(*) FROM ({_UNREGISTERED}) u "  # noqa: S608
-            "LEFT JOIN equipment e USING (equipment_code) "
-            f"WHERE true{unregistered_where}",
+            "SELECT "  # noqa: S608 (fixed fragments)
+            + " + ".join(f"(SELECT count(*) FROM ({h}) AS half)" for h in halves),  # noqa: S608
             *unregistered_values,
         )
     )
@@ -122,26 +148,6 @@ async def list_question(
     return [dict(row) for row in rows]
 
 
-def _unregistered_filters(
-    park: str | None, use_unit_id: uuid.UUID | None, first: int
-) -> tuple[str, list[Any]]:
-    """An unknown code has no park; its unit is the one its sender named."""
-    clauses: list[str] = []
-    values: list[Any] = []
-    if park is not None:
-        values.append(park)
-        clauses.append(f"e.park = ${first + len(values) - 1}")
-    if use_unit_id is not None:
-        values.append(use_unit_id)
-        n = first + len(values) - 1
-        clauses.append(
-            f"(e.use_unit_id = ${n} OR (e.equipment_code IS NULL AND EXISTS ("  # noqa: S608
-            "SELECT 1 FROM unregistered_sightings s2 WHERE s2.equipment_code = u.equipment_code "
-            f"AND s2.unit_id = ${n})))"
-        )
-    return "".join(f" AND {c}" for c in clauses), values
-
-
 async def _list_unregistered(
     conn: Connection,
     *,
@@ -150,22 +156,27 @@ async def _list_unregistered(
     after: str | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    where, values = _unregistered_filters(park, use_unit_id, 3)
+    halves, values = _unregistered_halves(park, use_unit_id, 3)
+    # Each half contributes its own first page after the cursor; the merged page is the first
+    # `limit` of them.
+    pages = " UNION ALL ".join(
+        f"(SELECT equipment_code FROM ({h}) AS half WHERE equipment_code > $1 "  # noqa: S608
+        "ORDER BY equipment_code LIMIT $2)"
+        for h in halves
+    )
     statement = (
         "SELECT u.equipment_code, e.equipment_code IS NOT NULL AS known_to_registry, "  # noqa: S608
         "e.category, e.variety, e.park, COALESCE(e.use_unit_id, s.unit_id) AS use_unit_id, "
         "e.registration_number, d.due_on, d.last_inspected_on, d.last_conclusion, "
         "COALESCE(s.seen_in, '{}') AS seen_in, s.last_seen_at "
-        f"FROM ({_UNREGISTERED}) u "
-        "LEFT JOIN equipment e USING (equipment_code) "
+        f"FROM ({pages}) u "
+        "LEFT JOIN equipment e ON e.equipment_code = u.equipment_code "
         "LEFT JOIN due_schedule d ON d.equipment_code = u.equipment_code "
         "LEFT JOIN LATERAL (SELECT array_agg(source ORDER BY source) AS seen_in, "
         "max(last_seen_at) AS last_seen_at, "
         "(array_agg(unit_id ORDER BY last_seen_at DESC) FILTER (WHERE unit_id IS NOT NULL))[1] "
         "AS unit_id FROM unregistered_sightings WHERE equipment_code = u.equipment_code) s "
-        "ON true "
-        f"WHERE u.equipment_code > $1{where} "
-        "ORDER BY u.equipment_code LIMIT $2"
+        "ON true ORDER BY u.equipment_code LIMIT $2"
     )
     rows = await conn.fetch(statement, after or "", limit, *values)
     return [dict(row) for row in rows]

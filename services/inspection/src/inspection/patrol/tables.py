@@ -38,6 +38,11 @@ not."""
 # are narrow slices of the due schedule; these indexes let a page read only its own rows.
 Index("ix_equipment_park_code", equipment.c.park, equipment.c.equipment_code)
 Index(
+    "ix_equipment_unregistered_in_use",
+    equipment.c.equipment_code,
+    postgresql_where=text("status = 'in_use' AND registration_number IS NULL"),
+)
+Index(
     "ix_due_schedule_failed",
     due_schedule.c.equipment_code,
     postgresql_where=text("last_conclusion = 'fail' AND NOT valid"),
