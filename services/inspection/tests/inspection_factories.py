@@ -84,3 +84,78 @@ async def seed_equipment(app: Any, *snapshots: dict[str, Any], today: date) -> N
     async with app.state.session_factory() as session, session.begin():
         context = HandlerContext(session, consumer=spec.name, source="test", outbox=None)
         await apply_equipment(context, events, today=today)
+
+
+def contract(*codes: str, **overrides: Any) -> dict[str, Any]:
+    """A maintenance-contract snapshot as the registry publishes it."""
+    body: dict[str, Any] = {
+        "contract_id": str(uuid.uuid4()),
+        "maintenance_company_id": str(uuid.uuid4()),
+        "equipment_codes": list(codes),
+        "valid_from": "2026-01-01",
+        "valid_to": "2026-12-31",
+        "maintenance_interval_days": None,
+        "status": "active",
+        "terminated_on": None,
+        "termination_reason": None,
+        "in_force_until": "2026-12-31",
+        "version": 1,
+    }
+    body.update(overrides)
+    return body
+
+
+async def seed_contracts(app: Any, *contracts: dict[str, Any]) -> None:
+    """Apply registry contract snapshots through the replica's own decoder and handler."""
+    from inspection.replicas.contracts import apply_contracts, contract_replica
+    from tzsb_common.consumer import HandlerContext
+    from tzsb_common.contracts.registry import ContractCreatedV1, ContractSnapshot
+
+    spec = contract_replica()
+    events = [
+        spec.decoder.validate_json(
+            ContractCreatedV1(contract=ContractSnapshot.model_validate(c))
+            .to_event(source="registry", subject=c["contract_id"])
+            .to_json_bytes()
+        )
+        for c in contracts
+    ]
+    async with app.state.session_factory() as session, session.begin():
+        context = HandlerContext(session, consumer=spec.name, source="test", outbox=None)
+        await apply_contracts(context, events)
+
+
+def hazard_signal(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "signal_id": str(uuid.uuid4()),
+        "kind": "complaint",
+        "severity": "general",
+        "source_service": "reporting",
+        "observed_at": "2026-11-20T08:00:00+08:00",
+        "equipment_code": equipment_code(),
+        "unit_id": None,
+        "description": "群众投诉: 电梯运行异响",
+        "evidence": {},
+    }
+    body.update(overrides)
+    return body
+
+
+async def seed_signals(app: Any, *signals: dict[str, Any]) -> None:
+    """Apply hazard signals through the patrol's sightings consumer."""
+    from inspection.patrol.sightings import apply_signals, sightings_consumer
+    from tzsb_common.consumer import HandlerContext
+    from tzsb_common.contracts.hazard import HazardSignalV1
+
+    spec = sightings_consumer()
+    events = [
+        spec.decoder.validate_json(
+            HazardSignalV1.model_validate(s)
+            .to_event(source=s["source_service"], subject=s["equipment_code"] or "unit")
+            .to_json_bytes()
+        )
+        for s in signals
+    ]
+    async with app.state.session_factory() as session, session.begin():
+        context = HandlerContext(session, consumer=spec.name, source="test", outbox=None)
+        await apply_signals(context, events)

@@ -22,6 +22,9 @@ def load_metadata() -> MetaData:
     from inspection.inspection_rules import tables as _inspection_rules  # noqa: F401
     from inspection.inspections import tables as _inspections  # noqa: F401
     from inspection.orders import tables as _orders  # noqa: F401
+    from inspection.patrol import tables as _patrol  # noqa: F401
+    from inspection.rates import tables as _rates  # noqa: F401
     from inspection.replicas import tables as _replicas  # noqa: F401
+    from inspection.spot_checks import tables as _spot_checks  # noqa: F401
 
     return metadata

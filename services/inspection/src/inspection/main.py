@@ -15,8 +15,14 @@ from inspection.hazards.signals import hazard_signals
 from inspection.inspection_rules.routes import router as inspection_rules_router
 from inspection.inspections.routes import router as inspections_router
 from inspection.orders.routes import router as orders_router
+from inspection.patrol.routes import router as patrol_router
+from inspection.patrol.sightings import sightings_consumer
+from inspection.rates.routes import router as rates_router
+from inspection.replicas.contracts import contract_replica
 from inspection.replicas.equipment import equipment_replica
+from inspection.risk_grades.routes import router as risk_grades_router
 from inspection.settings import InspectionSettings
+from inspection.spot_checks.routes import router as spot_checks_router
 from tzsb_common.app import ServiceDefinition, create_service_app
 from tzsb_common.contracts.hazard import HAZARD_TOPIC, HazardOverdueV1
 from tzsb_common.deadlines import DeadlineScanner, daily_scans
@@ -59,8 +65,17 @@ def create_app(settings: InspectionSettings | None = None) -> FastAPI:
                 due_scans_router,
                 hazards_router,
                 orders_router,
+                patrol_router,
+                risk_grades_router,
+                spot_checks_router,
+                rates_router,
             ],
-            consumers=[equipment_replica(zone), hazard_signals()],
+            consumers=[
+                equipment_replica(zone),
+                hazard_signals(),
+                contract_replica(),
+                sightings_consumer(),
+            ],
             hooks=[
                 daily_scans(
                     lambda _: deadline_scanner(settings),

@@ -35,6 +35,7 @@ TOPIC_CONFIGS: dict[str, dict[str, str]] = {
     **dict.fromkeys(registry.SNAPSHOT_TOPICS, SNAPSHOT_TOPIC_CONFIG),
     "tzsb.inspection.due": EVENT_TOPIC_CONFIG,
     "tzsb.inspection.result": EVENT_TOPIC_CONFIG,
+    "tzsb.inspection.spot_check": EVENT_TOPIC_CONFIG,
     "tzsb.hazard": EVENT_TOPIC_CONFIG,
     "tzsb.elevator.maintenance": EVENT_TOPIC_CONFIG,
     "tzsb.elevator.rescue": EVENT_TOPIC_CONFIG,

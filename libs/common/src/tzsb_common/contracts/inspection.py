@@ -1,4 +1,5 @@
-"""Events the inspection service publishes (检验): results, and the stages of the due schedule."""
+"""Events the inspection service publishes (检验): results, the stages of the due schedule, and
+spot checks (双随机、一公开)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tzsb_common.events import EventPayload, register_event
 
 RESULT_TOPIC = "tzsb.inspection.result"
 DUE_TOPIC = "tzsb.inspection.due"
+SPOT_CHECK_TOPIC = "tzsb.inspection.spot_check"
 
 InspectionKind = Literal["periodic", "first", "installation_supervision", "self_test"]
 Conclusion = Literal["pass", "pass_after_reinspection", "fail", "monitored_use"]
@@ -71,3 +73,50 @@ class InspectionDueV1(EventPayload):
     category: str
     variety: str
     park: str | None
+
+
+RiskGrade = Literal["A", "B", "C", "D"]
+SpotCheckConclusion = Literal["compliant", "hazards_found", "not_checkable"]
+
+
+class SpotCheckUnitDrawn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    position: int = Field(description="order in which the unit was drawn, from 1")
+    use_unit_id: uuid.UUID = Field(description="使用单位")
+    grade: RiskGrade = Field(description="风险等级 at the draw: A 低 … D 高")
+
+
+@register_event
+class SpotCheckDrawnV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.inspection.spot_check.drawn.v1"
+    topic: ClassVar[str] = SPOT_CHECK_TOPIC
+    summary: ClassVar[str] = (
+        "The bureau drew units to check and inspectors to send (双随机); the seed and the "
+        "candidate lists are kept, so anyone can draw it again (一公开)"
+    )
+
+    draw_id: uuid.UUID
+    seed: int = Field(description="the seed of random.Random the draw used")
+    as_of: date = Field(description="the risk grades were those of this day")
+    park: str | None = Field(description="园区 the candidates were limited to, if any")
+    candidate_count: int = Field(description="units the draw chose from")
+    units: list[SpotCheckUnitDrawn]
+    inspector_ids: list[uuid.UUID] = Field(description="执法检查人员, in draw order")
+
+
+@register_event
+class SpotCheckResultV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.inspection.spot_check.result.v1"
+    topic: ClassVar[str] = SPOT_CHECK_TOPIC
+    summary: ClassVar[str] = "The result of checking one drawn unit was recorded (一公开)"
+
+    draw_id: uuid.UUID
+    use_unit_id: uuid.UUID = Field(description="使用单位")
+    conclusion: SpotCheckConclusion = Field(
+        description="compliant 未发现问题 | hazards_found 发现问题 | not_checkable 无法检查"
+    )
+    checked_on: date = Field(description="检查日期")
+    equipment_checked: int = Field(description="设备 checked at the unit")
+    hazards_found: int = Field(description="隐患 found")
+    findings: str = Field(description="检查情况, in Chinese")

@@ -4,7 +4,7 @@ the `tzsb.inspection.result.v1` event."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from inspection.inspection_rules.service import current_rules
@@ -16,6 +16,8 @@ from inspection.inspections.rules import (
     judge_inspection,
 )
 from inspection.inspections.schemas import HazardRead, InspectionCreate, InspectionRead
+from inspection.patrol.rules import Sighting, SightingSource
+from inspection.patrol.service import note_sighting
 from tzsb_common.auth import Principal
 from tzsb_common.contracts.hazard import HazardFoundV1
 from tzsb_common.contracts.inspection import HazardFound, InspectionResultV1
@@ -57,7 +59,36 @@ async def record_inspection(
     today: date,
 ) -> tuple[InspectionRead, bool]:
     """The record and whether it is new. The same report sent again (a retry) answers the
-    record already held; another report under a number the agency used is a conflict."""
+    record already held; another report under a number the agency used is a conflict. A
+    report on a code the registry does not hold is refused, and the code is noted as seen in
+    use (the online patrol asks for such equipment)."""
+    try:
+        return await _record_inspection(
+            database, outbox, principal=principal, data=data, today=today
+        )
+    except InspectionRefused as exc:
+        if any(v.code is InspectionReason.unknown_equipment for v in exc.violations):
+            await note_sighting(
+                database,
+                Sighting(
+                    equipment_code=data.equipment_code,
+                    source=SightingSource.inspection_post,
+                    unit_id=None,
+                    reference=f"{principal.organisation_id}/{data.report_number}",
+                    seen_at=datetime.now(UTC),
+                ),
+            )
+        raise
+
+
+async def _record_inspection(
+    database: Database,
+    outbox: Outbox,
+    *,
+    principal: Principal,
+    data: InspectionCreate,
+    today: date,
+) -> tuple[InspectionRead, bool]:
     agency_id = principal.organisation_id
     async with database.transaction() as conn:
         standing_row = await queries.lock_standing(conn, data.equipment_code)

@@ -22,6 +22,8 @@ from tzsb_common.consumer import BatchConsumerSpec, HandlerContext, TypedEvent
 from tzsb_common.contracts.registry import (
     EQUIPMENT_TOPIC,
     EquipmentCreatedV1,
+    EquipmentRegisteredV1,
+    EquipmentStatusChangedV1,
     EquipmentUpdatedV1,
 )
 from tzsb_common.events import EventPayload
@@ -96,6 +98,27 @@ class EquipmentUpdatedSeen(EventPayload):
     equipment: EquipmentSeen
 
 
+class EquipmentRegisteredSeen(EventPayload):
+    """Registration (使用登记) gives the record its certificate number: the patrol asks which
+    equipment is used unregistered."""
+
+    model_config = ConfigDict(extra="ignore")
+    event_type: ClassVar[str] = EquipmentRegisteredV1.event_type
+    topic: ClassVar[str] = EQUIPMENT_TOPIC
+
+    equipment: EquipmentSeen
+
+
+class EquipmentStatusChangedSeen(EventPayload):
+    """停用, 报废, 注销 take equipment out of the due workflow and the patrol's questions."""
+
+    model_config = ConfigDict(extra="ignore")
+    event_type: ClassVar[str] = EquipmentStatusChangedV1.event_type
+    topic: ClassVar[str] = EQUIPMENT_TOPIC
+
+    equipment: EquipmentSeen
+
+
 def latest_snapshots(events: Sequence[TypedEvent[Any]]) -> list[EquipmentSeen]:
     """One snapshot per code, the highest version: a chunk may carry several of one record."""
     latest: dict[str, EquipmentSeen] = {}
@@ -159,6 +182,11 @@ def equipment_replica(zone: ZoneInfo) -> BatchConsumerSpec:
     return BatchConsumerSpec(
         name=CONSUMER_NAME,
         topics=[EQUIPMENT_TOPIC],
-        payloads=[EquipmentCreatedSeen, EquipmentUpdatedSeen],
+        payloads=[
+            EquipmentCreatedSeen,
+            EquipmentUpdatedSeen,
+            EquipmentRegisteredSeen,
+            EquipmentStatusChangedSeen,
+        ],
         handler=handler,
     )

@@ -92,3 +92,60 @@ async def set_first_due(session: AsyncSession, rows: Sequence[tuple[str, Any, An
                 "due_kind": [r[2] for r in rows],
             },
         )
+
+
+CONTRACT_COLUMNS = (
+    "contract_id",
+    "maintenance_company_id",
+    "valid_from",
+    "valid_to",
+    "in_force_until",
+    "status",
+    "equipment_codes",
+    "version",
+)
+_CONTRACT_TYPES = {
+    "contract_id": "uuid[]",
+    "maintenance_company_id": "uuid[]",
+    "valid_from": "date[]",
+    "valid_to": "date[]",
+    "in_force_until": "date[]",
+    "version": "int4[]",
+}
+_UPSERT_CONTRACTS = text(
+    f"INSERT INTO contracts ({', '.join(CONTRACT_COLUMNS)}) "  # noqa: S608
+    "SELECT "
+    + ", ".join(
+        # unnest would flatten an array of arrays, so each contract's codes travel as JSON text.
+        "ARRAY(SELECT jsonb_array_elements_text(u.equipment_codes::jsonb))"
+        if c == "equipment_codes"
+        else f"u.{c}"
+        for c in CONTRACT_COLUMNS
+    )
+    + " FROM unnest("
+    + ", ".join(f"CAST(:{c} AS {_CONTRACT_TYPES.get(c, 'text[]')})" for c in CONTRACT_COLUMNS)
+    + f") AS u({', '.join(CONTRACT_COLUMNS)}) ON CONFLICT (contract_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in CONTRACT_COLUMNS[1:])
+    + ", updated_at = now() WHERE contracts.version < EXCLUDED.version RETURNING contract_id"
+)
+_DELETE_CONTRACT_ELEVATORS = text(
+    "DELETE FROM contract_elevators WHERE contract_id = ANY(CAST(:ids AS uuid[]))"
+)
+_INSERT_CONTRACT_ELEVATORS = text(
+    "INSERT INTO contract_elevators (equipment_code, contract_id, valid_from, in_force_until) "
+    "SELECT DISTINCT code, c.contract_id, c.valid_from, c.in_force_until "
+    "FROM contracts c, unnest(c.equipment_codes) AS code "
+    "WHERE c.contract_id = ANY(CAST(:ids AS uuid[]))"
+)
+
+
+async def upsert_contracts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """Apply the newer contracts and rewrite the elevator rows of each applied one."""
+    if not rows:
+        return []
+    columns = {c: [row[c] for row in rows] for c in CONTRACT_COLUMNS}
+    applied = list((await session.execute(_UPSERT_CONTRACTS, columns)).scalars())
+    if applied:
+        await session.execute(_DELETE_CONTRACT_ELEVATORS, {"ids": applied})
+        await session.execute(_INSERT_CONTRACT_ELEVATORS, {"ids": applied})
+    return applied

@@ -7,12 +7,14 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     SmallInteger,
     Table,
     Text,
     Uuid,
     func,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from inspection.db import metadata
 
@@ -37,3 +39,31 @@ equipment = Table(
     Index("ix_equipment_use_unit", "use_unit_id"),
 )
 """The registry's equipment as far as inspection needs it; the registry's latest version wins."""
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("contract_id", Uuid, primary_key=True),  # 维保合同
+    Column("maintenance_company_id", Uuid, nullable=False),  # 维保单位
+    Column("equipment_codes", ARRAY(Text), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=False),
+    Column("in_force_until", Date, nullable=False),  # terminated_on if ended early, else valid_to
+    Column("status", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+"""The registry's maintenance contracts, for the patrol's question of elevators in use without
+one; the registry's latest version wins."""
+
+contract_elevators = Table(
+    "contract_elevators",
+    metadata,
+    Column("equipment_code", Text, nullable=False),
+    Column("contract_id", Uuid, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("in_force_until", Date, nullable=False),
+    PrimaryKeyConstraint("equipment_code", "contract_id"),
+)
+"""One row per elevator a contract covers, rewritten with its contract: whether an elevator
+holds a contract on a day is an index probe, not a search of every contract's array."""

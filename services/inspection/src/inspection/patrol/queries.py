@@ -1,0 +1,236 @@
+"""The SQL of the online patrol, on raw asyncpg: one statement for the counts, one per page.
+
+Every question is a condition on equipment in use joined to its due schedule; the counts answer
+all of them in one pass over the in-use equipment, and a page walks equipment in code order
+from the cursor. Filters are chosen from fixed fragments (not `$n IS NULL OR …`), so that each
+combination gets a plan that uses its index.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspection.patrol.rules import ELEVATOR_CATEGORY, PatrolQuestion
+from tzsb_common.pg import Connection
+
+# $1 is always as_of. A contract is in force from valid_from to in_force_until, both included.
+_NO_CONTRACT = (
+    f"e.category = '{ELEVATOR_CATEGORY}' AND NOT EXISTS"  # noqa: S608 (a constant)
+    " (SELECT 1 FROM contract_elevators c "
+    "WHERE c.equipment_code = e.equipment_code AND c.valid_from <= $1 "
+    "AND c.in_force_until >= $1)"
+)
+_CONDITIONS: dict[PatrolQuestion, str] = {
+    PatrolQuestion.past_due: "d.due_on < $1",
+    # Equipment commissioned after the day asked about was not in use on it.
+    PatrolQuestion.never_inspected: (
+        "d.last_inspection_id IS NULL AND (e.commissioned_on IS NULL OR e.commissioned_on <= $1)"
+    ),
+    PatrolQuestion.no_maintenance_contract: _NO_CONTRACT,
+    PatrolQuestion.failed_inspection: (
+        "d.last_conclusion = 'fail' AND NOT d.valid AND d.last_inspected_on <= $1"
+    ),
+}
+_IN_USE = "e.status = 'in_use'"
+
+# The fifth question has two disjoint halves: codes seen in use that the registry does not
+# hold (no park; the unit is the one a sender named), and registry equipment in use without a
+# registration number. Each is filtered and walked in code order on its own index.
+_UNKNOWN_SIGHTED = (
+    "SELECT DISTINCT s.equipment_code FROM unregistered_sightings s "
+    "WHERE NOT EXISTS (SELECT 1 FROM equipment e WHERE e.equipment_code = s.equipment_code)"
+)
+_KNOWN_UNREGISTERED = (
+    "SELECT e.equipment_code FROM equipment e "
+    "WHERE e.status = 'in_use' AND e.registration_number IS NULL"
+)
+
+
+def _filters(park: str | None, use_unit_id: uuid.UUID | None, first: int) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    values: list[Any] = []
+    if park is not None:
+        values.append(park)
+        clauses.append(f"e.park = ${first + len(values) - 1}")
+    if use_unit_id is not None:
+        values.append(use_unit_id)
+        clauses.append(f"e.use_unit_id = ${first + len(values) - 1}")
+    return "".join(f" AND {c}" for c in clauses), values
+
+
+def _unregistered_halves(
+    park: str | None, use_unit_id: uuid.UUID | None, first: int
+) -> tuple[list[str], list[Any]]:
+    """The halves that can match the filters, with their filters ($first… onwards)."""
+    where, values = _filters(park, use_unit_id, first)
+    halves = [_KNOWN_UNREGISTERED + where]
+    if park is None:
+        unit = "" if use_unit_id is None else f" AND s.unit_id = ${first + len(values) - 1}"
+        halves.insert(0, _UNKNOWN_SIGHTED + unit)
+    return halves, values
+
+
+async def count_questions(
+    conn: Connection, *, as_of: date, park: str | None, use_unit_id: uuid.UUID | None
+) -> dict[str, int]:
+    where, values = _filters(park, use_unit_id, 2)
+    # The due-schedule questions in one pass; the contract question on its own, as an anti-join
+    # the planner makes a hash over the fleet or index probes within a unit (inside FILTER it
+    # could only probe once per row).
+    counted = ", ".join(
+        f"count(*) FILTER (WHERE {condition}) AS {question.value}"
+        for question, condition in _CONDITIONS.items()
+        if question is not PatrolQuestion.no_maintenance_contract
+    )
+    statement = (
+        f"SELECT {counted} FROM equipment e "  # noqa: S608 (fixed fragments)
+        f"LEFT JOIN due_schedule d USING (equipment_code) WHERE {_IN_USE}{where}"
+    )
+    row = await conn.fetchrow(statement, as_of, *values)
+    assert row is not None
+    counts = {key: int(value) for key, value in row.items()}
+    no_contract = PatrolQuestion.no_maintenance_contract
+    counts[no_contract.value] = int(
+        await conn.fetchval(
+            f"SELECT count(*) FROM equipment e "  # noqa: S608 (fixed fragments)
+            f"WHERE {_IN_USE} AND {_CONDITIONS[no_contract]}{where}",
+            as_of,
+            *values,
+        )
+    )
+    halves, unregistered_values = _unregistered_halves(park, use_unit_id, 1)
+    counts[PatrolQuestion.unregistered_in_use.value] = int(
+        await conn.fetchval(
+            "SELECT "  # noqa: S608 (fixed fragments)
+            + " + ".join(f"(SELECT count(*) FROM ({h}) AS half)" for h in halves),  # noqa: S608
+            *unregistered_values,
+        )
+    )
+    return counts
+
+
+_ITEM_COLUMNS = """
+    e.equipment_code, true AS known_to_registry, e.category, e.variety, e.park, e.use_unit_id,
+    e.registration_number, d.due_on, d.last_inspected_on, d.last_conclusion
+"""
+
+
+async def list_question(
+    conn: Connection,
+    *,
+    question: PatrolQuestion,
+    as_of: date,
+    park: str | None,
+    use_unit_id: uuid.UUID | None,
+    after: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    if question is PatrolQuestion.unregistered_in_use:
+        return await _list_unregistered(
+            conn, park=park, use_unit_id=use_unit_id, after=after, limit=limit
+        )
+    where, values = _filters(park, use_unit_id, 4)
+    statement = (
+        f"SELECT {_ITEM_COLUMNS} FROM equipment e "  # noqa: S608 (fixed fragments)
+        "LEFT JOIN due_schedule d USING (equipment_code) "
+        f"WHERE {_IN_USE} AND {_CONDITIONS[question]}{where} "
+        "AND e.equipment_code > $2 "
+        "ORDER BY e.equipment_code LIMIT $3"
+    )
+    # '' sorts before every code: the first page needs no second form of the statement.
+    rows = await conn.fetch(statement, as_of, after or "", limit, *values)
+    return [dict(row) for row in rows]
+
+
+async def _list_unregistered(
+    conn: Connection,
+    *,
+    park: str | None,
+    use_unit_id: uuid.UUID | None,
+    after: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    halves, values = _unregistered_halves(park, use_unit_id, 3)
+    # Each half contributes its own first page after the cursor; the merged page is the first
+    # `limit` of them.
+    pages = " UNION ALL ".join(
+        f"(SELECT equipment_code FROM ({h}) AS half WHERE equipment_code > $1 "  # noqa: S608
+        "ORDER BY equipment_code LIMIT $2)"
+        for h in halves
+    )
+    statement = (
+        "SELECT u.equipment_code, e.equipment_code IS NOT NULL AS known_to_registry, "  # noqa: S608
+        "e.category, e.variety, e.park, COALESCE(e.use_unit_id, s.unit_id) AS use_unit_id, "
+        "e.registration_number, d.due_on, d.last_inspected_on, d.last_conclusion, "
+        "COALESCE(s.seen_in, '{}') AS seen_in, s.last_seen_at "
+        f"FROM ({pages}) u "
+        "LEFT JOIN equipment e ON e.equipment_code = u.equipment_code "
+        "LEFT JOIN due_schedule d ON d.equipment_code = u.equipment_code "
+        "LEFT JOIN LATERAL (SELECT array_agg(source ORDER BY source) AS seen_in, "
+        "max(last_seen_at) AS last_seen_at, "
+        "(array_agg(unit_id ORDER BY last_seen_at DESC) FILTER (WHERE unit_id IS NOT NULL))[1] "
+        "AS unit_id FROM unregistered_sightings WHERE equipment_code = u.equipment_code) s "
+        "ON true ORDER BY u.equipment_code LIMIT $2"
+    )
+    rows = await conn.fetch(statement, after or "", limit, *values)
+    return [dict(row) for row in rows]
+
+
+_RECORD_SIGHTINGS = """
+    INSERT INTO unregistered_sightings AS s (equipment_code, source, unit_id, last_reference,
+        times_seen, first_seen_at, last_seen_at)
+    SELECT * FROM unnest(CAST(:codes AS text[]), CAST(:sources AS text[]),
+        CAST(:unit_ids AS uuid[]), CAST(:references AS text[]), CAST(:times AS int4[]),
+        CAST(:first AS timestamptz[]), CAST(:last AS timestamptz[]))
+    ON CONFLICT (equipment_code, source) DO UPDATE SET
+        times_seen = s.times_seen + EXCLUDED.times_seen,
+        first_seen_at = LEAST(s.first_seen_at, EXCLUDED.first_seen_at),
+        last_seen_at = GREATEST(s.last_seen_at, EXCLUDED.last_seen_at),
+        last_reference = CASE WHEN EXCLUDED.last_seen_at >= s.last_seen_at
+                              THEN EXCLUDED.last_reference ELSE s.last_reference END,
+        unit_id = COALESCE(CASE WHEN EXCLUDED.last_seen_at >= s.last_seen_at
+                                THEN EXCLUDED.unit_id END, s.unit_id, EXCLUDED.unit_id)
+"""
+_RECORD_SIGHTINGS_TEXT = text(_RECORD_SIGHTINGS)
+_RECORD_SIGHTINGS_PG = (
+    _RECORD_SIGHTINGS.replace(":codes", "$1")
+    .replace(":sources", "$2")
+    .replace(":unit_ids", "$3")
+    .replace(":references", "$4")
+    .replace(":times", "$5")
+    .replace(":first", "$6")
+    .replace(":last", "$7")
+)
+_SIGHTING_COLUMNS = (
+    ("codes", "equipment_code"),
+    ("sources", "source"),
+    ("unit_ids", "unit_id"),
+    ("references", "last_reference"),
+    ("times", "times_seen"),
+    ("first", "first_seen_at"),
+    ("last", "last_seen_at"),
+)
+
+
+async def record_sightings(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """From a consumer's transaction (SQLAlchemy session)."""
+    if rows:
+        await session.execute(
+            _RECORD_SIGHTINGS_TEXT,
+            {name: [row[column] for row in rows] for name, column in _SIGHTING_COLUMNS},
+        )
+
+
+async def record_sightings_on(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """From a request's connection (asyncpg)."""
+    if rows:
+        await conn.execute(
+            _RECORD_SIGHTINGS_PG,
+            *[[row[column] for row in rows] for _, column in _SIGHTING_COLUMNS],
+        )

@@ -1,0 +1,77 @@
+"""The patrol's questions and which observations count as signs of use.
+
+DOMAIN.md ("Periodic inspection"): the bureau's daily online patrol asks four questions — in
+use past its due date, in use never inspected, elevator in use without a valid maintenance
+contract, in use after a failed inspection. The fifth asks for equipment that shows signs of
+use but is not registered (the Special Equipment Safety Law, Art. 84: using unregistered
+equipment is fined).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+ELEVATOR_CATEGORY = "3000"  # 电梯, 特种设备目录
+
+
+class PatrolQuestion(StrEnum):
+    """Values are stable API: the `{question}` of `GET /api/v1/patrol/{question}`."""
+
+    past_due = "past_due"  # 在用超期未检
+    never_inspected = "never_inspected"  # 在用未检验
+    no_maintenance_contract = "no_maintenance_contract"  # 在用电梯无有效维保合同
+    failed_inspection = "failed_inspection"  # 检验不合格仍在用
+    unregistered_in_use = "unregistered_in_use"  # 未登记仍使用
+
+
+class SightingSource(StrEnum):
+    hazard_signal = "hazard_signal"  # 隐患线索 (tzsb.hazard.signal.v1)
+    inspection_post = "inspection_post"  # an agency's report on a code the registry lacks
+
+
+# A refused-fill signal names a gas cylinder: cylinders are registered by their filling
+# station in cylinder trace, not in the equipment registry, so their codes are never in it.
+_NOT_EQUIPMENT_CODES = frozenset({"refused_fill_filled"})
+
+
+def signal_names_equipment(kind: str, equipment_code: str | None) -> bool:
+    """Whether a hazard signal names a piece of registrable equipment (a sign of its use)."""
+    return equipment_code is not None and kind not in _NOT_EQUIPMENT_CODES
+
+
+@dataclass(frozen=True)
+class Sighting:
+    equipment_code: str
+    source: SightingSource
+    unit_id: Any
+    reference: str
+    seen_at: datetime
+
+
+def merge_sightings(sightings: Iterable[Sighting]) -> list[dict[str, Any]]:
+    """One row per code and source (a chunk of events may name one code several times), in a
+    stable order: first and last seen, how often, and the latest reference and unit named."""
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for s in sorted(sightings, key=lambda s: s.seen_at):
+        key = (s.equipment_code, s.source.value)
+        row = merged.get(key)
+        if row is None:
+            merged[key] = {
+                "equipment_code": s.equipment_code,
+                "source": s.source.value,
+                "unit_id": s.unit_id,
+                "last_reference": s.reference,
+                "times_seen": 1,
+                "first_seen_at": s.seen_at,
+                "last_seen_at": s.seen_at,
+            }
+            continue
+        row["times_seen"] += 1
+        row["last_seen_at"] = s.seen_at
+        row["last_reference"] = s.reference
+        row["unit_id"] = s.unit_id if s.unit_id is not None else row["unit_id"]
+    return [merged[key] for key in sorted(merged)]

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from tzsb_common.pagination import Page
+
+
+class PatrolCounts(BaseModel):
+    as_of: date = Field(description="巡查日期: the day the questions are asked for")
+    past_due: int = Field(description="在用超期未检: in use, due date before as_of")
+    never_inspected: int = Field(description="在用未检验: in use, no inspection recorded")
+    no_maintenance_contract: int = Field(
+        description="在用电梯无有效维保合同: elevators in use without a contract in force on as_of"
+    )
+    failed_inspection: int = Field(
+        description="检验不合格仍在用: in use, the latest inspection failed"
+    )
+    unregistered_in_use: int = Field(
+        description="未登记仍使用: codes seen in use (hazard signals, inspection reports) that "
+        "the registry does not hold, and registry equipment in use without a 使用登记证"
+    )
+
+
+class PatrolItem(BaseModel):
+    equipment_code: str = Field(description="设备代码")
+    known_to_registry: bool = Field(description="the registry holds a record of this code")
+    category: str | None
+    variety: str | None
+    park: str | None
+    use_unit_id: uuid.UUID | None = Field(
+        description="使用单位 (for an unknown code: the unit the sender named, if any)"
+    )
+    registration_number: str | None = Field(description="使用登记证编号")
+    due_on: date | None = Field(description="下次检验日期")
+    last_inspected_on: date | None
+    last_conclusion: str | None
+    seen_in: list[str] = Field(
+        description="where the code was seen in use: hazard_signal | inspection_post"
+    )
+    last_seen_at: datetime | None
+
+
+class PatrolPage(Page[PatrolItem]):
+    as_of: date
+    question: str

@@ -1,0 +1,65 @@
+"""Signs of use from hazard signals (`tzsb.hazard.signal.v1`): every code a signal names is
+noted, so the patrol can ask which of them the registry does not hold.
+
+Its own consumer (and consumer group) beside the hazard feature's: noting a code and opening a
+hazard are separate effects that must not wait for each other.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from inspection.patrol import service
+from inspection.patrol.rules import Sighting, SightingSource, signal_names_equipment
+from tzsb_common.consumer import BatchConsumerSpec, HandlerContext, TypedEvent
+from tzsb_common.contracts.hazard import HAZARD_TOPIC, HazardSignalV1
+from tzsb_common.events import EventPayload
+
+CONSUMER_NAME = "patrol-sightings"
+
+
+class HazardSignalSeen(EventPayload):
+    """The fields of a signal the patrol needs (a tolerant reader)."""
+
+    model_config = ConfigDict(extra="ignore")
+    event_type: ClassVar[str] = HazardSignalV1.event_type
+    topic: ClassVar[str] = HAZARD_TOPIC
+
+    kind: str
+    observed_at: datetime
+    equipment_code: str | None = None
+    unit_id: uuid.UUID | None = None
+
+
+def sightings_of(signals: Sequence[BaseModel]) -> list[Sighting]:
+    return [
+        Sighting(
+            equipment_code=s.equipment_code,
+            source=SightingSource.hazard_signal,
+            unit_id=s.unit_id,
+            reference=s.kind,
+            seen_at=s.observed_at,
+        )
+        for s in signals
+        if isinstance(s, HazardSignalSeen)
+        and s.equipment_code is not None
+        and signal_names_equipment(s.kind, s.equipment_code)
+    ]
+
+
+async def apply_signals(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
+    await service.note_sightings(context.session, sightings_of([e.payload for e in events]))
+
+
+def sightings_consumer() -> BatchConsumerSpec:
+    return BatchConsumerSpec(
+        name=CONSUMER_NAME,
+        topics=[HAZARD_TOPIC],
+        payloads=[HazardSignalSeen],
+        handler=apply_signals,
+    )
