@@ -2,17 +2,18 @@
 
 | piece | park | inspected | hazards (deadline) | valid, due ≥ 06-30 | checked in period |
 | --- | --- | --- | --- | --- | --- |
-| el1 elevator | 中川 | pass 2026-01-01 (first day) | 1 (02-01), closed | yes | yes |
-| el2 elevator | 中川 | pass 2025-12-31 (day before) | 1 (01-01), open | yes | no |
+| el1 elevator | 中川 | pass 2026-01-01 (first day) | 1 (02-01), rectified 01-20 | yes | yes |
+| el2 elevator | 中川 | pass 2025-12-31 (day before) | 1 (01-01), rectified 01-02 00:00 | yes | no |
 | el3 elevator | 秦川 | never | — | no | no |
 | el4 elevator | 中川 | pass 2026-03-01 | — | yes | yes |
-| v1 vessel | 秦川 | fail 2026-06-30 (last day) | 1 (06-30), closed | no | yes |
+| v1 vessel | 秦川 | fail 2026-06-30 (last day) | 1 (06-30), rectified 06-30 23:59 | no | yes |
 | v2 vessel | 秦川 | pass 2026-07-01 (day after) | — | yes | no |
 
 Plus a closed hazard due 2026-07-01, outside the period.
 Inspection rate 4/6; elevators 3/4, vessels 1/2; 中川 3/3, 秦川 1/3.
 Hazard rate: 2 hazards found with the period's inspections ÷ 3 pieces checked.
-Rectification rate: 3 hazards due in the period, 2 closed.
+Rectification rate: 3 hazards due in the period, all closed, 2 rectified by the end of their
+deadline day (Asia/Shanghai); el2's a minute late.
 """
 
 from __future__ import annotations
@@ -58,9 +59,14 @@ async def test_rates_count_the_period_s_first_and_last_days_and_nothing_outside(
         answer = await client.post("/api/v1/inspections", json=body, headers=agency)
         assert answer.status_code == 201, answer.text
     async with app.state.database.connection() as conn:
-        await conn.execute(
-            "UPDATE hazards SET state = 'closed' WHERE equipment_code = ANY($1::text[])",
-            [el1, v1],
+        await conn.executemany(
+            "UPDATE hazards SET state = 'closed', rectified_at = $2::text::timestamptz, "
+            "closed_at = $2::text::timestamptz + interval '1 day' WHERE equipment_code = $1",
+            [
+                (el1, "2026-01-20T10:00:00+08:00"),
+                (el2, "2026-01-02T00:00:00+08:00"),
+                (v1, "2026-06-30T23:59:00+08:00"),
+            ],
         )
         await conn.execute(
             "INSERT INTO hazards (equipment_code, source, severity, description, deadline, "
