@@ -284,8 +284,8 @@ done = function(summary, latency, requests)
                  + summary.errors.status + summary.errors.timeout
   io.write(string.format(
     '\\nWRK-JSON {"requests": %d, "duration_us": %d, "errors": %d, "timeouts": %d, '
-    .. '"p50_us": %d, "p99_us": %d}\\n',
-    summary.requests, summary.duration, errors, summary.errors.timeout,
+    .. '"status_errors": %d, "p50_us": %d, "p99_us": %d}\\n',
+    summary.requests, summary.duration, errors, summary.errors.timeout, summary.errors.status,
     latency:percentile(50), latency:percentile(99)))
 end
 """
@@ -320,6 +320,17 @@ class WrkResult:
     p99_ms: float
     errors: int
     timeouts: int = 0
+    status_errors: int = 0
+    """Answers that were not 2xx or 3xx (counted in `errors`, not in `rate`)."""
+
+    @property
+    def note(self) -> str:
+        parts = []
+        if self.timeouts:
+            parts.append(f"{self.timeouts} time-outs")
+        if self.status_errors:
+            parts.append(f"{self.status_errors} answers ≥ 400")
+        return "; ".join(parts)
 
 
 def run_wrk(
@@ -338,12 +349,14 @@ def run_wrk(
         os.unlink(script_path)
     report = next(line for line in completed.stdout.splitlines() if line.startswith("WRK-JSON "))
     figures = json.loads(report.removeprefix("WRK-JSON "))
+    # wrk counts an error answer as a request; the rate counts only the answers that worked.
     return WrkResult(
-        rate=figures["requests"] / (figures["duration_us"] / 1e6),
+        rate=(figures["requests"] - figures["status_errors"]) / (figures["duration_us"] / 1e6),
         p50_ms=figures["p50_us"] / 1000,
         p99_ms=figures["p99_us"] / 1000,
         errors=figures["errors"],
         timeouts=figures["timeouts"],
+        status_errors=figures["status_errors"],
     )
 
 
@@ -424,6 +437,9 @@ async def http_rows(platform: Platform, seconds: int) -> list[Row]:
                     errors=ours.errors,
                     reference_rate=theirs.rate,
                     reference_p99_ms=theirs.p99_ms,
+                    note="; ".join(
+                        n for n in (ours.note, theirs.note and f"reference: {theirs.note}") if n
+                    ),
                 )
             )
             print_row(rows[-1])
