@@ -1,5 +1,6 @@
 """read models (equipment, organisations, contracts, certificates, inspections, due stages,
-visits) and the per-elevator monthly visit roll-up the indicators read
+visits), the per-elevator monthly visit roll-up the indicators read, and the bureau's bonus
+points for the maintenance-company ranking
 
 Revision ID: 0003
 Revises: 0002
@@ -176,9 +177,31 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("equipment_code", "month", name=op.f("pk_elevator_visit_months")),
     )
     op.create_index("ix_elevator_visit_months_month", "elevator_visit_months", ["month"])
+    op.create_table(
+        "bonuses",
+        sa.Column("seq", sa.BigInteger(), sa.Identity(always=True), nullable=False),
+        sa.Column("bonus_id", sa.Uuid(), nullable=False),
+        sa.Column("maintenance_company_id", sa.Uuid(), nullable=False),
+        sa.Column("points", sa.Numeric(6, 2), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("awarded_on", sa.Date(), nullable=False),
+        sa.Column("awarded_by_client", sa.Text(), nullable=False),
+        sa.Column("awarded_by_organisation", sa.Uuid(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_bonuses")),
+        sa.UniqueConstraint("bonus_id", name=op.f("uq_bonuses_bonus_id")),
+    )
+    op.create_index("ix_bonuses_company", "bonuses", ["maintenance_company_id", "awarded_on"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_bonuses_company", table_name="bonuses")
+    op.drop_table("bonuses")
     op.drop_index("ix_elevator_visit_months_month", table_name="elevator_visit_months")
     op.drop_table("elevator_visit_months")
     op.drop_index("ix_visits_visit_on", table_name="visits")

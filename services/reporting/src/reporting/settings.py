@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import Field
+import itertools
+
+from pydantic import Field, field_validator
 
 from tzsb_common.settings import ServiceSettings
 
@@ -15,3 +17,14 @@ class ReportingSettings(ServiceSettings):
     maintenance_interval_days: int = Field(default=15, gt=0)
     """TSG T5002: the longest gap between two visits that the on-time maintenance rate (按期维保率)
     allows, unless the elevator's contract sets its own (按需维保)."""
+    star_rating_floors: tuple[float, float, float, float] = (790.0, 760.0, 720.0, 680.0)
+    """星级评定: the lowest score for five, four, three and two stars (a company below the last
+    has one star). The Lanzhou plan proposes the rating without figures; these are defaults for
+    a bureau to set."""
+
+    @field_validator("star_rating_floors")
+    @classmethod
+    def _floors_descend(cls, floors: tuple[float, ...]) -> tuple[float, ...]:
+        if any(lower >= higher for higher, lower in itertools.pairwise(floors)):
+            raise ValueError("each star's floor must be below the one above it")
+        return floors

@@ -32,7 +32,7 @@ COUNT_COLUMNS = (
 # $1 period start, $2 period end, $3–$6 province, city, district, park (null: any), $7 the
 # default interval in days, $8–$9 the first and last whole month (null: none), $10–$13 up to
 # two partial day ranges (null: none).
-_JUDGED = """
+JUDGED_ELEVATORS = """
 WITH lifts AS (
     SELECT e.equipment_code, e.province, e.city, e.district, e.park,
            coalesce(e.record_complete, false) AS record_complete,
@@ -109,7 +109,7 @@ judged AS (
 )
 """
 
-_COUNTS = """
+INDICATOR_COUNTS = """
     count(*) AS elevators_in_use,
     count(*) FILTER (WHERE record_complete) AS record_completeness,
     count(*) FILTER (WHERE registered) AS registration,
@@ -124,9 +124,9 @@ _COUNTS = """
 
 def _statement(levels: Sequence[str]) -> str:
     if not levels:
-        return f"{_JUDGED} SELECT {_COUNTS} FROM judged"  # noqa: S608
+        return f"{JUDGED_ELEVATORS} SELECT {INDICATOR_COUNTS} FROM judged"  # noqa: S608
     columns = ", ".join(levels)
-    return f"{_JUDGED} SELECT {columns}, {_COUNTS} FROM judged GROUP BY {columns}"  # noqa: S608
+    return f"{JUDGED_ELEVATORS} SELECT {columns}, {INDICATOR_COUNTS} FROM judged GROUP BY {columns}"  # noqa: S608
 
 
 _STATEMENTS = {
