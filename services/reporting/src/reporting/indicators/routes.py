@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query, Request
@@ -14,6 +13,7 @@ from reporting.indicators.schemas import (
     ElevatorIndicators,
     ExportFormat,
     IndicatorGrouping,
+    QueryDay,
     Region,
 )
 from tzsb_common.auth import SupervisoryPrincipal
@@ -41,9 +41,9 @@ async def get_elevator_indicators(
     _: SupervisoryPrincipal,
     request: Request,
     database: CurrentDatabase,
-    period_start: Annotated[date, Query(description="统计期起 (included), YYYY-MM-DD")],
+    period_start: Annotated[QueryDay, Query(description="统计期起 (included), YYYY-MM-DD")],
     period_end: Annotated[
-        date, Query(description="统计期止 (included): elevators in use on this day are counted")
+        QueryDay, Query(description="统计期止 (included): elevators in use on this day are counted")
     ],
     province: Annotated[str | None, Query(description="省", **_NAME)] = None,
     city: Annotated[str | None, Query(description="市", **_NAME)] = None,

@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_EARLIEST_DAY, _LATEST_DAY = date(1990, 1, 1), date(2999, 12, 31)
+
+
+def _iso_day(value: object) -> object:
+    # Query strings are parsed in pydantic's lax mode, which reads "0" as a Unix time.
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+        raise PydanticCustomError("date_parsing", "Input should be a day written YYYY-MM-DD")
+    return value
+
+
+def _plausible_day(value: date) -> date:
+    # A period ending on the calendar's last day would have no next month to split at.
+    if not _EARLIEST_DAY <= value <= _LATEST_DAY:
+        raise PydanticCustomError(
+            "date_range", "Input should be a day between 1990-01-01 and 2999-12-31"
+        )
+    return value
+
+
+QueryDay = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_plausible_day)]
+"""A day given in a query string (`?period_start=2026-01-01`)."""
 
 
 class IndicatorGrouping(StrEnum):

@@ -11,7 +11,7 @@ from fastapi import Query, Request, status
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from reporting.indicators.schemas import ExportFormat, Region
+from reporting.indicators.schemas import ExportFormat, QueryDay, Region
 from reporting.rankings import service
 from reporting.rankings.schemas import (
     BonusCreate,
@@ -70,8 +70,8 @@ async def list_bonuses(
     _: SupervisoryPrincipal,
     database: CurrentDatabase,
     maintenance_company_id: Annotated[uuid.UUID | None, Query(description="维保单位")] = None,
-    awarded_from: Annotated[date | None, Query(description="awarded on or after")] = None,
-    awarded_to: Annotated[date | None, Query(description="awarded on or before")] = None,
+    awarded_from: Annotated[QueryDay | None, Query(description="awarded on or after")] = None,
+    awarded_to: Annotated[QueryDay | None, Query(description="awarded on or before")] = None,
     limit: PageLimit = DEFAULT_PAGE_LIMIT,
     cursor: PageCursor = None,
 ) -> Response:
@@ -98,8 +98,8 @@ async def rank_maintenance_companies(
     _: SupervisoryPrincipal,
     request: Request,
     database: CurrentDatabase,
-    period_start: Annotated[date, Query(description="统计期起 (included), YYYY-MM-DD")],
-    period_end: Annotated[date, Query(description="统计期止 (included)")],
+    period_start: Annotated[QueryDay, Query(description="统计期起 (included), YYYY-MM-DD")],
+    period_end: Annotated[QueryDay, Query(description="统计期止 (included)")],
     province: Annotated[str | None, Query(description="省", **_NAME)] = None,
     city: Annotated[str | None, Query(description="市", **_NAME)] = None,
     district: Annotated[str | None, Query(description="区县", **_NAME)] = None,
