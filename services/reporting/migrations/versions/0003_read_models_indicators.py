@@ -174,6 +174,7 @@ def upgrade() -> None:
         sa.Column("first_visit_on", sa.Date(), nullable=False),
         sa.Column("last_visit_on", sa.Date(), nullable=False),
         sa.Column("longest_gap_days", sa.Integer(), nullable=False),
+        sa.Column("previous_visit_on", sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint("equipment_code", "month", name=op.f("pk_elevator_visit_months")),
     )
     op.create_index("ix_elevator_visit_months_month", "elevator_visit_months", ["month"])

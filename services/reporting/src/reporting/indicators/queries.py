@@ -60,36 +60,43 @@ inspected AS (
     ORDER BY i.equipment_code, i.inspected_on DESC, i.recorded_at DESC
 ),
 visit_months AS (
-    SELECT m.equipment_code, m.month, m.visits, m.first_visit_on, m.last_visit_on,
-           m.longest_gap_days
-    FROM elevator_visit_months m JOIN lifts l USING (equipment_code)
+    SELECT m.equipment_code, m.visits, m.first_visit_on, m.last_visit_on, m.longest_gap_days,
+           m.previous_visit_on
+    FROM elevator_visit_months m
     WHERE m.month BETWEEN $8::date AND $9::date
     UNION ALL
-    SELECT p.equipment_code, p.month, count(*)::int, min(p.visit_on), max(p.visit_on),
-           coalesce(max(p.gap), 0)
+    SELECT g.*, (
+        SELECT max(v2.visit_on) FROM visits v2
+        WHERE v2.equipment_code = g.equipment_code AND v2.visit_on < g.first_visit_on
+    )
     FROM (
-        SELECT v.equipment_code, date_trunc('month', v.visit_on)::date AS month, v.visit_on,
-               v.visit_on - lag(v.visit_on) OVER (
-                   PARTITION BY v.equipment_code, date_trunc('month', v.visit_on)
-                   ORDER BY v.visit_on
-               ) AS gap
-        FROM visits v JOIN lifts l USING (equipment_code)
-        WHERE v.visit_on BETWEEN $10::date AND $11::date
-           OR v.visit_on BETWEEN $12::date AND $13::date
-    ) p
-    GROUP BY p.equipment_code, p.month
+        SELECT p.equipment_code, count(*)::int AS visits, min(p.visit_on) AS first_visit_on,
+               max(p.visit_on) AS last_visit_on, coalesce(max(p.gap), 0) AS longest_gap_days
+        FROM (
+            SELECT v.equipment_code, date_trunc('month', v.visit_on) AS month, v.visit_on,
+                   v.visit_on - lag(v.visit_on) OVER (
+                       PARTITION BY v.equipment_code, date_trunc('month', v.visit_on)
+                       ORDER BY v.visit_on
+                   ) AS gap
+            FROM visits v JOIN lifts l USING (equipment_code)
+            WHERE v.visit_on BETWEEN $10::date AND $11::date
+               OR v.visit_on BETWEEN $12::date AND $13::date
+        ) p
+        GROUP BY p.equipment_code, p.month
+    ) g
 ),
 maintained AS (
-    SELECT equipment_code, sum(visits) AS visits, min(first_visit_on) AS first_on,
-           max(last_visit_on) AS last_on,
-           max(greatest(longest_gap_days, first_visit_on - previous_last_on)) AS longest_gap
-    FROM (
-        SELECT vm.*, lag(vm.last_visit_on) OVER (
-            PARTITION BY vm.equipment_code ORDER BY vm.month
-        ) AS previous_last_on
-        FROM visit_months vm
-    ) chained
-    GROUP BY equipment_code
+    -- A gap from a visit before the elevator counts (the period's start or commissioning) is
+    -- measured from that start instead, through first_on.
+    SELECT vm.equipment_code, sum(vm.visits) AS visits, min(vm.first_visit_on) AS first_on,
+           max(vm.last_visit_on) AS last_on,
+           max(greatest(
+               vm.longest_gap_days,
+               CASE WHEN vm.previous_visit_on >= l.counted_from
+                    THEN vm.first_visit_on - vm.previous_visit_on END
+           )) AS longest_gap
+    FROM visit_months vm JOIN lifts l USING (equipment_code)
+    GROUP BY vm.equipment_code
 ),
 judged AS (
     SELECT l.*,

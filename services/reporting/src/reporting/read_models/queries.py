@@ -272,6 +272,17 @@ _DROP_EMPTY_MONTHS = text(
     "AND NOT EXISTS (SELECT FROM visits WHERE visits.equipment_code = t.equipment_code "
     "AND visits.visit_on >= t.month AND visits.visit_on < (t.month + interval '1 month')::date)"
 )
+# A month's previous visit changes with the visits of the months before it: the touched months
+# and the later months of the same elevators are brought up to date (in practice visits arrive
+# for the current month, which has no later months).
+_CHAIN_MONTHS = text(
+    "UPDATE elevator_visit_months m SET previous_visit_on = (SELECT max(v.visit_on) "
+    "FROM visits v WHERE v.equipment_code = m.equipment_code AND v.visit_on < m.month) "
+    "FROM (SELECT equipment_code, min(month) AS month "
+    "FROM unnest(CAST(:codes AS text[]), CAST(:months AS date[])) AS u(equipment_code, month) "
+    "GROUP BY equipment_code) t "
+    "WHERE m.equipment_code = t.equipment_code AND m.month >= t.month"
+)
 
 
 async def upsert_equipment(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -338,3 +349,4 @@ async def roll_up_visit_months(
     keys = {"codes": [k[0] for k in elevator_months], "months": [k[1] for k in elevator_months]}
     await session.execute(_ROLL_UP_MONTHS, keys)
     await session.execute(_DROP_EMPTY_MONTHS, keys)
+    await session.execute(_CHAIN_MONTHS, keys)

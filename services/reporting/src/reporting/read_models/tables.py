@@ -177,9 +177,11 @@ elevator_visit_months = Table(
     Column("first_visit_on", Date, nullable=False),
     Column("last_visit_on", Date, nullable=False),
     Column("longest_gap_days", Integer, nullable=False),  # between consecutive visits within
+    Column("previous_visit_on", Date),  # the elevator's last visit before this month, if any
     PrimaryKeyConstraint("equipment_code", "month"),
     Index("ix_elevator_visit_months_month", "month"),
 )
 """Per elevator and month, recomputed from `visits` for the months a chunk of visits touched:
 enough to tell, for a run of whole months, whether an elevator was visited and whether any gap
-between visits (across month boundaries too) exceeded its interval, without reading visits."""
+between visits (across month boundaries too, through `previous_visit_on`) exceeded its
+interval, with one aggregate over these rows and neither visits nor a window over months."""
