@@ -17,6 +17,9 @@ class ReportingSettings(ServiceSettings):
     maintenance_interval_days: int = Field(default=15, gt=0)
     """TSG T5002: the longest gap between two visits that the on-time maintenance rate (按期维保率)
     allows, unless the elevator's contract sets its own (按需维保)."""
+    report_cache_seconds: float = Field(default=30.0, ge=0)
+    """How long a process answers a repeated report request (indicators, rankings) from its
+    last answer; 0 computes every request afresh."""
     star_rating_floors: tuple[float, float, float, float] = (790.0, 760.0, 720.0, 680.0)
     """星级评定: the lowest score for five, four, three and two stars (a company below the last
     has one star). The Lanzhou plan proposes the rating without figures; these are defaults for

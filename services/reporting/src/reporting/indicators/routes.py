@@ -8,6 +8,7 @@ from fastapi import Query, Request
 from starlette.responses import Response
 
 from reporting.indicators import service
+from reporting.indicators.cache import CurrentReportCache
 from reporting.indicators.schemas import (
     ElevatorIndicatorRanking,
     ElevatorIndicators,
@@ -41,6 +42,7 @@ async def get_elevator_indicators(
     _: SupervisoryPrincipal,
     request: Request,
     database: CurrentDatabase,
+    cache: CurrentReportCache,
     period_start: Annotated[QueryDay, Query(description="统计期起 (included), YYYY-MM-DD")],
     period_end: Annotated[
         QueryDay, Query(description="统计期止 (included): elevators in use on this day are counted")
@@ -67,17 +69,10 @@ async def get_elevator_indicators(
         )
     region = Region(province=province, city=city, district=district, park=park)
     interval = request.app.state.settings.maintenance_interval_days
-    report: ElevatorIndicators | ElevatorIndicatorRanking
-    if group_by is None:
-        report = await service.elevator_indicators(
-            database,
-            period_start=period_start,
-            period_end=period_end,
-            region=region,
-            default_interval_days=interval,
-        )
-    else:
-        report = await service.elevator_indicator_ranking(
+    key = ("elevators", period_start, period_end, *region.model_dump().values(), group_by)
+    report: ElevatorIndicators | ElevatorIndicatorRanking | None = cache.get(key)
+    if report is None:
+        report = await service.elevator_report(
             database,
             period_start=period_start,
             period_end=period_end,
@@ -85,6 +80,7 @@ async def get_elevator_indicators(
             group_by=group_by,
             default_interval_days=interval,
         )
+        cache.put(key, report)
     if export_format is ExportFormat.csv:
         name = f"elevator-indicators-{period_start}-{period_end}.csv"
         return Response(

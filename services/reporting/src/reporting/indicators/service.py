@@ -140,6 +140,34 @@ async def elevator_indicator_ranking(
     )
 
 
+async def elevator_report(
+    database: Database,
+    *,
+    period_start: date,
+    period_end: date,
+    region: Region,
+    group_by: IndicatorGrouping | None,
+    default_interval_days: int,
+) -> ElevatorIndicators | ElevatorIndicatorRanking:
+    """The region's figures, or with `group_by` its ranked table."""
+    if group_by is None:
+        return await elevator_indicators(
+            database,
+            period_start=period_start,
+            period_end=period_end,
+            region=region,
+            default_interval_days=default_interval_days,
+        )
+    return await elevator_indicator_ranking(
+        database,
+        period_start=period_start,
+        period_end=period_end,
+        region=region,
+        group_by=group_by,
+        default_interval_days=default_interval_days,
+    )
+
+
 def _region_key(region: Region) -> tuple[str, ...]:
     """Tied regions are listed in the order of their names, for a stable table."""
     return tuple(getattr(region, level.value) or "" for level in RegionLevel)

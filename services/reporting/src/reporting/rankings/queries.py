@@ -12,7 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from reporting.indicators.queries import INDICATOR_COUNTS, JUDGED_ELEVATORS, REGION_COLUMNS
+from reporting.indicators.queries import (
+    INDICATOR_COUNTS,
+    JUDGED_ELEVATORS,
+    REGION_COLUMNS,
+    REPORT_SESSION,
+)
 from tzsb_common.pg import Connection
 
 _HELD = (
@@ -70,15 +75,17 @@ async def count_per_company(
     for first, last in list(partial_ranges)[:2]:
         ranges += [first, last]
     ranges += [None] * (4 - len(ranges))
-    rows = await conn.fetch(
-        _COUNT_PER_COMPANY,
-        period_start,
-        period_end,
-        *(region.get(level) for level in REGION_COLUMNS),
-        default_interval_days,
-        *whole_months,
-        *ranges,
-    )
+    async with conn.transaction(readonly=True):
+        await conn.execute(REPORT_SESSION)
+        rows = await conn.fetch(
+            _COUNT_PER_COMPANY,
+            period_start,
+            period_end,
+            *(region.get(level) for level in REGION_COLUMNS),
+            default_interval_days,
+            *whole_months,
+            *ranges,
+        )
     return [dict(row) for row in rows]
 
 

@@ -11,6 +11,7 @@ from fastapi import Query, Request, status
 from pydantic import BaseModel
 from starlette.responses import Response
 
+from reporting.indicators.cache import CurrentReportCache
 from reporting.indicators.schemas import ExportFormat, QueryDay, Region
 from reporting.rankings import service
 from reporting.rankings.schemas import (
@@ -36,6 +37,7 @@ from tzsb_common.routing import feature_router
 router = feature_router("", tags=["rankings 维保排名"])
 
 _NAME = {"min_length": 1, "max_length": 100}
+_RANKING = "maintenance-companies"
 
 
 class _BonusCursor(BaseModel):
@@ -51,7 +53,10 @@ def _require_ordered_period(period_start: date, period_end: date) -> None:
 
 @router.post("/bonuses", status_code=status.HTTP_201_CREATED, response_model=BonusRead)
 async def award_bonus(
-    principal: BureauPrincipal, bonus: BonusCreate, database: CurrentDatabase
+    principal: BureauPrincipal,
+    bonus: BonusCreate,
+    database: CurrentDatabase,
+    cache: CurrentReportCache,
 ) -> Response:
     """加分 — the bureau awards (or, with negative points, deducts) points to a maintenance
     company, with the reason. Recorded with the awarding client and never changed: a mistake
@@ -62,6 +67,7 @@ async def award_bonus(
         raise ValidationFailed(
             [field_error(["body", v.field], v.message, v.code) for v in exc.violations]
         ) from None
+    cache.forget(lambda key: isinstance(key, tuple) and key[0] == _RANKING)
     return record_response(record, status_code=status.HTTP_201_CREATED)
 
 
@@ -98,6 +104,7 @@ async def rank_maintenance_companies(
     _: SupervisoryPrincipal,
     request: Request,
     database: CurrentDatabase,
+    cache: CurrentReportCache,
     period_start: Annotated[QueryDay, Query(description="统计期起 (included), YYYY-MM-DD")],
     period_end: Annotated[QueryDay, Query(description="统计期止 (included)")],
     province: Annotated[str | None, Query(description="省", **_NAME)] = None,
@@ -114,14 +121,19 @@ async def rank_maintenance_companies(
     competition rank (1, 2, 2, 2, 5) and a star rating (星级) by the configured score bands."""
     _require_ordered_period(period_start, period_end)
     settings = request.app.state.settings
-    ranking = await service.maintenance_company_ranking(
-        database,
-        period_start=period_start,
-        period_end=period_end,
-        region=Region(province=province, city=city, district=district, park=park),
-        default_interval_days=settings.maintenance_interval_days,
-        star_floors=settings.star_rating_floors,
-    )
+    region = Region(province=province, city=city, district=district, park=park)
+    key = (_RANKING, period_start, period_end, *region.model_dump().values())
+    ranking: MaintenanceCompanyRanking | None = cache.get(key)
+    if ranking is None:
+        ranking = await service.maintenance_company_ranking(
+            database,
+            period_start=period_start,
+            period_end=period_end,
+            region=region,
+            default_interval_days=settings.maintenance_interval_days,
+            star_floors=settings.star_rating_floors,
+        )
+        cache.put(key, ranking)
     if export_format is ExportFormat.csv:
         name = f"maintenance-company-ranking-{period_start}-{period_end}.csv"
         return Response(
