@@ -29,9 +29,7 @@ from reporting_factories import (
     visit,
 )
 from tzsb_common.auth import CallerKind
-from tzsb_common.contracts.registry import (
-    EquipmentStatusChangedV1,
-)
+from tzsb_common.contracts.registry import EquipmentStatusChangedV1, EquipmentUpdatedV1
 from tzsb_common.settings import ServiceSettings
 from tzsb_common.testing import TokenFactory, eventually
 
@@ -92,6 +90,8 @@ async def test_the_indicators_answer_a_hand_count_of_elevators_fed_through_kafka
             ),
             e4.equipment_code,
         ),
+        # An older state arriving after the newer one (a republished snapshot) is ignored.
+        event(EquipmentUpdatedV1(equipment=e4, changed_fields=[]), e4.equipment_code),
         contract(company, [e1.equipment_code, e2.equipment_code, e6.equipment_code]),
         contract(company, [e8.equipment_code, e9.equipment_code]),
         contract(on_demand_company, [e7.equipment_code], interval_days=30),
@@ -129,6 +129,19 @@ async def test_the_indicators_answer_a_hand_count_of_elevators_fed_through_kafka
             e4.equipment_code,
         ),
         until=lambda value: value == 9 * 1000000 + 6 * 10000 + 6 * 100 + expected_visits,
+    )
+    # Every equipment event was applied, the stale one last: E4 stays at version 2, suspended.
+    await eventually(
+        lambda: fetch_value(
+            app, "SELECT count(*) FROM inbox WHERE consumer = 'equipment-read-model'"
+        ),
+        until=lambda value: value == 11,
+    )
+    assert (
+        await fetch_value(
+            app, "SELECT status FROM equipment WHERE equipment_code = $1", e4.equipment_code
+        )
+        == "suspended"
     )
     # The re-published visit moved from March to February: its March no longer counts, and
     # February's visits follow on from 5 January.
