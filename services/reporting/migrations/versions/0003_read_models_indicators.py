@@ -1,6 +1,6 @@
 """read models (equipment, organisations, contracts, certificates, inspections, due stages,
-visits), the per-elevator monthly visit roll-up the indicators read, and the bureau's bonus
-points for the maintenance-company ranking
+visits, licences, daily fill counts), the per-elevator monthly visit roll-up the indicators
+read, and the bureau's bonus points for the maintenance-company ranking
 
 Revision ID: 0003
 Revises: 0002
@@ -179,6 +179,38 @@ def upgrade() -> None:
     )
     op.create_index("ix_elevator_visit_months_month", "elevator_visit_months", ["month"])
     op.create_table(
+        "licences",
+        sa.Column("licence_id", sa.Uuid(), nullable=False),
+        sa.Column("organisation_id", sa.Uuid(), nullable=False),
+        sa.Column("number", sa.Text(), nullable=False),
+        sa.Column("kind", sa.Text(), nullable=False),
+        sa.Column("scope", postgresql.ARRAY(sa.Text()), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("valid_to", sa.Date(), nullable=False),
+        sa.Column("status", sa.Text(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        _updated_at(),
+        sa.PrimaryKeyConstraint("licence_id", name=op.f("pk_licences")),
+    )
+    op.create_table(
+        "fill_days",
+        sa.Column("station_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("medium", sa.Text(), nullable=False),
+        sa.Column("accepted", sa.Integer(), nullable=False),
+        sa.Column("refused", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("station_id", "day", "medium", name=op.f("pk_fill_days")),
+    )
+    op.create_index("ix_fill_days_day", "fill_days", ["day"])
+    op.create_table(
+        "fill_refusal_days",
+        sa.Column("station_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("fills", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("station_id", "day", "reason", name=op.f("pk_fill_refusal_days")),
+    )
+    op.create_table(
         "bonuses",
         sa.Column("seq", sa.BigInteger(), sa.Identity(always=True), nullable=False),
         sa.Column("bonus_id", sa.Uuid(), nullable=False),
@@ -203,6 +235,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_bonuses_company", table_name="bonuses")
     op.drop_table("bonuses")
+    op.drop_table("fill_refusal_days")
+    op.drop_index("ix_fill_days_day", table_name="fill_days")
+    op.drop_table("fill_days")
+    op.drop_table("licences")
     op.drop_index("ix_elevator_visit_months_month", table_name="elevator_visit_months")
     op.drop_table("elevator_visit_months")
     op.drop_index("ix_visits_visit_on", table_name="visits")

@@ -26,6 +26,7 @@ from reporting.read_models.rules import (
     record_complete,
 )
 from tzsb_common.consumer import BatchConsumerSpec, HandlerContext, TypedEvent
+from tzsb_common.contracts.cylinder import FILL_TOPIC, FillAcceptedV1, FillRefusedV1
 from tzsb_common.contracts.elevator import MAINTENANCE_TOPIC, VisitCompletedV1
 from tzsb_common.contracts.inspection import (
     DUE_TOPIC,
@@ -37,6 +38,7 @@ from tzsb_common.contracts.registry import (
     CERTIFICATE_TOPIC,
     CONTRACT_TOPIC,
     EQUIPMENT_TOPIC,
+    LICENCE_TOPIC,
     ORGANISATION_TOPIC,
     CertificateCreatedV1,
     CertificateUpdatedV1,
@@ -46,6 +48,8 @@ from tzsb_common.contracts.registry import (
     EquipmentRegisteredV1,
     EquipmentStatusChangedV1,
     EquipmentUpdatedV1,
+    LicenceCreatedV1,
+    LicenceStatusChangedV1,
     OrganisationCreatedV1,
     OrganisationUpdatedV1,
 )
@@ -186,6 +190,35 @@ class ContractSeen(_Tolerant):
         }
 
 
+class LicenceSeen(_Tolerant):
+    licence_id: uuid.UUID
+    organisation_id: uuid.UUID
+    number: str
+    kind: str
+    scope: list[str] = Field(default_factory=list)
+    valid_from: date
+    valid_to: date
+    status: str
+    version: int
+
+    @property
+    def key(self) -> str:
+        return str(self.licence_id)
+
+    def read_model_row(self) -> dict[str, Any]:
+        return {
+            "licence_id": self.licence_id,
+            "organisation_id": self.organisation_id,
+            "number": self.number,
+            "kind": self.kind,
+            "scope": json.dumps(self.scope),
+            "valid_from": self.valid_from,
+            "valid_to": self.valid_to,
+            "status": self.status,
+            "version": self.version,
+        }
+
+
 class CertificateSeen(_Tolerant):
     number: str
     holder_name: str
@@ -265,6 +298,30 @@ class InspectionDueSeen(EventPayload):
     park: str | None = None
 
 
+class FillSeen(_Tolerant):
+    station_id: uuid.UUID
+    fill_id: str
+    medium: str
+    started_at: datetime
+
+
+class FillAcceptedSeen(EventPayload):
+    model_config = ConfigDict(extra="ignore")
+    event_type: ClassVar[str] = FillAcceptedV1.event_type
+    topic: ClassVar[str] = FILL_TOPIC
+
+    fill: FillSeen
+
+
+class FillRefusedSeen(EventPayload):
+    model_config = ConfigDict(extra="ignore")
+    event_type: ClassVar[str] = FillRefusedV1.event_type
+    topic: ClassVar[str] = FILL_TOPIC
+
+    fill: FillSeen
+    reasons: list[str] = Field(default_factory=list)
+
+
 class VisitCompletedSeen(EventPayload):
     model_config = ConfigDict(extra="ignore")
     event_type: ClassVar[str] = VisitCompletedV1.event_type
@@ -295,11 +352,16 @@ ORGANISATION_EVENTS = [
 CONTRACT_EVENTS = [
     _seen(c, "contract", ContractSeen) for c in (ContractCreatedV1, ContractTerminatedV1)
 ]
+LICENCE_EVENTS = [
+    _seen(c, "licence", LicenceSeen) for c in (LicenceCreatedV1, LicenceStatusChangedV1)
+]
 CERTIFICATE_EVENTS = [
     _seen(c, "certificate", CertificateSeen) for c in (CertificateCreatedV1, CertificateUpdatedV1)
 ]
 
-Snapshot = TypeVar("Snapshot", EquipmentSeen, OrganisationSeen, ContractSeen, CertificateSeen)
+Snapshot = TypeVar(
+    "Snapshot", EquipmentSeen, OrganisationSeen, ContractSeen, CertificateSeen, LicenceSeen
+)
 
 
 def latest_snapshots(snapshots: Sequence[Snapshot]) -> list[Snapshot]:
@@ -331,6 +393,10 @@ async def apply_contracts(context: HandlerContext, events: Sequence[TypedEvent[A
 
 async def apply_certificates(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
     await queries.upsert_certificates(context.session, _rows(events, "certificate"))
+
+
+async def apply_licences(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
+    await queries.upsert_licences(context.session, _rows(events, "licence"))
 
 
 async def apply_inspections(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
@@ -374,6 +440,44 @@ async def apply_due_stages(context: HandlerContext, events: Sequence[TypedEvent[
             }
         )
     await queries.insert_due_stages(context.session, list(stages.values()))
+
+
+def fill_consumer_handler(
+    zone: ZoneInfo,
+) -> Callable[[HandlerContext, Sequence[TypedEvent[Any]]], Any]:
+    async def apply_fills(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
+        """Count each fill once (the inbox keeps a redelivered event out) under its station,
+        day and medium, and each refusal under every reason it carries."""
+        days: dict[tuple[Any, ...], list[int]] = {}
+        refusals: dict[tuple[Any, ...], int] = {}
+        for event in events:
+            payload = event.payload
+            fill: FillSeen = payload.fill
+            day = business_day(fill.started_at, zone)
+            counts = days.setdefault((fill.station_id, day, fill.medium), [0, 0])
+            if isinstance(payload, FillRefusedSeen):
+                counts[1] += 1
+                for reason in set(payload.reasons):
+                    key = (fill.station_id, day, reason)
+                    refusals[key] = refusals.get(key, 0) + 1
+            else:
+                counts[0] += 1
+        await queries.add_fill_days(
+            context.session,
+            [
+                {"station_id": k[0], "day": k[1], "medium": k[2], "accepted": a, "refused": r}
+                for k, (a, r) in sorted(days.items(), key=lambda item: str(item[0]))
+            ],
+        )
+        await queries.add_fill_refusal_days(
+            context.session,
+            [
+                {"station_id": k[0], "day": k[1], "reason": k[2], "fills": n}
+                for k, n in sorted(refusals.items(), key=lambda item: str(item[0]))
+            ],
+        )
+
+    return apply_fills
 
 
 def visit_consumer_handler(
@@ -421,6 +525,7 @@ def read_model_consumers(zone: ZoneInfo) -> list[BatchConsumerSpec]:
         ),
         _spec("contract-read-model", CONTRACT_TOPIC, CONTRACT_EVENTS, apply_contracts),
         _spec("certificate-read-model", CERTIFICATE_TOPIC, CERTIFICATE_EVENTS, apply_certificates),
+        _spec("licence-read-model", LICENCE_TOPIC, LICENCE_EVENTS, apply_licences),
         _spec("inspection-read-model", RESULT_TOPIC, [InspectionResultSeen], apply_inspections),
         _spec("due-stage-read-model", DUE_TOPIC, [InspectionDueSeen], apply_due_stages),
         _spec(
@@ -428,5 +533,11 @@ def read_model_consumers(zone: ZoneInfo) -> list[BatchConsumerSpec]:
             MAINTENANCE_TOPIC,
             [VisitCompletedSeen],
             visit_consumer_handler(zone),
+        ),
+        _spec(
+            "fill-read-model",
+            FILL_TOPIC,
+            [FillAcceptedSeen, FillRefusedSeen],
+            fill_consumer_handler(zone),
         ),
     ]

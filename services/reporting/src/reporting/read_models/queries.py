@@ -166,6 +166,48 @@ _UPSERT_CERTIFICATES = _upsert_newer(
     {"employer_id": "uuid[]", "valid_from": "date[]", "valid_to": "date[]", "version": "int4[]"},
 )
 
+LICENCE_COLUMNS = (
+    "licence_id",
+    "organisation_id",
+    "number",
+    "kind",
+    "scope",
+    "valid_from",
+    "valid_to",
+    "status",
+    "version",
+)
+_UPSERT_LICENCES = _upsert_newer(
+    "licences",
+    "licence_id",
+    LICENCE_COLUMNS,
+    {
+        "licence_id": "uuid[]",
+        "organisation_id": "uuid[]",
+        "valid_from": "date[]",
+        "valid_to": "date[]",
+        "version": "int4[]",
+    },
+    {"scope": "ARRAY(SELECT jsonb_array_elements_text(u.scope::jsonb))"},
+)
+
+# The counts of a chunk are summed in Python first: ON CONFLICT cannot touch one row twice.
+_ADD_FILL_DAYS = text(
+    "INSERT INTO fill_days (station_id, day, medium, accepted, refused) "
+    "SELECT * FROM unnest(CAST(:station_id AS uuid[]), CAST(:day AS date[]), "
+    "CAST(:medium AS text[]), CAST(:accepted AS int4[]), CAST(:refused AS int4[])) "
+    "ON CONFLICT (station_id, day, medium) DO UPDATE SET "
+    "accepted = fill_days.accepted + EXCLUDED.accepted, "
+    "refused = fill_days.refused + EXCLUDED.refused"
+)
+_ADD_FILL_REFUSAL_DAYS = text(
+    "INSERT INTO fill_refusal_days (station_id, day, reason, fills) "
+    "SELECT * FROM unnest(CAST(:station_id AS uuid[]), CAST(:day AS date[]), "
+    "CAST(:reason AS text[]), CAST(:fills AS int4[])) "
+    "ON CONFLICT (station_id, day, reason) DO UPDATE SET "
+    "fills = fill_refusal_days.fills + EXCLUDED.fills"
+)
+
 INSPECTION_COLUMNS = (
     "inspection_id",
     "equipment_code",
@@ -316,6 +358,26 @@ async def upsert_certificates(session: AsyncSession, rows: Sequence[dict[str, An
         return []
     result = await session.execute(_UPSERT_CERTIFICATES, _arrays(rows, CERTIFICATE_COLUMNS))
     return list(result.scalars())
+
+
+async def upsert_licences(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Any]:
+    if not rows:
+        return []
+    result = await session.execute(_UPSERT_LICENCES, _arrays(rows, LICENCE_COLUMNS))
+    return list(result.scalars())
+
+
+async def add_fill_days(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    columns = ("station_id", "day", "medium", "accepted", "refused")
+    if rows:
+        await session.execute(_ADD_FILL_DAYS, _arrays(rows, columns))
+
+
+async def add_fill_refusal_days(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(
+            _ADD_FILL_REFUSAL_DAYS, _arrays(rows, ("station_id", "day", "reason", "fills"))
+        )
 
 
 async def insert_inspections(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:

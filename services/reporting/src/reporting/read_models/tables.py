@@ -185,3 +185,45 @@ elevator_visit_months = Table(
 enough to tell, for a run of whole months, whether an elevator was visited and whether any gap
 between visits (across month boundaries too, through `previous_visit_on`) exceeded its
 interval, with one aggregate over these rows and neither visits nor a window over months."""
+
+licences = Table(
+    "licences",
+    metadata,
+    Column("licence_id", Uuid, primary_key=True),  # 许可证
+    Column("organisation_id", Uuid, nullable=False),  # 持证单位
+    Column("number", Text, nullable=False),
+    Column("kind", Text, nullable=False),  # maintenance | filling | inspection | installation
+    Column("scope", ARRAY(Text), nullable=False),  # 许可范围
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=False),
+    Column("status", Text, nullable=False),  # active | suspended | revoked
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+"""Licences (许可证) of maintenance companies, filling stations, agencies and installers."""
+
+fill_days = Table(
+    "fill_days",
+    metadata,
+    Column("station_id", Uuid, nullable=False),  # 充装单位
+    Column("day", Date, nullable=False),  # business date of the fill's start
+    Column("medium", Text, nullable=False),  # 充装介质
+    Column("accepted", Integer, nullable=False),
+    Column("refused", Integer, nullable=False),
+    PrimaryKeyConstraint("station_id", "day", "medium"),
+    Index("ix_fill_days_day", "day"),
+)
+"""Fills per station, day and medium: a fill is counted once, since its event is applied once
+(the inbox), and cylinders fill by the hundred million a year, too many to keep one by one."""
+
+fill_refusal_days = Table(
+    "fill_refusal_days",
+    metadata,
+    Column("station_id", Uuid, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("reason", Text, nullable=False),  # e.g. inspection_overdue, overfilled
+    Column("fills", Integer, nullable=False),
+    PrimaryKeyConstraint("station_id", "day", "reason"),
+)
+"""Refused fills (拒绝充装) per station, day and reason; a fill refused for two reasons counts
+under each."""
