@@ -17,10 +17,13 @@ from tzsb_common.pg import Connection
 
 REGION_COLUMNS = ("province", "city", "district", "park")
 
-REPORT_SESSION = "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off"
+REPORT_SESSION = "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; SET LOCAL enable_nestloop = off"
 """For the one statement of a report: its hash tables over every elevator of a region fit in
-memory instead of spilling to disk, and it is not compiled first (JIT cost more than it saved
-on these plans here)."""
+memory instead of spilling to disk; it is not compiled first (JIT cost more than it saved on
+these plans here); and it joins by hashing whatever the statistics say. Right after a bulk
+load (a rebuild, a first sync), before autovacuum has analysed the read models, the planner
+takes a region for one elevator and nests loops that rescan per elevator: seconds on a few
+thousand elevators, where hashing costs milliseconds."""
 
 COUNT_COLUMNS = (
     "record_completeness",
