@@ -129,7 +129,7 @@ async def test_companies_are_ranked_by_composite_plus_bonus_with_shared_ranks(
     assert lines[0] == [
         "维保单位",
         "维保数",
-        "按期维保率",
+        "按期刷卡维保率",
         "综合得分",
         "加分",
         "得分",

@@ -150,7 +150,7 @@ async def maintenance_company_ranking(
     )
 
 
-_CSV_HEADER = ["维保单位", "维保数", "按期维保率", "综合得分", "加分", "得分", "星级", "排位"]
+_CSV_HEADER = ["维保单位", "维保数", "按期刷卡维保率", "综合得分", "加分", "得分", "星级", "排位"]
 
 
 def ranking_csv(ranking: MaintenanceCompanyRanking) -> str:
