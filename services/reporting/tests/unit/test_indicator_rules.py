@@ -3,7 +3,7 @@ a region with nothing to count, and how a period splits into whole and partial m
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,6 +13,7 @@ from reporting.indicators.rules import (
     PeriodMonths,
     competition_ranks,
     composite,
+    last_day_of_month,
     percentage,
     period_months,
     ranked,
@@ -129,3 +130,23 @@ def test_a_whole_first_month_and_a_partial_last_one() -> None:
     assert period_months(date(2021, 2, 1), date(2021, 3, 30)) == PeriodMonths(
         date(2021, 2, 1), date(2021, 2, 1), ((date(2021, 3, 1), date(2021, 3, 30)),)
     )
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def test_every_day_of_any_period_is_read_exactly_once() -> None:
+    origin = date(2019, 11, 1)  # across a year end and 2020's 29 February
+    for start_offset in range(0, 130, 3):
+        for length in range(0, 420, 11):
+            start = origin + timedelta(days=start_offset)
+            end = start + timedelta(days=length)
+            months = period_months(start, end)
+            read: list[date] = []
+            if months.whole_from is not None and months.whole_to is not None:
+                read += _days(months.whole_from, last_day_of_month(months.whole_to))
+            for first, last in months.partial:
+                read += _days(first, last)
+            assert sorted(read) == _days(start, end), (start, end, months)
+            assert len(months.partial) <= 2

@@ -25,17 +25,6 @@ load (a rebuild, a first sync), before autovacuum has analysed the read models, 
 takes a region for one elevator and nests loops that rescan per elevator: seconds on a few
 thousand elevators, where hashing costs milliseconds."""
 
-COUNT_COLUMNS = (
-    "record_completeness",
-    "registration",
-    "inspection",
-    "contract_validity",
-    "swipe_maintenance",
-    "on_time_maintenance",
-    "emergency_platform",
-    "label",
-)
-
 # Elevators are category 3000 (电梯); a passing inspection is 合格 or 复检合格.
 # $1 period start, $2 period end, $3–$6 province, city, district, park (null: any), $7 the
 # default interval in days, $8–$9 the first and last whole month (null: none), $10–$13 up to

@@ -142,17 +142,18 @@ def period_months(start: date, end: date) -> PeriodMonths:
     if end < start:
         raise ValueError("the period ends before it starts")
     first_whole = start if start.day == 1 else last_day_of_month(start) + timedelta(days=1)
-    last_whole = (
-        end.replace(day=1)
+    # The first day of the month that ends the last whole month: end's own when end closes it.
+    after_last_whole = (
+        last_day_of_month(end) + timedelta(days=1)
         if end == last_day_of_month(end)
-        else end.replace(day=1) - timedelta(days=1)
+        else end.replace(day=1)
     )
-    last_whole = last_whole.replace(day=1)
-    if first_whole > end or last_day_of_month(last_whole) < first_whole:
+    last_whole = (after_last_whole - timedelta(days=1)).replace(day=1)
+    if first_whole >= after_last_whole:
         return PeriodMonths(None, None, ((start, end),))
     partial = []
     if start < first_whole:
         partial.append((start, first_whole - timedelta(days=1)))
-    if last_day_of_month(last_whole) < end:
-        partial.append((last_day_of_month(last_whole) + timedelta(days=1), end))
+    if after_last_whole <= end:
+        partial.append((after_last_whole, end))
     return PeriodMonths(first_whole, last_whole, tuple(partial))
