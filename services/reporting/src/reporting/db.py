@@ -14,5 +14,8 @@ inbox = add_inbox_table(metadata)
 
 
 def load_metadata() -> MetaData:
-    """Every feature's tables, for Alembic and the tests (none beyond the outbox and inbox yet)."""
+    """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
+    from reporting.rankings import tables as _rankings  # noqa: F401
+    from reporting.read_models import tables as _read_models  # noqa: F401
+
     return metadata

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import itertools
+
+from pydantic import Field, field_validator
+
 from tzsb_common.settings import ServiceSettings
 
 
@@ -7,3 +11,23 @@ class ReportingSettings(ServiceSettings):
     service_name: str = "reporting"
     http_port: int = 8005
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:54329/tzsb_reporting"
+
+    business_timezone: str = "Asia/Shanghai"
+    """A visit counts on the business date of its start in this zone (ARCHITECTURE.md)."""
+    maintenance_interval_days: int = Field(default=15, gt=0)
+    """TSG T5002: the longest gap between two visits that the on-time maintenance rate (按期维保率)
+    allows, unless the elevator's contract sets its own (按需维保)."""
+    report_cache_seconds: float = Field(default=30.0, ge=0)
+    """How long a process answers a repeated report request (indicators, rankings) from its
+    last answer; 0 computes every request afresh."""
+    star_rating_floors: tuple[float, float, float, float] = (790.0, 760.0, 720.0, 680.0)
+    """星级评定: the lowest score for five, four, three and two stars (a company below the last
+    has one star). The Lanzhou plan proposes the rating without figures; these are defaults for
+    a bureau to set."""
+
+    @field_validator("star_rating_floors")
+    @classmethod
+    def _floors_descend(cls, floors: tuple[float, ...]) -> tuple[float, ...]:
+        if any(lower >= higher for higher, lower in itertools.pairwise(floors)):
+            raise ValueError("each star's floor must be below the one above it")
+        return floors

@@ -1,0 +1,177 @@
+"""The SQL of the indicators, on raw asyncpg (tzsb_common.pg).
+
+One statement counts, per region, the elevators in use and how many meet each indicator. The
+maintenance indicators read the monthly roll-up (`elevator_visit_months`) for the whole months
+of the period and raw visits only for the days of months the period covers in part, so a
+report over whole months never scans visits. The grouping columns are chosen from a fixed set
+of names, never from input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from tzsb_common.pg import Connection
+
+REGION_COLUMNS = ("province", "city", "district", "park")
+
+REPORT_SESSION = "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; SET LOCAL enable_nestloop = off"
+"""For the one statement of a report: its hash tables over every elevator of a region fit in
+memory instead of spilling to disk; it is not compiled first (JIT cost more than it saved on
+these plans here); and it joins by hashing whatever the statistics say. Right after a bulk
+load (a rebuild, a first sync), before autovacuum has analysed the read models, the planner
+takes a region for one elevator and nests loops that rescan per elevator: seconds on a few
+thousand elevators, where hashing costs milliseconds."""
+
+# Elevators are category 3000 (电梯); a passing inspection is 合格 or 复检合格.
+# $1 period start, $2 period end, $3–$6 province, city, district, park (null: any), $7 the
+# default interval in days, $8–$9 the first and last whole month (null: none), $10–$13 up to
+# two partial day ranges (null: none).
+JUDGED_ELEVATORS = """
+WITH lifts AS (
+    SELECT e.equipment_code, e.province, e.city, e.district, e.park,
+           coalesce(e.record_complete, false) AS record_complete,
+           e.registered AND (e.registered_on IS NULL OR e.registered_on <= $2) AS registered,
+           coalesce(e.rescue_code, '') <> '' AS on_platform,
+           e.rescue_sign_posted AS labelled,
+           greatest($1::date, coalesce(e.commissioned_on, $1::date)) AS counted_from
+    FROM equipment e
+    WHERE e.category = '3000' AND e.status = 'in_use'
+      AND (e.status_since IS NULL OR e.status_since <= $2)
+      AND (e.commissioned_on IS NULL OR e.commissioned_on <= $2)
+      AND ($3::text IS NULL OR e.province = $3) AND ($4::text IS NULL OR e.city = $4)
+      AND ($5::text IS NULL OR e.district = $5) AND ($6::text IS NULL OR e.park = $6)
+),
+contracted AS (
+    SELECT ce.equipment_code, min(coalesce(ce.maintenance_interval_days, $7)) AS interval_days
+    FROM contract_elevators ce JOIN lifts l USING (equipment_code)
+    WHERE ce.valid_from <= $2 AND ce.in_force_until >= $2
+    GROUP BY ce.equipment_code
+),
+inspected AS (
+    SELECT DISTINCT ON (i.equipment_code) i.equipment_code, i.conclusion, i.next_due_on
+    FROM inspections i JOIN lifts l USING (equipment_code)
+    WHERE i.inspected_on <= $2
+    ORDER BY i.equipment_code, i.inspected_on DESC, i.recorded_at DESC
+),
+visit_months AS (
+    SELECT m.equipment_code, m.visits, m.first_visit_on, m.last_visit_on, m.longest_gap_days,
+           m.previous_visit_on
+    FROM elevator_visit_months m
+    WHERE m.month BETWEEN $8::date AND $9::date
+    UNION ALL
+    SELECT g.*, (
+        SELECT max(v2.visit_on) FROM visits v2
+        WHERE v2.equipment_code = g.equipment_code AND v2.visit_on < g.first_visit_on
+    )
+    FROM (
+        SELECT p.equipment_code, count(*)::int AS visits, min(p.visit_on) AS first_visit_on,
+               max(p.visit_on) AS last_visit_on, coalesce(max(p.gap), 0) AS longest_gap_days
+        FROM (
+            SELECT v.equipment_code, date_trunc('month', v.visit_on) AS month, v.visit_on,
+                   v.visit_on - lag(v.visit_on) OVER (
+                       PARTITION BY v.equipment_code, date_trunc('month', v.visit_on)
+                       ORDER BY v.visit_on
+                   ) AS gap
+            FROM visits v JOIN lifts l USING (equipment_code)
+            WHERE v.visit_on BETWEEN $10::date AND $11::date
+               OR v.visit_on BETWEEN $12::date AND $13::date
+        ) p
+        GROUP BY p.equipment_code, p.month
+    ) g
+),
+maintained AS (
+    -- A gap from a visit before the elevator counts (the period's start or commissioning) is
+    -- measured from that start instead, through first_on.
+    SELECT vm.equipment_code, sum(vm.visits) AS visits, min(vm.first_visit_on) AS first_on,
+           max(vm.last_visit_on) AS last_on,
+           max(greatest(
+               vm.longest_gap_days,
+               CASE WHEN vm.previous_visit_on >= l.counted_from
+                    THEN vm.first_visit_on - vm.previous_visit_on END
+           )) AS longest_gap
+    FROM visit_months vm JOIN lifts l USING (equipment_code)
+    GROUP BY vm.equipment_code
+),
+judged AS (
+    SELECT l.*,
+           c.equipment_code IS NOT NULL AS contracted,
+           coalesce(i.conclusion IN ('pass', 'pass_after_reinspection')
+                    AND i.next_due_on >= $2, false) AS inspected,
+           coalesce(m.visits, 0) > 0 AS swiped,
+           CASE WHEN m.visits IS NULL THEN $2 - l.counted_from <= coalesce(c.interval_days, $7)
+                ELSE m.first_on - l.counted_from <= coalesce(c.interval_days, $7)
+                     AND $2 - m.last_on <= coalesce(c.interval_days, $7)
+                     AND m.longest_gap <= coalesce(c.interval_days, $7)
+           END AS on_time
+    FROM lifts l
+    LEFT JOIN contracted c USING (equipment_code)
+    LEFT JOIN inspected i USING (equipment_code)
+    LEFT JOIN maintained m USING (equipment_code)
+)
+"""
+
+INDICATOR_COUNTS = """
+    count(*) AS elevators_in_use,
+    count(*) FILTER (WHERE record_complete) AS record_completeness,
+    count(*) FILTER (WHERE registered) AS registration,
+    count(*) FILTER (WHERE inspected) AS inspection,
+    count(*) FILTER (WHERE contracted) AS contract_validity,
+    count(*) FILTER (WHERE swiped) AS swipe_maintenance,
+    count(*) FILTER (WHERE on_time) AS on_time_maintenance,
+    count(*) FILTER (WHERE on_platform) AS emergency_platform,
+    count(*) FILTER (WHERE labelled) AS label
+"""
+
+
+def _statement(levels: Sequence[str]) -> str:
+    if not levels:
+        return f"{JUDGED_ELEVATORS} SELECT {INDICATOR_COUNTS} FROM judged"  # noqa: S608
+    columns = ", ".join(levels)
+    return f"{JUDGED_ELEVATORS} SELECT {columns}, {INDICATOR_COUNTS} FROM judged GROUP BY {columns}"  # noqa: S608
+
+
+_STATEMENTS = {
+    levels: _statement(levels)
+    for levels in (
+        (),
+        REGION_COLUMNS[:2],
+        REGION_COLUMNS[:3],
+        REGION_COLUMNS,
+    )
+}
+
+
+async def count_indicators(
+    conn: Connection,
+    *,
+    period_start: date,
+    period_end: date,
+    region: dict[str, str | None],
+    group_levels: tuple[str, ...],
+    default_interval_days: int,
+    whole_months: tuple[date | None, date | None],
+    partial_ranges: Sequence[tuple[date, date]],
+) -> list[dict[str, Any]]:
+    """Per region of `group_levels` (none: one row for the whole filtered region), the
+    elevators in use and the number meeting each indicator."""
+    if group_levels not in _STATEMENTS:
+        raise ValueError(f"cannot group by {group_levels}")
+    ranges: list[date | None] = []
+    for first, last in list(partial_ranges)[:2]:
+        ranges += [first, last]
+    ranges += [None] * (4 - len(ranges))
+    async with conn.transaction(readonly=True):
+        await conn.execute(REPORT_SESSION)
+        rows = await conn.fetch(
+            _STATEMENTS[group_levels],
+            period_start,
+            period_end,
+            *(region.get(level) for level in REGION_COLUMNS),
+            default_interval_days,
+            *whole_months,
+            *ranges,
+        )
+    return [dict(row) for row in rows]

@@ -1,0 +1,107 @@
+"""Request and response models of the elevator indicators (电梯综合管理指标, Table 3)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_EARLIEST_DAY, _LATEST_DAY = date(1990, 1, 1), date(2999, 12, 31)
+
+
+def _iso_day(value: object) -> object:
+    # Query strings are parsed in pydantic's lax mode, which reads "0" as a Unix time.
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+        raise PydanticCustomError("date_parsing", "Input should be a day written YYYY-MM-DD")
+    return value
+
+
+def _plausible_day(value: date) -> date:
+    # A period ending on the calendar's last day would have no next month to split at.
+    if not _EARLIEST_DAY <= value <= _LATEST_DAY:
+        raise PydanticCustomError(
+            "date_range", "Input should be a day between 1990-01-01 and 2999-12-31"
+        )
+    return value
+
+
+QueryDay = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_plausible_day)]
+"""A day given in a query string (`?period_start=2026-01-01`)."""
+
+
+class IndicatorGrouping(StrEnum):
+    """`group_by`: one row per region of this level."""
+
+    park = "park"
+    district = "district"
+    city = "city"
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+class Region(BaseModel):
+    """A region as far as it is named; the levels not named are null."""
+
+    province: str | None = Field(default=None, description="省")
+    city: str | None = Field(default=None, description="市")
+    district: str | None = Field(default=None, description="区县 / 新区")
+    park: str | None = Field(default=None, description="园区")
+
+
+_RATE = "percentage rounded half-up to two decimals; null when no elevator is in use"
+
+
+class IndicatorRates(BaseModel):
+    """The eight rates of Table 3 (DOMAIN.md defines each)."""
+
+    record_completeness: float | None = Field(description=f"档案信息完整率, {_RATE}")
+    registration: float | None = Field(description=f"登记率, {_RATE}")
+    inspection: float | None = Field(description=f"检验率, {_RATE}")
+    contract_validity: float | None = Field(description=f"维保合同有效率, {_RATE}")
+    swipe_maintenance: float | None = Field(description=f"刷卡维保率, {_RATE}")
+    on_time_maintenance: float | None = Field(description=f"按期维保率, {_RATE}")
+    emergency_platform: float | None = Field(description=f"处置平台进入率, {_RATE}")
+    label: float | None = Field(description=f"贴牌率, {_RATE}")
+
+
+_COMPOSITE = "综合得分: the sum of the eight rounded rates; null when no elevator is in use"
+
+
+class ElevatorIndicators(BaseModel):
+    """电梯综合管理指标 of one region over a period."""
+
+    region: Region
+    period_start: date
+    period_end: date
+    elevators_in_use: int = Field(description="在用数: elevators in use on the period's last day")
+    rates: IndicatorRates
+    composite: float | None = Field(description=_COMPOSITE)
+
+
+class RankedRegion(BaseModel):
+    """One row of the ranking (综合排位)."""
+
+    rank: int | None = Field(description="standard competition rank by composite (1, 2, 2, 2, 5)")
+    region: Region
+    elevators_in_use: int
+    rates: IndicatorRates
+    composite: float | None = Field(description=_COMPOSITE)
+
+
+class ElevatorIndicatorRanking(BaseModel):
+    """Table 3: one row per region of the `group_by` level inside the filtered region, best
+    first. Regions without an elevator in use have no row."""
+
+    region: Region = Field(description="the region filter the rows lie in")
+    period_start: date
+    period_end: date
+    group_by: IndicatorGrouping
+    rows: list[RankedRegion]

@@ -1,0 +1,223 @@
+"""Use cases of the elevator indicators: count in the database, then let the rules turn the
+counts into rounded rates, composites and ranks."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from reporting.indicators import queries
+from reporting.indicators.rules import (
+    GROUPING_LEVELS,
+    INDICATOR_LABELS,
+    Indicator,
+    RegionLevel,
+    composite,
+    period_months,
+    ranked,
+    rates_of,
+)
+from reporting.indicators.schemas import (
+    ElevatorIndicatorRanking,
+    ElevatorIndicators,
+    IndicatorGrouping,
+    IndicatorRates,
+    RankedRegion,
+    Region,
+)
+from tzsb_common.pg import Database
+
+
+def _figure(value: Decimal | None) -> float | None:
+    # A two-decimal Decimal converts to the double whose shortest form is those digits.
+    return None if value is None else float(value)
+
+
+def _scored(row: dict[str, Any]) -> tuple[IndicatorRates, Decimal | None]:
+    in_use = int(row["elevators_in_use"])
+    rates = rates_of({indicator: int(row[indicator.value]) for indicator in Indicator}, in_use)
+    return (
+        IndicatorRates(**{indicator.value: _figure(rate) for indicator, rate in rates.items()}),
+        composite(rates),
+    )
+
+
+async def _counts(
+    database: Database,
+    *,
+    period_start: date,
+    period_end: date,
+    region: Region,
+    group_levels: tuple[str, ...],
+    default_interval_days: int,
+) -> list[dict[str, Any]]:
+    months = period_months(period_start, period_end)
+    async with database.connection() as conn:
+        return await queries.count_indicators(
+            conn,
+            period_start=period_start,
+            period_end=period_end,
+            region=region.model_dump(),
+            group_levels=group_levels,
+            default_interval_days=default_interval_days,
+            whole_months=(months.whole_from, months.whole_to),
+            partial_ranges=months.partial,
+        )
+
+
+async def elevator_indicators(
+    database: Database,
+    *,
+    period_start: date,
+    period_end: date,
+    region: Region,
+    default_interval_days: int,
+) -> ElevatorIndicators:
+    """Table 3's figures for one region. A region without elevators in use answers 0 in use,
+    null rates and a null composite: there is nothing to divide by."""
+    (row,) = await _counts(
+        database,
+        period_start=period_start,
+        period_end=period_end,
+        region=region,
+        group_levels=(),
+        default_interval_days=default_interval_days,
+    )
+    rates, score = _scored(row)
+    return ElevatorIndicators(
+        region=region,
+        period_start=period_start,
+        period_end=period_end,
+        elevators_in_use=int(row["elevators_in_use"]),
+        rates=rates,
+        composite=_figure(score),
+    )
+
+
+async def elevator_indicator_ranking(
+    database: Database,
+    *,
+    period_start: date,
+    period_end: date,
+    region: Region,
+    group_by: IndicatorGrouping,
+    default_interval_days: int,
+) -> ElevatorIndicatorRanking:
+    """Table 3 as the seed prints it: a row per region of `group_by`, ranked by composite."""
+    levels = GROUPING_LEVELS[RegionLevel(group_by.value)]
+    rows = await _counts(
+        database,
+        period_start=period_start,
+        period_end=period_end,
+        region=region,
+        group_levels=tuple(level.value for level in levels),
+        default_interval_days=default_interval_days,
+    )
+    scored = []
+    for row in rows:
+        rates, score = _scored(row)
+        named = Region(**{level.value: row[level.value] for level in levels})
+        scored.append((named, int(row["elevators_in_use"]), rates, score))
+    ordered = ranked(sorted(scored, key=lambda s: _region_key(s[0])), lambda s: s[3])
+    return ElevatorIndicatorRanking(
+        region=region,
+        period_start=period_start,
+        period_end=period_end,
+        group_by=group_by,
+        rows=[
+            RankedRegion(
+                rank=rank,
+                region=named,
+                elevators_in_use=in_use,
+                rates=rates,
+                composite=_figure(score),
+            )
+            for rank, (named, in_use, rates, score) in ordered
+        ],
+    )
+
+
+async def elevator_report(
+    database: Database,
+    *,
+    period_start: date,
+    period_end: date,
+    region: Region,
+    group_by: IndicatorGrouping | None,
+    default_interval_days: int,
+) -> ElevatorIndicators | ElevatorIndicatorRanking:
+    """The region's figures, or with `group_by` its ranked table."""
+    if group_by is None:
+        return await elevator_indicators(
+            database,
+            period_start=period_start,
+            period_end=period_end,
+            region=region,
+            default_interval_days=default_interval_days,
+        )
+    return await elevator_indicator_ranking(
+        database,
+        period_start=period_start,
+        period_end=period_end,
+        region=region,
+        group_by=group_by,
+        default_interval_days=default_interval_days,
+    )
+
+
+def _region_key(region: Region) -> tuple[str, ...]:
+    """Tied regions are listed in the order of their names, for a stable table."""
+    return tuple(getattr(region, level.value) or "" for level in RegionLevel)
+
+
+# -- downloads --------------------------------------------------------------------------------
+
+_CSV_HEADER = [
+    "省",
+    "市",
+    "区县",
+    "园区",
+    "在用数",
+    *(INDICATOR_LABELS[indicator] for indicator in Indicator),
+    "综合得分",
+    "排位",
+]
+
+
+def _csv_figure(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _csv_row(rank: int | None, region: Region, in_use: int, rates: IndicatorRates,
+             score: float | None) -> list[str]:  # fmt: skip
+    return [
+        region.province or "",
+        region.city or "",
+        region.district or "",
+        region.park or "",
+        str(in_use),
+        *(_csv_figure(getattr(rates, indicator.value)) for indicator in Indicator),
+        _csv_figure(score),
+        "" if rank is None else str(rank),
+    ]
+
+
+def indicators_csv(report: ElevatorIndicators | ElevatorIndicatorRanking) -> str:
+    """The table as CSV with Chinese column names, the seed's columns in its order; the byte
+    order mark lets a spreadsheet read it as UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(_CSV_HEADER)
+    if isinstance(report, ElevatorIndicators):
+        writer.writerow(
+            _csv_row(None, report.region, report.elevators_in_use, report.rates, report.composite)
+        )
+    else:
+        for row in report.rows:
+            writer.writerow(
+                _csv_row(row.rank, row.region, row.elevators_in_use, row.rates, row.composite)
+            )
+    return "\ufeff" + buffer.getvalue()

@@ -1,0 +1,142 @@
+"""Read models the indicators do not use yet, fed through Kafka: licences keep their newest
+version, and fills are counted once per station, day and medium, refusals per reason."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+
+from reporting_factories import SHANGHAI, event, fetch_value, publish
+from tzsb_common.contracts.cylinder import FillAcceptedV1, FillRecord, FillRefusedV1
+from tzsb_common.contracts.registry import (
+    LicenceCreatedV1,
+    LicenceSnapshot,
+    LicenceStatusChangedV1,
+)
+from tzsb_common.events import CloudEvent, EventPayload
+from tzsb_common.settings import ServiceSettings
+from tzsb_common.testing import eventually
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"run_background_workers": True}
+
+
+def fill(
+    station: uuid.UUID,
+    on: date,
+    medium: str,
+    reasons: list[str] | None = None,
+    *,
+    started: datetime | None = None,
+    cylinder_code: str | None = None,
+) -> tuple[EventPayload, CloudEvent]:
+    started = started or datetime.combine(on, time(10, 0), SHANGHAI)
+    record = FillRecord(
+        station_id=station,
+        fill_id=str(uuid.uuid4()),
+        cylinder_code=cylinder_code or f"LPG{uuid.uuid4().hex[:10]}",
+        filler_certificate="TS0000000009",
+        medium=medium,
+        started_at=started,
+        ended_at=started + timedelta(minutes=3),
+        prefill_checks_passed=True,
+        postfill_checks_passed=True,
+        filled_mass_kg=14.5,
+        final_pressure_mpa=None,
+    )
+    payload: EventPayload = (
+        FillAcceptedV1(fill=record)
+        if reasons is None
+        else FillRefusedV1(fill=record, reasons=reasons)
+    )
+    return event(payload, record.cylinder_code)
+
+
+async def test_licences_and_fill_counts_follow_their_topics(
+    app: FastAPI, settings: ServiceSettings, producer: AIOKafkaProducer
+) -> None:
+    station = uuid.uuid4()
+    licence = LicenceSnapshot(
+        licence_id=uuid.uuid4(),
+        organisation_id=station,
+        number="TS4262001-2025",
+        kind="filling",
+        scope=["LPG", "O2"],
+        valid_from=date(2025, 1, 1),
+        valid_to=date(2028, 12, 31),
+        status="active",
+        status_reason=None,
+        status_changed_on=None,
+        version=1,
+    )
+    suspended = licence.model_copy(
+        update={"status": "suspended", "status_reason": "整改", "version": 2}
+    )
+    subject = str(licence.licence_id)
+    day = date(2026, 3, 2)
+    duplicate = fill(station, day, "LPG")
+    await publish(
+        producer,
+        settings,
+        event(LicenceCreatedV1(licence=licence), subject),
+        event(
+            LicenceStatusChangedV1(
+                licence=suspended, action="suspend", reason="整改", effective_on=day
+            ),
+            subject,
+        ),
+        duplicate,
+        duplicate,  # delivered twice: counted once
+        fill(station, day, "LPG"),
+        fill(station, day, "LPG", ["inspection_overdue", "overfilled"]),
+        fill(station, day, "LPG", ["inspection_overdue"]),
+        fill(station, day, "O2"),
+        # 23:30 UTC on 1 March is 07:30 on 2 March in Shanghai: the same business day. The
+        # same cylinder as the duplicate, so the same partition: counted after both copies.
+        fill(
+            station,
+            day,
+            "O2",
+            started=datetime(2026, 3, 1, 23, 30, tzinfo=UTC),
+            cylinder_code=duplicate[1].subject,
+        ),
+    )
+
+    counts = await eventually(
+        lambda: fetch_value(
+            app,
+            "SELECT string_agg(concat_ws(':', medium, accepted, refused), ',' ORDER BY medium) "
+            "FROM fill_days WHERE station_id = $1 AND day = $2",
+            station,
+            day,
+        ),
+        until=lambda value: value == "LPG:2:2,O2:2:0",
+    )
+    assert counts == "LPG:2:2,O2:2:0"
+    assert (
+        await fetch_value(
+            app,
+            "SELECT string_agg(reason || ':' || fills, ',' ORDER BY reason) "
+            "FROM fill_refusal_days WHERE station_id = $1",
+            station,
+        )
+        == "inspection_overdue:2,overfilled:1"
+    )
+    status = await eventually(
+        lambda: fetch_value(
+            app, "SELECT status || ':' || version FROM licences WHERE licence_id = $1",
+            licence.licence_id,
+        ),
+        until=lambda value: value == "suspended:2",
+    )  # fmt: skip
+    assert status == "suspended:2"
+    assert await fetch_value(
+        app, "SELECT scope FROM licences WHERE licence_id = $1", licence.licence_id
+    ) == ["LPG", "O2"]
