@@ -8,7 +8,6 @@ since the lists name every unit's failings.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import Path, Query
@@ -20,6 +19,7 @@ from inspection.patrol import service
 from inspection.patrol.rules import PatrolQuestion
 from inspection.patrol.schemas import PatrolCounts, PatrolPage
 from tzsb_common.auth import SupervisoryPrincipal
+from tzsb_common.days import QueryDay
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,
     PageCursor,
@@ -34,7 +34,7 @@ from tzsb_common.routing import feature_router
 router = feature_router("/patrol", tags=["online patrol 网上巡查"])
 
 AsOf = Annotated[
-    date | None,
+    QueryDay | None,
     Query(description="巡查日期, the day asked about; today (Asia/Shanghai) if omitted"),
 ]
 Park = Annotated[str | None, Query(min_length=1, max_length=100, description="园区")]
