@@ -159,3 +159,47 @@ async def seed_signals(app: Any, *signals: dict[str, Any]) -> None:
     async with app.state.session_factory() as session, session.begin():
         context = HandlerContext(session, consumer=spec.name, source="test", outbox=None)
         await apply_signals(context, events)
+
+
+def organisation(**overrides: Any) -> dict[str, Any]:
+    """An organisation snapshot as the registry publishes it."""
+    body: dict[str, Any] = {
+        "organisation_id": str(uuid.uuid4()),
+        "credit_code": "91620100MA74XXXX0B",
+        "name": "兰州新区中川物业管理有限公司",
+        "kind": "use_unit",
+        "region": {"province": "甘肃省", "city": "兰州市", "district": "兰州新区"},
+        "address": "兰州新区中川园区纬一路 1 号",
+        "version": 1,
+    }
+    body.update(overrides)
+    return body
+
+
+async def seed_organisations(app: Any, *organisations: dict[str, Any]) -> None:
+    """Apply registry organisation snapshots through the replica's own decoder and handler."""
+    from inspection.replicas.organisations import apply_organisations, organisation_replica
+    from tzsb_common.consumer import HandlerContext
+    from tzsb_common.contracts.registry import (
+        OrganisationCreatedV1,
+        OrganisationSnapshot,
+        OrganisationUpdatedV1,
+    )
+
+    spec = organisation_replica()
+    events = []
+    for o in organisations:
+        snapshot = OrganisationSnapshot.model_validate(o)
+        payload = (
+            OrganisationCreatedV1(organisation=snapshot)
+            if o["version"] == 1
+            else OrganisationUpdatedV1(organisation=snapshot, changed_fields=["name"])
+        )
+        events.append(
+            spec.decoder.validate_json(
+                payload.to_event(source="registry", subject=o["organisation_id"]).to_json_bytes()
+            )
+        )
+    async with app.state.session_factory() as session, session.begin():
+        context = HandlerContext(session, consumer=spec.name, source="test", outbox=None)
+        await apply_organisations(context, events)

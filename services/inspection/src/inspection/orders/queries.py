@@ -55,14 +55,14 @@ _ORDER_FROM = """
     LEFT JOIN organisations org ON org.organisation_id = COALESCE(o.unit_id, o.use_unit_id)
 """
 _ORDER = f"SELECT {_ORDER_COLUMNS} {_ORDER_FROM} WHERE o.id = $1"
-# $1 is the business time zone: an order's year is the year of its number, or of its drafting.
 _LIST_FILTERS = {
     "unit": "(o.unit_id = ${n} OR o.use_unit_id = ${n})",
     "status": "o.status = ${n}",
     "kind": "o.kind = ${n}",
-    "year": "COALESCE(o.number_year, extract(year FROM o.created_at AT TIME ZONE $1)::int) = ${n}",
     "equipment_code": "o.equipment_code = ${n}",
 }
+# An order's year is the year of its number, or of its drafting in the business time zone.
+_YEAR = "COALESCE(o.number_year, extract(year FROM o.created_at AT TIME ZONE ${z})::int) = ${n}"
 _ORDER_HAZARDS = """
     SELECT h.id, h.equipment_code, e.registration_number, h.severity, h.description
     FROM supervision_order_hazards oh
@@ -131,10 +131,15 @@ async def list_orders(
 ) -> list[dict[str, Any]]:
     """Newest first (the hazards of each are read separately, for the page only)."""
     clauses: list[str] = []
-    arguments: list[Any] = [zone]
+    arguments: list[Any] = []
     for name, value in filters.items():
-        if value is not None:
-            arguments.append(value)
+        if value is None:
+            continue
+        arguments.append(value)
+        if name == "year":
+            arguments.append(zone)
+            clauses.append(_YEAR.format(n=len(arguments) - 1, z=len(arguments)))
+        else:
             clauses.append(_LIST_FILTERS[name].format(n=len(arguments)))
     if after is not None:
         arguments.extend(after)
