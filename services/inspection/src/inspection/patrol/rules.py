@@ -9,9 +9,9 @@ equipment is fined).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -75,3 +75,70 @@ def merge_sightings(sightings: Iterable[Sighting]) -> list[dict[str, Any]]:
         row["last_reference"] = s.reference
         row["unit_id"] = s.unit_id if s.unit_id is not None else row["unit_id"]
     return [merged[key] for key in sorted(merged)]
+
+
+# -- hazards opened from the patrol's lists (网上巡查发现隐患) ------------------------------
+
+_QUESTION_HAZARDS: dict[PatrolQuestion, tuple[str, str]] = {
+    # Using equipment past its due date or never inspected, or after it failed, is what the
+    # Special Equipment Safety Law fines (Art. 84): major, like the due workflow's 超期未检.
+    PatrolQuestion.past_due: ("major", "网上巡查: 在用设备超期未检"),
+    PatrolQuestion.never_inspected: ("major", "网上巡查: 在用设备未经定期检验"),
+    PatrolQuestion.no_maintenance_contract: ("general", "网上巡查: 在用电梯无有效维保合同"),
+    PatrolQuestion.failed_inspection: ("major", "网上巡查: 检验不合格仍在使用"),
+    PatrolQuestion.unregistered_in_use: ("major", "网上巡查: 设备有使用迹象但未办理使用登记"),
+}
+
+
+class PatrolHazardOutcome(StrEnum):
+    """What asking for a hazard on one code did. Values are stable API."""
+
+    opened = "opened"  # a hazard was opened and published as found
+    already_open = "already_open"  # one this question (or the due workflow) opened is still open
+    not_on_list = "not_on_list"  # the question does not name this code on that day
+    no_answerable_unit = "no_answerable_unit"  # unknown to the registry, no unit ever named
+
+
+class PatrolHazardReason(StrEnum):
+    """Why a request to open patrol hazards is refused (422). Values are stable API."""
+
+    codes_or_all = "codes_or_all"
+    deadline_in_past = "deadline_in_past"
+
+
+@dataclass(frozen=True)
+class PatrolHazardViolation:
+    field: str
+    code: PatrolHazardReason
+    message: str
+
+
+def patrol_hazard_violations(
+    *, codes: Sequence[str] | None, all_listed: bool, deadline: date | None, today: date
+) -> list[PatrolHazardViolation]:
+    violations = []
+    if (codes is None) == (not all_listed):
+        violations.append(
+            PatrolHazardViolation(
+                "equipment_codes",
+                PatrolHazardReason.codes_or_all,
+                "give either equipment_codes or all: true",
+            )
+        )
+    if deadline is not None and deadline < today:
+        violations.append(
+            PatrolHazardViolation(
+                "deadline", PatrolHazardReason.deadline_in_past, "a deadline before today"
+            )
+        )
+    return violations
+
+
+def patrol_hazard(
+    question: PatrolQuestion, *, due_on: date | None, severity: str | None
+) -> tuple[str, str]:
+    """The severity and description of the hazard a question opens on one piece of equipment."""
+    default_severity, description = _QUESTION_HAZARDS[question]
+    if question is PatrolQuestion.past_due and due_on is not None:
+        description = f"{description} (检验到期日 {due_on.isoformat()})"
+    return severity or default_severity, description
