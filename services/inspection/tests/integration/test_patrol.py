@@ -34,8 +34,10 @@ from inspection_factories import (
     equipment_code,
     hazard_signal,
     inspection,
+    rescue_dispatched,
     seed_contracts,
     seed_equipment,
+    seed_rescues,
     seed_signals,
     snapshot,
 )
@@ -349,3 +351,35 @@ async def test_a_patrol_hazard_request_names_its_mistakes(
     assert bad_code.status_code == 422
     assert bad_code.json()["errors"][0]["field"].startswith("equipment_codes")
     assert no_question.status_code == 422
+
+
+async def test_rescues_and_monitoring_alarms_are_signs_of_use(
+    app: FastAPI, client: httpx.AsyncClient, tokens: TokenFactory, fleet: dict[str, str]
+) -> None:
+    called, alarmed = equipment_code(), equipment_code()
+    await seed_rescues(
+        app,
+        rescue_dispatched(called),
+        rescue_dispatched(alarmed, source="monitoring_alarm"),
+        rescue_dispatched(alarmed, source="monitoring_alarm",
+                          reported_at="2026-11-23T10:00:00+08:00"),
+        rescue_dispatched(fleet["e4"]),  # registered: not a finding
+    )  # fmt: skip
+
+    counts = await client.get(
+        "/api/v1/patrol", params={"as_of": TODAY.isoformat()}, headers=tokens.bureau()
+    )
+    listed = await client.get(
+        "/api/v1/patrol/unregistered_in_use", params={"limit": 100}, headers=tokens.bureau()
+    )
+
+    assert counts.json()["unregistered_in_use"] == 5  # x, z and e5, and the two rescued
+    seen = {i["equipment_code"]: i["seen_in"] for i in listed.json()["items"]}
+    assert seen[called] == ["rescue"]
+    assert seen[alarmed] == ["monitoring_alarm"]
+    assert fleet["e4"] not in seen
+    async with app.state.database.connection() as conn:
+        times = await conn.fetchval(
+            "SELECT times_seen FROM unregistered_sightings WHERE equipment_code = $1", alarmed
+        )
+    assert times == 2

@@ -31,11 +31,23 @@ class PatrolQuestion(StrEnum):
 class SightingSource(StrEnum):
     hazard_signal = "hazard_signal"  # 隐患线索 (tzsb.hazard.signal.v1)
     inspection_post = "inspection_post"  # an agency's report on a code the registry lacks
+    rescue = "rescue"  # 96333 困人 incident dispatched for the code (tzsb.elevator.rescue)
+    monitoring_alarm = "monitoring_alarm"  # 远程监测 device raised a trapped-passenger alarm
 
 
 # A refused-fill signal names a gas cylinder: cylinders are registered by their filling
 # station in cylinder trace, not in the equipment registry, so their codes are never in it.
 _NOT_EQUIPMENT_CODES = frozenset({"refused_fill_filled"})
+
+
+def rescue_sighting_source(reported_by: str) -> SightingSource:
+    """A rescue raised by the elevator's own monitoring device is a monitoring sighting: the
+    device reports from the car, so the code is in use whatever a caller said."""
+    return (
+        SightingSource.monitoring_alarm
+        if reported_by == "monitoring_alarm"
+        else SightingSource.rescue
+    )
 
 
 def signal_names_equipment(kind: str, equipment_code: str | None) -> bool:

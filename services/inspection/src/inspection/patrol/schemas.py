@@ -23,7 +23,8 @@ class PatrolCounts(BaseModel):
         description="检验不合格仍在用: in use, the latest inspection failed"
     )
     unregistered_in_use: int = Field(
-        description="未登记仍使用: codes seen in use (hazard signals, inspection reports) that "
+        description="未登记仍使用: codes seen in use (hazard signals, inspection reports, "
+        "rescues, monitoring alarms) that "
         "the registry does not hold, and registry equipment in use without a 使用登记证"
     )
 
@@ -42,7 +43,8 @@ class PatrolItem(BaseModel):
     last_inspected_on: date | None
     last_conclusion: str | None
     seen_in: list[str] = Field(
-        description="where the code was seen in use: hazard_signal | inspection_post"
+        description="where the code was seen in use: hazard_signal | inspection_post | "
+        "rescue 96333困人 | monitoring_alarm 远程监测报警"
     )
     last_seen_at: datetime | None
 
