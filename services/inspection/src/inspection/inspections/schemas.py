@@ -1,16 +1,32 @@
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from inspection.inspection_rules.rules import Conclusion, DueKind
 from tzsb_common.contracts.registry import EQUIPMENT_CODE_PATTERN
 from tzsb_common.json_bodies import StrictModel
 
 EQUIPMENT_CODE = EQUIPMENT_CODE_PATTERN
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date_only(value: object) -> object:
+    # A query string is validated leniently, where "0" would be 1970-01-01; only YYYY-MM-DD is
+    # a date here, as in every JSON body.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+QueryDate = Annotated[date, BeforeValidator(_iso_date_only)]
+"""A date in a query string: YYYY-MM-DD only."""
 
 
 class InspectionKind(StrEnum):

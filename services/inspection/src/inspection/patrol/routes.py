@@ -8,7 +8,6 @@ since the lists name every unit's failings.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import Path, Query, status
@@ -16,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from inspection.inspections.access import BusinessToday
+from inspection.inspections.schemas import QueryDate
 from inspection.patrol import service
 from inspection.patrol.rules import PatrolQuestion
 from inspection.patrol.schemas import (
@@ -42,7 +42,7 @@ from tzsb_common.routing import feature_router
 router = feature_router("/patrol", tags=["online patrol 网上巡查"])
 
 AsOf = Annotated[
-    date | None,
+    QueryDate | None,
     Query(description="巡查日期, the day asked about; today (Asia/Shanghai) if omitted"),
 ]
 Park = Annotated[str | None, Query(min_length=1, max_length=100, description="园区")]

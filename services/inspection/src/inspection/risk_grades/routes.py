@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -12,6 +11,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from inspection.inspections.access import BusinessToday
+from inspection.inspections.schemas import QueryDate
 from inspection.risk_grades import service
 from inspection.risk_grades.rules import Grading, RiskGrade, last_year
 from inspection.risk_grades.schemas import GRADE_DESCRIPTION, RiskGradePage, RiskGradeRead
@@ -44,7 +44,7 @@ CurrentGrading = Annotated[Grading, Depends(_grading)]
 BusinessZone = Annotated[ZoneInfo, Depends(_zone)]
 
 AsOf = Annotated[
-    date | None,
+    QueryDate | None,
     Query(description="grade as of this day (the year ending on it); today if omitted"),
 ]
 
