@@ -288,9 +288,15 @@ async def test_a_result_opens_each_hazard_it_lists_once_against_the_unit_or_its_
     assert [h["spot_check_draw_id"] for h in opened] == [made["id"]] * 3
     assert [(h["equipment_code"], h["use_unit_id"], h["unit_id"]) for h in opened] == [
         (own, drawn_unit, None),
-        (unregistered, None, drawn_unit),
-        (None, None, drawn_unit),
+        (unregistered, drawn_unit, None),
+        (None, drawn_unit, None),
     ]
+    unit_reads = await client.get(
+        "/api/v1/hazards",
+        params={"source": "spot_check"},
+        headers=tokens.headers(CallerKind.use_unit, organisation_id=uuid.UUID(drawn_unit)),
+    )
+    assert {h["id"] for h in unit_reads.json()["items"]} >= set(hazard_ids)
     assert opened[2]["deadline"] == today.isoformat()
     async with app.state.database.connection() as conn:
         found = await conn.fetch(
@@ -335,5 +341,5 @@ async def test_hazards_only_counted_open_one_hazard_of_the_unit_with_the_finding
     assert counted.status_code == 201, counted.text
     [hazard_id] = counted.json()["result"]["hazard_ids"]
     hazard = (await client.get(f"/api/v1/hazards/{hazard_id}", headers=tokens.bureau())).json()
-    assert (hazard["unit_id"], hazard["severity"]) == (drawn_unit, "general")
+    assert (hazard["use_unit_id"], hazard["severity"]) == (drawn_unit, "general")
     assert "应急预案未演练" in hazard["description"]

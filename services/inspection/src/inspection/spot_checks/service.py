@@ -351,10 +351,11 @@ async def record_result(
             rows=[
                 {
                     "equipment_code": h.equipment_code,
-                    # Equipment the registry knows answers through its use unit; a unit's own
-                    # hazard, or one on equipment found unregistered, names the unit checked.
-                    "use_unit_id": data.use_unit_id if h.equipment_code in owners else None,
-                    "unit_id": None if h.equipment_code in owners else data.use_unit_id,
+                    # The unit drawn is a use unit, and it answers for what was found on its
+                    # premises: its equipment, equipment found there unregistered, itself. So
+                    # the hazard also weighs on its risk grade.
+                    "use_unit_id": data.use_unit_id,
+                    "unit_id": None,
                     "severity": h.severity,
                     "description": h.description,
                     "deadline": h.deadline,
