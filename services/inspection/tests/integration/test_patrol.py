@@ -383,3 +383,36 @@ async def test_rescues_and_monitoring_alarms_are_signs_of_use(
             "SELECT times_seen FROM unregistered_sightings WHERE equipment_code = $1", alarmed
         )
     assert times == 2
+
+
+async def test_once_its_hazard_is_closed_the_patrol_may_open_a_new_one(
+    client: httpx.AsyncClient, tokens: TokenFactory, fleet: dict[str, str]
+) -> None:
+    path = "/api/v1/patrol/no_maintenance_contract/hazards"
+    body = {"equipment_codes": [fleet["e1"]], "as_of": TODAY.isoformat()}
+    bureau = tokens.bureau()
+    unit = tokens.headers(CallerKind.use_unit, organisation_id=UNIT_1)
+    [first] = (await client.post(path, json=body, headers=bureau)).json()["items"]
+    hazard = f"/api/v1/hazards/{first['hazard_id']}"
+    steps = [
+        await client.post(
+            "/api/v1/orders",
+            json={"hazard_ids": [first["hazard_id"]], "deadline": "2099-01-31"},
+            headers=bureau,
+        ),
+        await client.post(f"{hazard}/rectification", json={}, headers=unit),
+        await client.post(
+            f"{hazard}/evidence",
+            params={"filename": "维保合同.pdf"},
+            content=b"%PDF-1.4 contract signed",
+            headers={**unit, "Content-Type": "application/pdf"},
+        ),
+        await client.post(f"{hazard}/rectified", json={"note": "已签订维保合同"}, headers=unit),
+        await client.post(f"{hazard}/verification", json={"accepted": True}, headers=bureau),
+    ]
+    assert [s.status_code for s in steps] == [201, 200, 201, 200, 200], steps[-1].text
+
+    [second] = (await client.post(path, json=body, headers=bureau)).json()["items"]
+
+    assert second["outcome"] == "opened"
+    assert second["hazard_id"] != first["hazard_id"]
