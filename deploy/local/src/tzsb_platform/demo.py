@@ -1130,6 +1130,61 @@ class Loader:
                 self.figures.reasons[f"swipe {reason}"] += 1
         return results
 
+    async def rescues(self) -> None:
+        """A few 96333 trappings, now: the service dispatches at the moment a report arrives
+        and every step is timed against that, so a past rescue cannot be replayed. The company
+        holding the contract acknowledges, arrives and frees the people at once; the last one
+        is left acknowledged but not reached, so the live clocks escalate it in 20 minutes."""
+        plan = self.plan
+        rng = random.Random(plan.seed + 5)
+        causes = await self.api.call("GET", "elevator-maintenance", "/api/v1/fault-causes", self.bureau)
+        codes = [c["code"] for c in causes.json()["items"]]
+        covered = [
+            p
+            for p in plan.equipment
+            if p.category == "3000"
+            and p.status == "in_use"
+            and p.code in self.contract_company
+            and p.code not in self.lapsed_until
+        ]
+        chosen = rng.sample(covered, min(len(covered), max(2, round(6 * plan.scale))))
+
+        def job(index: int, piece: Equipment) -> Callable[[], Awaitable[int]]:
+            async def rescue() -> int:
+                token = self.contract_company[piece.code].token
+                people = rng.randint(1, 4)
+                response = await self.api.call(
+                    "POST",
+                    "elevator-maintenance",
+                    "/api/v1/rescues",
+                    self.bureau,
+                    json_body={
+                        "equipment_code": piece.code,
+                        "reported_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+                        "trapped_people": people,
+                        "caller_phone": f"139{rng.randint(10_000_000, 99_999_999)}",
+                    },
+                )
+                path = f"/api/v1/rescues/{response.json()['id']}"
+                await self.api.call("POST", "elevator-maintenance", path + "/acknowledge", token, json_body={})
+                if index == len(chosen) - 1:
+                    self.figures.counts["rescues: awaiting arrival"] += 1
+                    return 1
+                await self.api.call(
+                    "POST", "elevator-maintenance", path + "/arrive", token,
+                    json_body={"lat": piece.lat, "lon": piece.lon},
+                )  # fmt: skip
+                await self.api.call(
+                    "POST", "elevator-maintenance", path + "/release", token,
+                    json_body={"people_freed": people, "fault_cause": rng.choice(codes)},
+                )  # fmt: skip
+                self.figures.counts["rescues: released"] += 1
+                return 1
+
+            return rescue
+
+        await gather_with_bar("rescues (96333)", [job(i, p) for i, p in enumerate(chosen)])
+
     # -- cylinders and fills ---------------------------------------------------------------
 
     async def cylinders(self) -> None:
@@ -1320,6 +1375,7 @@ async def load(args: argparse.Namespace) -> Figures:
         await loader.bureau_hazards()
         await loader.hazard_states()
         await loader.swipes()
+        await loader.rescues()
         await loader.cylinders()
         await loader.fills()
         await loader.cylinder_inspections()
