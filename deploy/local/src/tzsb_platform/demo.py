@@ -126,7 +126,23 @@ UNIT_TRADES = (
     "物业管理", "置业", "酒店管理", "机械制造", "商贸", "物流", "能源", "新材料", "制药", "化工",
 )  # fmt: skip
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
-GIVEN_NAMES = ("伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超")
+GIVEN_NAMES = (
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "涛",
+    "明",
+    "超",
+)
 OPERATOR_ITEMS = {
     # 作业人员证 of the use units' own staff, by the category they run.
     "1000": "G1",
@@ -249,10 +265,7 @@ def build_plan(seed: int, scale: float, today: date) -> Plan:
     chemical_units = max(1, round(unit_count * 0.15))
     use_units: list[Org] = []
     for i in range(unit_count):
-        if i < chemical_units:
-            park = "化工园区"
-        else:
-            park = rng.choices(GENERAL_PARKS, GENERAL_SHARE)[0]
+        park = "化工园区" if i < chemical_units else rng.choices(GENERAL_PARKS, GENERAL_SHARE)[0]
         words = len(UNIT_WORDS) * len(UNIT_TRADES)
         word = UNIT_WORDS[i % len(UNIT_WORDS)]
         trade = "化工" if park == "化工园区" else UNIT_TRADES[(i // len(UNIT_WORDS)) % 9]
@@ -267,7 +280,8 @@ def build_plan(seed: int, scale: float, today: date) -> Plan:
     for park, count in FILLING_STATIONS_PER_PARK.items():
         for _ in range(count):
             i = len(stations)
-            name = f"兰州新区{UNIT_WORDS[(i * 3) % 20]}燃气{'充装站' if i % 2 == 0 else '工业气体有限公司'}"
+            trade = "燃气充装站" if station_media(i) == ["LPG"] else "工业气体有限公司"
+            name = f"兰州新区{UNIT_WORDS[(i * 3) % len(UNIT_WORDS)]}{trade}"
             stations.append(org(f"station{i}", 950 + i, name, "filling_station", park))
     agencies = [
         org(f"agency{i}", 980 + i, name, "inspection_agency", "中川园区")
@@ -284,10 +298,7 @@ def build_plan(seed: int, scale: float, today: date) -> Plan:
         count = scaled(total, scale)
         chemical = min(count, scaled(CHEMICAL_PARK_COUNTS.get(category, 0), scale))
         for i in range(count):
-            if i < chemical:
-                park = "化工园区"
-            else:
-                park = rng.choices(GENERAL_PARKS, GENERAL_SHARE)[0]
+            park = "化工园区" if i < chemical else rng.choices(GENERAL_PARKS, GENERAL_SHARE)[0]
             unit = rng.choice(units_by_park[park] or use_units)
             variety = rng.choice(VARIETIES[category])
             serial += 1
@@ -348,7 +359,9 @@ def _equipment(
     elif category == "4000":
         attributes = {"rated_lifting_capacity_t": rng.choice((3, 5, 10, 16, 32))}
     row.update(attributes)
-    return Equipment(code, category, variety, park, unit, status, lat, lon, commissioned, registered, row)
+    return Equipment(
+        code, category, variety, park, unit, status, lat, lon, commissioned, registered, row
+    )
 
 
 MEDIA = {
@@ -375,7 +388,9 @@ def _cylinders(
         medium = rng.choice(station_media(index))
         nominal, water, tare, permitted, life = MEDIA[medium]
         years = MEDIUM_INTERVAL_YEARS[medium]
-        manufactured = today - timedelta(days=rng.randint(200, 365 * (life - 1 if life < 10 else 12)))
+        manufactured = today - timedelta(
+            days=rng.randint(200, 365 * (life - 1 if life < 10 else 12))
+        )
         if rng.random() < 0.02:
             # 超期未检: the next inspection passed a few months ago; fills after it are refused.
             next_on = today - timedelta(days=rng.randint(40, 150))
@@ -487,9 +502,9 @@ class Api:
         for url in self.urls.values():
             response = await self.client.get(url + "/metrics")
             for line in response.text.splitlines():
-                if line.startswith(("tzsb_consumer_lag{", "tzsb_outbox_backlog{")):
-                    if float(line.rsplit(" ", 1)[1]) > 0:
-                        return False
+                watched = line.startswith(("tzsb_consumer_lag{", "tzsb_outbox_backlog{"))
+                if watched and float(line.rsplit(" ", 1)[1]) > 0:
+                    return False
         return True
 
 
@@ -597,17 +612,29 @@ class Loader:
         plan, today = self.plan, self.plan.today
         bodies: list[dict[str, Any]] = []
         for i, company in enumerate(plan.companies):
-            bodies.append(self._licence(company, f"TS3362{plan.seed:04d}{i:03d}", "maintenance", ["3000"]))
+            bodies.append(
+                self._licence(company, f"TS3362{plan.seed:04d}{i:03d}", "maintenance", ["3000"])
+            )
         for i, station in enumerate(plan.stations):
-            bodies.append(self._licence(station, f"TS4262{plan.seed:04d}{i:03d}", "filling", station_media(i)))
+            bodies.append(
+                self._licence(station, f"TS4262{plan.seed:04d}{i:03d}", "filling", station_media(i))
+            )
         for i, agency in enumerate([*plan.agencies, plan.cylinder_agency]):
-            scope = ["2000"] if agency is plan.cylinder_agency else ["1000", "2000", "3000", "4000", "5000", "6000", "8000", "9000"]
-            bodies.append(self._licence(agency, f"TS7110{plan.seed:04d}{i:03d}", "inspection", scope))
+            scope = (
+                ["2000"]
+                if agency is plan.cylinder_agency
+                else ["1000", "2000", "3000", "4000", "5000", "6000", "8000", "9000"]
+            )
+            bodies.append(
+                self._licence(agency, f"TS7110{plan.seed:04d}{i:03d}", "inspection", scope)
+            )
         del today
 
         def job(body: dict[str, Any]) -> Callable[[], Awaitable[int]]:
             async def create() -> int:
-                await self.api.call("POST", "registry", "/api/v1/licences", self.bureau, json_body=body)
+                await self.api.call(
+                    "POST", "registry", "/api/v1/licences", self.bureau, json_body=body
+                )
                 return 1
 
             return create
@@ -622,7 +649,9 @@ class Loader:
             "kind": kind,
             "scope": scope,
             "valid_from": (self.plan.today - timedelta(days=3 * 365)).isoformat(),
-            "valid_to": (self.plan.today + timedelta(days=365 + self.rng.randint(0, 700))).isoformat(),
+            "valid_to": (
+                self.plan.today + timedelta(days=365 + self.rng.randint(0, 700))
+            ).isoformat(),
         }
 
     async def certificates(self) -> None:
@@ -649,7 +678,7 @@ class Loader:
             )
             return number
 
-        elevators = defaultdict(int)
+        elevators: dict[str, int] = defaultdict(int)
         for piece in plan.equipment:
             if piece.category == "3000":
                 elevators[piece.unit.key] += 1
@@ -678,7 +707,9 @@ class Loader:
         def job(chunk: list[dict[str, Any]]) -> Callable[[], Awaitable[int]]:
             async def create() -> int:
                 for body in chunk:
-                    await self.api.call("POST", "registry", "/api/v1/certificates", self.bureau, json_body=body)
+                    await self.api.call(
+                        "POST", "registry", "/api/v1/certificates", self.bureau, json_body=body
+                    )
                 return len(chunk)
 
             return create
@@ -696,7 +727,8 @@ class Loader:
                         "supervision_body": body_name,
                         "certificate_number": f"JC{self.plan.seed % 10000:04d}{len(bodies):04d}",
                         "certificate_level": "A" if i < a_class else "B",
-                        "name": self.rng.choice(SURNAMES) + "".join(self.rng.sample(GIVEN_NAMES, 2)),
+                        "name": self.rng.choice(SURNAMES)
+                        + "".join(self.rng.sample(GIVEN_NAMES, 2)),
                         "region": {**REGION, "park": park},
                         "active": i < on_duty,
                     }
@@ -704,7 +736,9 @@ class Loader:
 
         async def create() -> int:
             for body in bodies:
-                await self.api.call("POST", "registry", "/api/v1/staff", self.bureau, json_body=body)
+                await self.api.call(
+                    "POST", "registry", "/api/v1/staff", self.bureau, json_body=body
+                )
             return len(bodies)
 
         await gather_with_bar("supervision staff", [create], total=len(bodies))
@@ -742,7 +776,8 @@ class Loader:
                 answer = response.json()
                 if answer["summary"]["refused"]:
                     refused = [r for r in answer["rows"] if r["status"] == "refused"][:3]
-                    raise LoadError(f"the register import refused rows: {json.dumps(refused, ensure_ascii=False)}")
+                    shown = json.dumps(refused, ensure_ascii=False)
+                    raise LoadError(f"the register import refused rows: {shown}")
                 return len(chunk)
 
             return upload
@@ -797,7 +832,9 @@ class Loader:
 
         def job(body: dict[str, Any]) -> Callable[[], Awaitable[int]]:
             async def create() -> int:
-                await self.api.call("POST", "registry", "/api/v1/contracts", self.bureau, json_body=body)
+                await self.api.call(
+                    "POST", "registry", "/api/v1/contracts", self.bureau, json_body=body
+                )
                 return 1
 
             return create
@@ -904,12 +941,16 @@ class Loader:
             "hazards": hazards,
         }
         try:
-            response = await self.api.call("POST", "inspection", "/api/v1/inspections", token, json_body=body)
+            response = await self.api.call(
+                "POST", "inspection", "/api/v1/inspections", token, json_body=body
+            )
         except LoadError as exc:
             if "no_inspection_rule" not in str(exc):
                 raise
             body["next_due_on"] = (on + timedelta(days=365)).isoformat()
-            response = await self.api.call("POST", "inspection", "/api/v1/inspections", token, json_body=body)
+            response = await self.api.call(
+                "POST", "inspection", "/api/v1/inspections", token, json_body=body
+            )
         self.figures.counts["inspection reports"] += 1
         answer: dict[str, Any] = response.json()
         if answer.get("next_due_on") is None:
@@ -933,7 +974,9 @@ class Loader:
                         "equipment_code": piece.code,
                         "source": rng.choice(("online_patrol", "supervision", "complaint")),
                         "severity": "general",
-                        "description": rng.choice(("使用登记标志未张贴", "作业人员无证上岗", "安全技术档案不全")),
+                        "description": rng.choice(
+                            ("使用登记标志未张贴", "作业人员无证上岗", "安全技术档案不全")
+                        ),
                         "deadline": (plan.today + timedelta(days=rng.randint(5, 30))).isoformat(),
                     },
                 )
@@ -975,7 +1018,9 @@ class Loader:
                     step = rng.random()
                     state = "order_issued"
                     if step >= 0.25:
-                        await self.api.call("POST", "inspection", path + "/rectification", unit.token)
+                        await self.api.call(
+                            "POST", "inspection", path + "/rectification", unit.token
+                        )
                         state = "rectifying"
                     if step >= 0.45:
                         await self.api.call(
@@ -1006,17 +1051,29 @@ class Loader:
         opened = len(self.hazards) - sum(len(v) for v in by_unit.values())
         self.figures.counts["hazards: open"] += opened
         await gather_with_bar(
-            "hazard workflow", [job(k, v) for k, v in by_unit.items()], total=sum(len(v) for v in by_unit.values())
+            "hazard workflow",
+            [job(k, v) for k, v in by_unit.items()],
+            total=sum(len(v) for v in by_unit.values()),
         )
 
     async def scans(self) -> None:
         today = self.plan.today.isoformat()
-        due = await self.api.call("POST", "inspection", "/api/v1/due-scans", self.bureau, json_body={"as_of": today})
-        self.figures.notes.append(f"due scan for {today}: {json.dumps(due.json(), ensure_ascii=False)[:300]}")
-        overdue = await self.api.call(
-            "POST", "elevator-maintenance", "/api/v1/overdue-scans", self.bureau, json_body={"as_of": today}
+        due = await self.api.call(
+            "POST", "inspection", "/api/v1/due-scans", self.bureau, json_body={"as_of": today}
         )
-        self.figures.notes.append(f"overdue-maintenance scan: {json.dumps(overdue.json(), ensure_ascii=False)[:300]}")
+        self.figures.notes.append(
+            f"due scan for {today}: {json.dumps(due.json(), ensure_ascii=False)[:300]}"
+        )
+        overdue = await self.api.call(
+            "POST",
+            "elevator-maintenance",
+            "/api/v1/overdue-scans",
+            self.bureau,
+            json_body={"as_of": today},
+        )
+        self.figures.notes.append(
+            f"overdue-maintenance scan: {json.dumps(overdue.json(), ensure_ascii=False)[:300]}"
+        )
 
     # -- swipes ----------------------------------------------------------------------------
 
@@ -1041,10 +1098,10 @@ class Loader:
             worker = workers[int(piece.code[-4:]) % len(workers)]
             day = since + timedelta(days=rng.randint(0, interval - 1))
             while day < today:
-                if lapsed_on is not None and day > lapsed_on + timedelta(days=3):
-                    # A few swipes after the contract lapsed: rejected no_valid_contract.
-                    if rng.random() > 0.3:
-                        break
+                # A few swipes after the contract lapsed: rejected no_valid_contract.
+                lapsed = lapsed_on is not None and day > lapsed_on + timedelta(days=3)
+                if lapsed and rng.random() > 0.3:
+                    break
                 if day.weekday() == 6:
                     day += timedelta(days=1)
                     continue
@@ -1101,7 +1158,9 @@ class Loader:
             raise LoadError(f"the first visit's swipes were rejected: {answer}")
         total = sum(2 * len(v) for v in by_company.values())
 
-        def job(company: Org, pairs: list[tuple[datetime, list[dict[str, Any]]]]) -> Callable[[], Awaitable[int]]:
+        def job(
+            company: Org, pairs: list[tuple[datetime, list[dict[str, Any]]]]
+        ) -> Callable[[], Awaitable[int]]:
             async def post() -> int:
                 # One company's batches go one after another: its hash chain orders them.
                 items = [s for _, pair in pairs for s in pair]
@@ -1121,7 +1180,11 @@ class Loader:
 
     async def _post_swipes(self, company: Org, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         response = await self.api.call(
-            "POST", "elevator-maintenance", "/api/v1/swipes", company.token, json_body={"swipes": batch}
+            "POST",
+            "elevator-maintenance",
+            "/api/v1/swipes",
+            company.token,
+            json_body={"swipes": batch},
         )
         results: list[dict[str, Any]] = response.json()["results"]
         for result in results:
@@ -1137,7 +1200,9 @@ class Loader:
         is left acknowledged but not reached, so the live clocks escalate it in 20 minutes."""
         plan = self.plan
         rng = random.Random(plan.seed + 5)
-        causes = await self.api.call("GET", "elevator-maintenance", "/api/v1/fault-causes", self.bureau)
+        causes = await self.api.call(
+            "GET", "elevator-maintenance", "/api/v1/fault-causes", self.bureau
+        )
         codes = [c["code"] for c in causes.json()["items"]]
         covered = [
             p
@@ -1166,7 +1231,9 @@ class Loader:
                     },
                 )
                 path = f"/api/v1/rescues/{response.json()['id']}"
-                await self.api.call("POST", "elevator-maintenance", path + "/acknowledge", token, json_body={})
+                await self.api.call(
+                    "POST", "elevator-maintenance", path + "/acknowledge", token, json_body={}
+                )
                 if index == len(chosen) - 1:
                     self.figures.counts["rescues: awaiting arrival"] += 1
                     return 1
@@ -1265,7 +1332,11 @@ class Loader:
                             "inspection_mark": not overdue,
                             "medium_marking": True,
                         },
-                        "postfill_checks": {"leak": True, "mass_or_pressure": True, "temperature": True},
+                        "postfill_checks": {
+                            "leak": True,
+                            "mass_or_pressure": True,
+                            "temperature": True,
+                        },
                         "filled_mass_kg": mass,
                         "final_pressure_mpa": pressure,
                     }
@@ -1282,7 +1353,11 @@ class Loader:
                 for i in range(0, len(fills), FILL_BATCH):
                     batch = fills[i : i + FILL_BATCH]
                     response = await self.api.call(
-                        "POST", "cylinder-trace", "/api/v1/fills", station.token, json_body={"fills": batch}
+                        "POST",
+                        "cylinder-trace",
+                        "/api/v1/fills",
+                        station.token,
+                        json_body={"fills": batch},
                     )
                     for result in response.json()["results"]:
                         self.figures.counts[f"fills {result['status']}"] += 1
@@ -1320,7 +1395,11 @@ class Loader:
         async def create() -> int:
             for body in bodies:
                 await self.api.call(
-                    "POST", "cylinder-trace", "/api/v1/cylinder-inspections", plan.cylinder_agency.token, json_body=body
+                    "POST",
+                    "cylinder-trace",
+                    "/api/v1/cylinder-inspections",
+                    plan.cylinder_agency.token,
+                    json_body=body,
                 )
             return len(bodies)
 
@@ -1364,7 +1443,9 @@ async def load(args: argparse.Namespace) -> Figures:
             loader.figures.counts.clear()
             return loader.figures
         await loader.organisations()
-        await loader.api_clients([*plan.companies, *plan.stations, *plan.agencies, plan.cylinder_agency])
+        await loader.api_clients(
+            [*plan.companies, *plan.stations, *plan.agencies, plan.cylinder_agency]
+        )
         await loader.licences()
         await loader.certificates()
         await loader.staff()
@@ -1391,7 +1472,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Load demo data modelled on the Lanzhou New Area's 2020 report into the "
         "running platform (make up), through its public APIs.",
     )
-    parser.add_argument("--scale", type=float, default=1.0, help="multiply every count (1: a tenth of the seed's register)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply every count (1: a tenth of the seed's register)",
+    )
     parser.add_argument("--seed", type=int, default=2020, help="the same seed yields the same data")
     parser.add_argument(
         "--swipe-days",
@@ -1416,7 +1502,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"demo: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
     except KeyboardInterrupt:
-        print("demo: interrupted; run again with another --seed for a complete set", file=sys.stderr)
+        print(
+            "demo: interrupted; run again with another --seed for a complete set", file=sys.stderr
+        )
         raise SystemExit(130) from None
     for name, count in sorted(figures.counts.items()):
         print(f"{name:40} {count:>8}")
