@@ -878,45 +878,53 @@ class Loader:
                 if draw < 0.003:
                     self.figures.counts["inspections: never inspected"] += 1
                     return 1
-                first_on = max(piece.commissioned_on, today - timedelta(days=rng.randint(370, 700)))
-                first = await self._inspection(piece, token, report(), first_on, "pass", [])
-                due = date.fromisoformat(first["next_due_on"])
-                if due > today:
-                    self.figures.counts["inspections: not yet due"] += 1
-                    return 1
-                if draw < 0.008:
-                    self.figures.counts["inspections: missing (past due)"] += 1
-                    return 1
-                if draw < 0.05:
-                    on = min(today - timedelta(days=1), due + timedelta(days=rng.randint(5, 60)))
-                    kind = "late"
-                else:
-                    on = due - timedelta(days=rng.randint(1, 45))
-                    kind = "on time"
-                conclusion = "fail" if rng.random() < 0.004 else "pass"
-                hazards = []
-                if rng.random() < 0.02:
-                    hazards.append(
-                        {
-                            "description": rng.choice(
-                                (
-                                    "安全阀校验超期",
-                                    "制动器闸瓦磨损超标",
-                                    "压力表未按期检定",
-                                    "层门门锁啮合长度不足",
-                                    "钢丝绳断丝超标",
-                                )
-                            ),
-                            "severity": "major" if rng.random() < 0.2 else "general",
-                            "deadline": (on + timedelta(days=30)).isoformat(),
-                        }
-                    )
-                second = await self._inspection(piece, token, report(), on, conclusion, hazards)
+                on = max(piece.commissioned_on, today - timedelta(days=rng.randint(370, 700)))
+                answer = await self._inspection(piece, token, report(), on, "pass", [])
+                due = date.fromisoformat(answer["next_due_on"])
+                kind = "not yet due"
+                # Inspected at every due date since, on time, until the next lies ahead; the
+                # last one late for a few, and missing (the piece is past due) for fewer.
+                for _ in range(6):
+                    if due > today:
+                        break
+                    if draw < 0.008:
+                        kind = "missing (past due)"
+                        break
+                    late = draw < 0.05 and due + timedelta(days=5) < today
+                    if late:
+                        on = min(
+                            today - timedelta(days=1), due + timedelta(days=rng.randint(5, 60))
+                        )
+                    else:
+                        on = max(on + timedelta(days=1), due - timedelta(days=rng.randint(1, 45)))
+                    kind = "late" if late else "on time"
+                    recent = today - on < timedelta(days=365)
+                    conclusion = "fail" if recent and rng.random() < 0.004 else "pass"
+                    hazards = []
+                    if recent and rng.random() < 0.02:
+                        hazards.append(
+                            {
+                                "description": rng.choice(
+                                    (
+                                        "安全阀校验超期",
+                                        "制动器闸瓦磨损超标",
+                                        "压力表未按期检定",
+                                        "层门门锁啮合长度不足",
+                                        "钢丝绳断丝超标",
+                                    )
+                                ),
+                                "severity": "major" if rng.random() < 0.2 else "general",
+                                "deadline": (on + timedelta(days=30)).isoformat(),
+                            }
+                        )
+                    answer = await self._inspection(piece, token, report(), on, conclusion, hazards)
+                    for hazard in answer.get("hazards", []):
+                        self.hazards.append({**hazard, "unit": piece.unit})
+                    if conclusion == "fail":
+                        kind = "failed"
+                        break
+                    due = date.fromisoformat(answer["next_due_on"])
                 self.figures.counts[f"inspections: {kind}"] += 1
-                if conclusion == "fail":
-                    self.figures.counts["inspections: failed"] += 1
-                for hazard in second.get("hazards", []):
-                    self.hazards.append({**hazard, "unit": piece.unit})
                 return 1
 
             return inspect
