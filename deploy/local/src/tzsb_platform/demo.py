@@ -1521,3 +1521,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for note in figures.notes:
         print(note)
     print(f"done in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
