@@ -26,7 +26,9 @@ SCALE = "0.1"
 
 @pytest.fixture
 def platform() -> Iterator[dict[str, str]]:
-    state = Path(os.environ.get("TMPDIR", "/tmp")) / f"tzsb-demo-{os.getpid()}-{time.monotonic_ns()}"
+    state = (
+        Path(os.environ.get("TMPDIR", "/tmp")) / f"tzsb-demo-{os.getpid()}-{time.monotonic_ns()}"
+    )
     env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
     }

@@ -887,7 +887,7 @@ class Loader:
                 for _ in range(6):
                     if due > today:
                         break
-                    if draw < 0.008:
+                    if draw < 0.012:
                         kind = "missing (past due)"
                         break
                     late = draw < 0.05 and due + timedelta(days=5) < today
@@ -1103,7 +1103,8 @@ class Loader:
             lapsed_on = self.lapsed_until.get(piece.code)
             interval = 17 if company.key == plan.companies[LATE_COMPANY].key else 14
             workers = plan.workers[company.key]
-            worker = workers[int(piece.code[-4:]) % len(workers)]
+            # One worker per site, so a day's visits rarely cross the region.
+            worker = workers[plan.use_units.index(piece.unit) % len(workers)]
             day = since + timedelta(days=rng.randint(0, interval - 1))
             while day < today:
                 # A few swipes after the contract lapsed: rejected no_valid_contract.
@@ -1115,7 +1116,9 @@ class Loader:
                     continue
                 slot = slots[(worker, day)]
                 slots[(worker, day)] += 1
-                start = local(day, 8, 30) + timedelta(minutes=80 * slot + rng.randint(0, 15))
+                # Two hours a visit: at most 70 minutes on site and 40 on the road between
+                # sites under 30 km apart, well within ANOMALY_MAX_TRAVEL_KMH.
+                start = local(day, 8, 0) + timedelta(minutes=120 * slot + rng.randint(0, 10))
                 minutes = 10 if rng.random() < 0.01 else rng.randint(35, 70)
                 end = start + timedelta(minutes=minutes)
                 if end >= now:
