@@ -859,19 +859,21 @@ class Loader:
 
     async def inspections(self) -> None:
         """Each piece in use: an inspection a year or more ago, then the next one on time
-        (most), late (a few per cent), or missing (about half a per cent, and a few never
+        (most), late (a few per cent), or missing (about one per cent, and a few never
         inspected at all)."""
-        plan, rng, today = self.plan, self.rng, self.plan.today
+        plan, today = self.plan, self.plan.today
         agency_tokens = [a.token for a in plan.agencies]
         pieces = [p for p in plan.equipment if p.status == "in_use"]
-        counter = 0
-
-        def report() -> str:
-            nonlocal counter
-            counter += 1
-            return f"JY{plan.seed % 10000:04d}-{counter:07d}"
 
         def job(piece: Equipment) -> Callable[[], Awaitable[int]]:
+            # Its own generator: the jobs run concurrently, so a shared one would hand out its
+            # numbers in whatever order the answers come back.
+            rng = random.Random(f"{plan.seed}:inspections:{piece.code}")
+            reports = iter(range(1, 100))
+
+            def report() -> str:
+                return f"JY{plan.seed % 10000:04d}-{piece.code[-10:]}-{next(reports)}"
+
             async def inspect() -> int:
                 token = agency_tokens[int(piece.code[-3:]) % len(agency_tokens)]
                 draw = rng.random()
@@ -919,7 +921,9 @@ class Loader:
                         )
                     answer = await self._inspection(piece, token, report(), on, conclusion, hazards)
                     for hazard in answer.get("hazards", []):
-                        self.hazards.append({**hazard, "unit": piece.unit})
+                        self.hazards.append(
+                            {**hazard, "equipment_code": piece.code, "unit": piece.unit}
+                        )
                     if conclusion == "fail":
                         kind = "failed"
                         break
@@ -972,6 +976,8 @@ class Loader:
         chosen = rng.sample(pieces, min(len(pieces), max(3, round(10 * plan.scale))))
 
         def job(piece: Equipment) -> Callable[[], Awaitable[int]]:
+            rng = random.Random(f"{plan.seed}:bureau-hazards:{piece.code}")
+
             async def create() -> int:
                 response = await self.api.call(
                     "POST",
@@ -999,8 +1005,12 @@ class Loader:
         """Move the hazards along: a fifth stay open, the rest get an order (监察指令书) per
         unit; of those some stay order_issued, some are being rectified, some reported
         rectified and some verified and closed."""
-        rng, today = self.rng, self.plan.today
+        today = self.plan.today
+        rng = random.Random(f"{self.plan.seed}:hazard-states")
         by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        # In a fixed order, whatever order the concurrent requests that found them answered in.
+        self.hazards.sort(key=lambda h: (h["equipment_code"], h["description"], h["deadline"]))
+        steps = {h["id"]: rng.random() for h in self.hazards}
         for hazard in self.hazards:
             if hazard.get("state", "open") == "open" and rng.random() >= 0.2:
                 by_unit[hazard["unit"].key].append(hazard)
@@ -1023,7 +1033,7 @@ class Loader:
                 )
                 for hazard in hazards:
                     path = f"/api/v1/hazards/{hazard['id']}"
-                    step = rng.random()
+                    step = steps[hazard["id"]]
                     state = "order_issued"
                     if step >= 0.25:
                         await self.api.call(
@@ -1226,6 +1236,8 @@ class Loader:
         chosen = rng.sample(covered, min(len(covered), max(2, round(6 * plan.scale))))
 
         def job(index: int, piece: Equipment) -> Callable[[], Awaitable[int]]:
+            rng = random.Random(f"{plan.seed}:rescue:{piece.code}")
+
             async def rescue() -> int:
                 token = self.contract_company[piece.code].token
                 people = rng.randint(1, 4)
