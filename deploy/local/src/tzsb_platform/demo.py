@@ -1524,6 +1524,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except LoadError as exc:
         print(f"demo: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
+    except httpx.TransportError as exc:
+        print(f"demo: the platform does not answer ({exc}); is `make up` running?", file=sys.stderr)
+        raise SystemExit(1) from None
     except KeyboardInterrupt:
         print(
             "demo: interrupted; run again with another --seed for a complete set", file=sys.stderr
