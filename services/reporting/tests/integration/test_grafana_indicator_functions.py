@@ -113,7 +113,30 @@ async def test_the_dashboard_functions_agree_with_the_indicator_and_ranking_api(
     )
     assert held == f"6,{len(visits)},5,5,2"
 
-    period = {"period_start": start.isoformat(), "period_end": today.isoformat()}
+    awarded = await client.post(
+        "/api/v1/bonuses",
+        json={
+            "maintenance_company_id": str(yongri),
+            "points": "2.5",
+            "reason": "困人救援及时",
+            "awarded_on": start.isoformat(),
+        },
+        headers=tokens.bureau(),
+    )
+    assert awarded.status_code == 201, awarded.text
+    # A month in progress (to today), then whole months only (to the last day of last month).
+    parks_now = await _compare(app, client, tokens, start, today)
+    # 中川园区: one elevator visited on time, one late, one never: a third on time.
+    assert parks_now["中川园区"][2 + RATES.index("on_time_maintenance")] == 33.33
+    assert parks_now["秦川园区"][2 + RATES.index("label")] == 50.0
+    await _compare(app, client, tokens, start, today.replace(day=1) - timedelta(days=1))
+
+
+async def _compare(
+    app: FastAPI, client: httpx.AsyncClient, tokens: TokenFactory, start: date, end: date
+) -> dict[str, tuple[Any, ...]]:
+    """Compare the functions with the API over one period; the API's rows per park."""
+    period = {"period_start": start.isoformat(), "period_end": end.isoformat()}
     table3 = await client.get(
         "/api/v1/indicators/elevators",
         params={**period, "group_by": "park"},
@@ -127,10 +150,10 @@ async def test_the_dashboard_functions_agree_with_the_indicator_and_ranking_api(
 
     async with app.state.database.connection() as conn:
         parks = await conn.fetch(
-            "SELECT * FROM grafana.elevator_indicators_by_park($1, $2)", start, today
+            "SELECT * FROM grafana.elevator_indicators_by_park($1, $2)", start, end
         )
         companies = await conn.fetch(
-            "SELECT * FROM grafana.maintenance_company_ranking($1, $2)", start, today
+            "SELECT * FROM grafana.maintenance_company_ranking($1, $2)", start, end
         )
 
     expected_parks = {
@@ -151,12 +174,15 @@ async def test_the_dashboard_functions_agree_with_the_indicator_and_ranking_api(
         )
         for row in parks
     } == expected_parks
-    # 中川园区: one elevator visited on time, one late, one never: a third on time.
-    assert expected_parks["中川园区"][2 + RATES.index("on_time_maintenance")] == 33.33
-    assert expected_parks["秦川园区"][2 + RATES.index("label")] == 50.0
 
     expected_companies = {
-        row["name"]: (row["rank"], row["elevators"], row["composite"], row["score"])
+        row["name"]: (
+            row["rank"],
+            row["elevators"],
+            row["composite"],
+            row["bonus_points"],
+            row["score"],
+        )
         for row in table4.json()["rows"]
     }
     assert {
@@ -164,8 +190,10 @@ async def test_the_dashboard_functions_agree_with_the_indicator_and_ranking_api(
             row["rank"],
             row["elevators"],
             _number(row["composite"]),
+            _number(row["bonus"]),
             _number(row["score"]),
         )
         for row in companies
     } == expected_companies
-    assert len(expected_companies) == 2
+    assert sorted(figures[3] for figures in expected_companies.values()) == [0.0, 2.5]
+    return expected_parks
