@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -281,6 +281,8 @@ def _seed(today: date, now: datetime) -> list[Published]:
     )  # fmt: skip
     a, b = lift_a.equipment_code, lift_b.equipment_code
     passed, closed, ordered = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    # Within today, so within every default range (now/M, now/y) even just after midnight.
+    recently = max(now - timedelta(hours=1), datetime.combine(today, time(0), SHANGHAI))
     return [
         company_created,
         station_created,
@@ -302,10 +304,10 @@ def _seed(today: date, now: datetime) -> list[Published]:
         hazard_found(closed, a),
         hazard_rectified(closed, a, now - timedelta(hours=3)),
         hazard_closed(closed, a, now - timedelta(hours=2)),
-        anomaly(a, company, now - timedelta(hours=1)),
-        *rescue(uuid.uuid4(), b, company, now - timedelta(hours=2)),
-        _fill(station, now - timedelta(hours=1)),
-        _fill(station, now - timedelta(hours=1), ["inspection_overdue", "overfilled"]),
+        anomaly(a, company, recently),
+        *rescue(uuid.uuid4(), b, company, recently),
+        _fill(station, recently),
+        _fill(station, recently, ["inspection_overdue", "overfilled"]),
     ]
 
 
