@@ -9,7 +9,7 @@ TOOLS := var/tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen --all-packages
 
-.PHONY: help up test lint format asyncapi bench install demo
+.PHONY: help up test lint format asyncapi bench install demo promtool
 
 help:
 	@echo "make up        install everything and run the whole platform (Ctrl-C stops it)"
@@ -30,8 +30,12 @@ install: $(if $(shell command -v uv 2>/dev/null),,$(TOOLS)/bin/uv)
 up: install
 	$(RUN) tzsb-up
 
-test: install lint
+test: install lint promtool
 	$(RUN) pytest
+
+# promtool checks the Grafana dashboards' PromQL (Debian's prometheus package ships it).
+promtool:
+	@command -v promtool >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; }
 
 lint: install
 	$(RUN) ruff check .

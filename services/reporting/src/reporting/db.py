@@ -17,5 +17,6 @@ def load_metadata() -> MetaData:
     """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
     from reporting.rankings import tables as _rankings  # noqa: F401
     from reporting.read_models import tables as _read_models  # noqa: F401
+    from reporting.safety_events import tables as _safety_events  # noqa: F401
 
     return metadata
