@@ -12,7 +12,8 @@ from cylinder_trace.cylinders.access import CylinderReader
 from cylinder_trace.fill_statistics import service
 from cylinder_trace.fill_statistics.schemas import FillStatisticsPage
 from cylinder_trace.fills.access import recall_station
-from cylinder_trace.fills.routes import BUSINESS_DAY_QUERY, business_day
+from cylinder_trace.fills.routes import BUSINESS_DAY
+from tzsb_common.days import QueryDay
 from tzsb_common.pagination import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import ValidationFailed
@@ -27,8 +28,8 @@ async def fill_statistics(
     scope: CylinderReader,
     database: CurrentDatabase,
     station_id: uuid.UUID | None = None,
-    from_date: Annotated[str | None, Query(alias="from", **BUSINESS_DAY_QUERY)] = None,
-    to_date: Annotated[str | None, Query(alias="to", **BUSINESS_DAY_QUERY)] = None,
+    first: Annotated[QueryDay | None, Query(alias="from", description=BUSINESS_DAY)] = None,
+    last: Annotated[QueryDay | None, Query(alias="to", description=BUSINESS_DAY)] = None,
     cursor: PageCursor = None,
     limit: PageLimit = DEFAULT_PAGE_LIMIT,
 ) -> Response:
@@ -36,7 +37,6 @@ async def fill_statistics(
     reason, by day then station. Fills are counted once, on the day (Asia/Shanghai) they
     started; malformed fills are never stored and never counted. A station reads its own
     (another station's `station_id` is 403)."""
-    first, last = business_day(from_date, "from"), business_day(to_date, "to")
     if first is not None and last is not None and last < first:
         raise ValidationFailed.at(["query", "to"], "`to` is before `from`", "dates_inconsistent")
     page = await service.fill_statistics(

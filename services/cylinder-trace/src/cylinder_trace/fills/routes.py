@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Query, Request
@@ -17,6 +17,7 @@ from cylinder_trace.fills.access import FillingStation, recall_station
 from cylinder_trace.fills.schemas import FillBody, FillCreate, FillFilter, FillPage, FillResults
 from cylinder_trace.ingestion import split_items
 from tzsb_common.batch import BatchTooLarge
+from tzsb_common.days import QueryDay
 from tzsb_common.outbox import CurrentOutbox
 from tzsb_common.pagination import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit
 from tzsb_common.pg import CurrentDatabase
@@ -26,23 +27,7 @@ from tzsb_common.routing import feature_router
 
 router = feature_router("", tags=["fills 充装"])
 
-BUSINESS_DAY_QUERY: dict[str, Any] = {
-    "pattern": r"^\d{4}-\d{2}-\d{2}$",
-    "description": "营业日 YYYY-MM-DD (Asia/Shanghai), included",
-    "json_schema_extra": {"format": "date"},
-}
-
-
-def business_day(value: str | None, name: str) -> date | None:
-    """A query date as written, YYYY-MM-DD: a lax date parameter would take `0` for 1970."""
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed.at(
-            ["query", name], "not a date (YYYY-MM-DD)", "date_invalid"
-        ) from None
+BUSINESS_DAY = "营业日 YYYY-MM-DD (Asia/Shanghai), included"
 
 
 @router.post(
@@ -88,15 +73,14 @@ async def recall_fills(
     database: CurrentDatabase,
     request: Request,
     station_id: uuid.UUID | None = None,
-    from_date: Annotated[str | None, Query(alias="from", **BUSINESS_DAY_QUERY)] = None,
-    to_date: Annotated[str | None, Query(alias="to", **BUSINESS_DAY_QUERY)] = None,
+    first: Annotated[QueryDay | None, Query(alias="from", description=BUSINESS_DAY)] = None,
+    last: Annotated[QueryDay | None, Query(alias="to", description=BUSINESS_DAY)] = None,
     medium: Annotated[str | None, Query(max_length=32)] = None,
     cursor: PageCursor = None,
     limit: PageLimit = DEFAULT_PAGE_LIMIT,
 ) -> Response:
     """充装追溯召回 — fills by station, business dates and medium, oldest first. A station
     lists its own (another station's `station_id` is 403)."""
-    first, last = business_day(from_date, "from"), business_day(to_date, "to")
     if first is not None and last is not None and last < first:
         raise ValidationFailed.at(["query", "to"], "`to` is before `from`", "dates_inconsistent")
     recall_filter = FillFilter(
