@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+import uuid
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -32,6 +33,8 @@ def _plausible_day(value: date) -> date:
 
 QueryDay = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_plausible_day)]
 """A day given in a query string (`?period_start=2026-01-01`)."""
+
+BodyDay = Annotated[date, AfterValidator(_plausible_day)]
 
 
 class IndicatorGrouping(StrEnum):
@@ -72,6 +75,22 @@ class IndicatorRates(BaseModel):
     label: float | None = Field(description=f"贴牌率, {_RATE}")
 
 
+_VERSION = "the version of its definition (指标口径) the figure was computed by"
+
+
+class DefinitionVersions(BaseModel):
+    """Per rate, the version of its definition in effect on the period's last day."""
+
+    record_completeness: int = Field(description=f"档案信息完整率: {_VERSION}")
+    registration: int = Field(description=f"登记率: {_VERSION}")
+    inspection: int = Field(description=f"检验率: {_VERSION}")
+    contract_validity: int = Field(description=f"维保合同有效率: {_VERSION}")
+    swipe_maintenance: int = Field(description=f"刷卡维保率: {_VERSION}")
+    on_time_maintenance: int = Field(description=f"按期维保率: {_VERSION}")
+    emergency_platform: int = Field(description=f"处置平台进入率: {_VERSION}")
+    label: int = Field(description=f"贴牌率: {_VERSION}")
+
+
 _COMPOSITE = "综合得分: the sum of the eight rounded rates; null when no elevator is in use"
 
 
@@ -84,6 +103,7 @@ class ElevatorIndicators(BaseModel):
     elevators_in_use: int = Field(description="在用数: elevators in use on the period's last day")
     rates: IndicatorRates
     composite: float | None = Field(description=_COMPOSITE)
+    definition_versions: DefinitionVersions
 
 
 class RankedRegion(BaseModel):
@@ -105,3 +125,53 @@ class ElevatorIndicatorRanking(BaseModel):
     period_end: date
     group_by: IndicatorGrouping
     rows: list[RankedRegion]
+    definition_versions: DefinitionVersions
+
+
+class IndicatorDefinitionRead(BaseModel):
+    """One version of an indicator's definition (指标口径)."""
+
+    indicator: str
+    version: int
+    valid_from: date = Field(description="in effect for periods ending on or after this day")
+    name: str = Field(description="指标名称")
+    formula: str = Field(description="口径")
+    parameters: dict[str, object]
+
+
+class IndicatorDefinitionList(BaseModel):
+    items: list[IndicatorDefinitionRead]
+
+
+class PublicationCreate(BaseModel):
+    """公布: the figures of a period as the bureau publishes them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period_start: BodyDay = Field(description="统计期起")
+    period_end: BodyDay = Field(description="统计期止")
+    province: str | None = Field(default=None, min_length=1, max_length=100)
+    city: str | None = Field(default=None, min_length=1, max_length=100)
+    district: str | None = Field(default=None, min_length=1, max_length=100)
+    park: str | None = Field(default=None, min_length=1, max_length=100)
+    group_by: IndicatorGrouping | None = Field(default=None, description="综合排位 by region")
+
+
+class PublicationRead(BaseModel):
+    publication_id: uuid.UUID
+    period_start: date
+    period_end: date
+    region: Region
+    group_by: IndicatorGrouping | None
+    definition_versions: DefinitionVersions
+    figures: ElevatorIndicators | ElevatorIndicatorRanking = Field(
+        description="the answer as published, exactly"
+    )
+    published_by_client: str
+    published_by_organisation: uuid.UUID
+    published_at: datetime
+
+
+class PublicationPage(BaseModel):
+    items: list[PublicationRead]
+    next_cursor: str | None = None

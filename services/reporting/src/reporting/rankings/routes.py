@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from reporting.indicators.cache import CurrentReportCache
+from reporting.indicators.rules import NoDefinition
 from reporting.indicators.schemas import ExportFormat, QueryDay, Region
 from reporting.rankings import service
 from reporting.rankings.schemas import (
@@ -30,7 +31,7 @@ from tzsb_common.pagination import (
     keyset_page,
 )
 from tzsb_common.pg import CurrentDatabase
-from tzsb_common.problems import ValidationFailed, field_error
+from tzsb_common.problems import Conflict, ValidationFailed, field_error
 from tzsb_common.responses import record_response
 from tzsb_common.routing import feature_router
 
@@ -125,14 +126,17 @@ async def rank_maintenance_companies(
     key = (_RANKING, period_start, period_end, *region.model_dump().values())
     ranking: MaintenanceCompanyRanking | None = cache.get(key)
     if ranking is None:
-        ranking = await service.maintenance_company_ranking(
-            database,
-            period_start=period_start,
-            period_end=period_end,
-            region=region,
-            default_interval_days=settings.maintenance_interval_days,
-            star_floors=settings.star_rating_floors,
-        )
+        try:
+            ranking = await service.maintenance_company_ranking(
+                database,
+                period_start=period_start,
+                period_end=period_end,
+                region=region,
+                default_interval_days=settings.maintenance_interval_days,
+                star_floors=settings.star_rating_floors,
+            )
+        except NoDefinition as exc:
+            raise Conflict(str(exc), code="no_definition_in_effect") from None
         cache.put(key, ranking)
     if export_format is ExportFormat.csv:
         name = f"maintenance-company-ranking-{period_start}-{period_end}.csv"
