@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from reporting.db import inbox, load_metadata, outbox
 from reporting.indicators.routes import router as indicators_router
 from reporting.rankings.routes import router as rankings_router
+from reporting.ratings.routes import router as ratings_router
 from reporting.read_models.consumers import read_model_consumers
 from reporting.settings import ReportingSettings
 from tzsb_common.app import ServiceDefinition, create_service_app
@@ -24,7 +25,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
             description=("监管指标、排名与年度报告 — indicators, rankings and the annual report."),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[indicators_router, rankings_router],
+            routers=[indicators_router, rankings_router, ratings_router],
             consumers=read_model_consumers(ZoneInfo(settings.business_timezone)),
         )
     )
