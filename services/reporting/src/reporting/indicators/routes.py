@@ -24,6 +24,7 @@ from reporting.indicators.schemas import (
     QueryDay,
     Region,
 )
+from reporting.indicators.workbook import XLSX_MEDIA_TYPE
 from tzsb_common.auth import BureauPrincipal, SupervisoryPrincipal
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,
@@ -47,7 +48,7 @@ _NAME = {"min_length": 1, "max_length": 100}
     response_model=ElevatorIndicators | ElevatorIndicatorRanking,
     responses={
         200: {
-            "content": {"text/csv": {}},
+            "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}},
             "description": "the figures; with `group_by`, one ranked row per region",
         }
     },
@@ -70,7 +71,8 @@ async def get_elevator_indicators(
         Query(description="综合排位: one row per park, district or city, ranked by composite"),
     ] = None,
     export_format: Annotated[
-        ExportFormat, Query(alias="format", description="json, or csv to download the table")
+        ExportFormat,
+        Query(alias="format", description="json, or csv or xlsx to download the table"),
     ] = ExportFormat.json,
 ) -> Response:
     """在用电梯综合管理指标 (Table 3) — the eight rates over the elevators in use on the
@@ -98,6 +100,13 @@ async def get_elevator_indicators(
         except NoDefinition as exc:
             raise Conflict(str(exc), code="no_definition_in_effect") from None
         cache.put(key, report)
+    if export_format is ExportFormat.xlsx:
+        name = f"elevator-indicators-{period_start}-{period_end}.xlsx"
+        return Response(
+            service.indicators_xlsx(report),
+            media_type=XLSX_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     if export_format is ExportFormat.csv:
         name = f"elevator-indicators-{period_start}-{period_end}.csv"
         return Response(

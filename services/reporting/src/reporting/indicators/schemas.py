@@ -48,6 +48,7 @@ class IndicatorGrouping(StrEnum):
 class ExportFormat(StrEnum):
     json = "json"
     csv = "csv"
+    xlsx = "xlsx"
 
 
 class Region(BaseModel):

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from reporting.indicators.cache import CurrentReportCache
 from reporting.indicators.rules import NoDefinition
 from reporting.indicators.schemas import ExportFormat, QueryDay, Region
+from reporting.indicators.workbook import XLSX_MEDIA_TYPE
 from reporting.rankings import service
 from reporting.rankings.schemas import (
     BonusCreate,
@@ -99,7 +100,7 @@ async def list_bonuses(
 @router.get(
     "/rankings/maintenance-companies",
     response_model=MaintenanceCompanyRanking,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}},
 )
 async def rank_maintenance_companies(
     _: SupervisoryPrincipal,
@@ -113,7 +114,8 @@ async def rank_maintenance_companies(
     district: Annotated[str | None, Query(description="区县", **_NAME)] = None,
     park: Annotated[str | None, Query(description="园区", **_NAME)] = None,
     export_format: Annotated[
-        ExportFormat, Query(alias="format", description="json, or csv to download the table")
+        ExportFormat,
+        Query(alias="format", description="json, or csv or xlsx to download the table"),
     ] = ExportFormat.json,
 ) -> Response:
     """在用电梯维保综合排位 (Table 4) — per maintenance company, over the in-use elevators in
@@ -138,6 +140,13 @@ async def rank_maintenance_companies(
         except NoDefinition as exc:
             raise Conflict(str(exc), code="no_definition_in_effect") from None
         cache.put(key, ranking)
+    if export_format is ExportFormat.xlsx:
+        name = f"maintenance-company-ranking-{period_start}-{period_end}.xlsx"
+        return Response(
+            service.ranking_xlsx(ranking),
+            media_type=XLSX_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     if export_format is ExportFormat.csv:
         name = f"maintenance-company-ranking-{period_start}-{period_end}.csv"
         return Response(

@@ -13,6 +13,7 @@ from typing import Any
 from reporting.indicators.rules import Indicator, composite, period_months, ranked, rates_of
 from reporting.indicators.schemas import IndicatorRates, Region
 from reporting.indicators.service import definition_versions, judgement_on
+from reporting.indicators.workbook import Cell, workbook
 from reporting.rankings import queries
 from reporting.rankings.rules import BonusViolation, bonus_problems, score, star_rating
 from reporting.rankings.schemas import (
@@ -181,3 +182,21 @@ def ranking_csv(ranking: MaintenanceCompanyRanking) -> str:
             ]
         )
     return "\ufeff" + buffer.getvalue()
+
+
+def ranking_xlsx(ranking: MaintenanceCompanyRanking) -> bytes:
+    """Table 4 as a workbook: the CSV's columns, figures as numbers."""
+    rows: list[list[Cell]] = [
+        [
+            row.name or str(row.maintenance_company_id),
+            row.elevators,
+            row.rates.on_time_maintenance,
+            row.composite,
+            row.bonus_points,
+            row.score,
+            row.stars,
+            row.rank,
+        ]
+        for row in ranking.rows
+    ]
+    return workbook("维保单位综合排位", _CSV_HEADER, rows)
