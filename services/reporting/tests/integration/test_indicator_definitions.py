@@ -58,8 +58,12 @@ async def test_a_past_period_keeps_its_definition_after_a_new_version_takes_effe
         created(lift),
         *(visit(lift.equipment_code, company, day) for day in days),
     )
+    # Equipment and visits travel on two topics, applied by two consumers.
     await eventually(
-        lambda: fetch_value(app, "SELECT count(*) FROM visits"), until=lambda n: n == len(days)
+        lambda: fetch_value(
+            app, "SELECT (SELECT count(*) FROM visits) + (SELECT count(*) FROM equipment)"
+        ),
+        until=lambda n: n == len(days) + 1,
     )
 
     published = await client.post(
