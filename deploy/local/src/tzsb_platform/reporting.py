@@ -2,7 +2,9 @@
 
 Runs beside a running platform (or with it stopped: then the registry's relay publishes the
 re-queued snapshots when it next starts, and the command waits for them up to `--timeout`).
-It reads each service's settings as the services do (DATABASE_URL …, KAFKA_BOOTSTRAP_SERVERS).
+It reads each service's settings as the services do (KAFKA_BOOTSTRAP_SERVERS …); since it
+works on two databases, `--reporting-database-url` and `--registry-database-url` name them
+where DATABASE_URL does not (by default each service's own database on the embedded server).
 
 1. reporting's read models and their inbox rows are emptied (reporting.read_models.rebuild);
 2. the registry re-publishes every snapshot topic reporting reads (as `tzsb republish` does),
@@ -32,8 +34,9 @@ from tzsb_common.contracts.registry import (
     LICENCE_TOPIC,
     ORGANISATION_TOPIC,
 )
-from tzsb_common.db import create_engine
-from tzsb_platform.republish import DEFAULT_BATCH_SIZE, republish
+from tzsb_common.db import async_url, create_engine
+from tzsb_common.settings import ServiceSettings
+from tzsb_platform.republish import DEFAULT_BATCH_SIZE
 from tzsb_platform.services import REGISTRY, SERVICES_BY_NAME
 
 REGISTRY_TOPICS = (
@@ -60,15 +63,22 @@ def parser() -> argparse.ArgumentParser:
     rebuild.add_argument(
         "--timeout", type=float, default=600.0, help="seconds to wait for each step (600)"
     )
+    rebuild.add_argument("--reporting-database-url", help="reporting's database")
+    rebuild.add_argument("--registry-database-url", help="the registry's database")
     return cli
 
 
-async def _wait_for_registry_relay(topics: Sequence[str], timeout_s: float) -> None:
+def _with_database(settings: ServiceSettings, url: str | None) -> ServiceSettings:
+    return settings if url is None else settings.model_copy(update={"database_url": async_url(url)})
+
+
+async def _wait_for_registry_relay(
+    settings: ServiceSettings, topics: Sequence[str], timeout_s: float
+) -> None:
     """Until the registry's outbox holds no unsent event for `topics`."""
     from registry.db import load_metadata, outbox  # the registry's own outbox table
 
     load_metadata()
-    settings = REGISTRY.load_settings()
     names = [settings.topic(topic) for topic in topics]
     unsent = (
         select(func.count())
@@ -93,19 +103,31 @@ async def _wait_for_registry_relay(topics: Sequence[str], timeout_s: float) -> N
         await engine.dispose()
 
 
-async def rebuild(*, with_republish: bool, timeout_s: float) -> Any:
+async def rebuild(
+    reporting_settings: ServiceSettings,
+    registry_settings: ServiceSettings | None,
+    *,
+    timeout_s: float,
+) -> Any:
+    """Rebuild reporting's read models; with `registry_settings`, after the registry
+    re-published its snapshot topics and its relay sent them."""
+    from registry.republish import command as registry_republish
     from reporting.read_models.rebuild import rebuild_read_models
 
     async def republish_registry() -> None:
+        assert registry_settings is not None
         for topic in REGISTRY_TOPICS:
-            queued = await republish(REGISTRY.name, topic, DEFAULT_BATCH_SIZE)
+            queued = await registry_republish.run(
+                registry_settings,  # type: ignore[arg-type]
+                topic=topic,
+                batch_size=DEFAULT_BATCH_SIZE,
+            )
             print(f"registry: {queued} snapshot events queued for {topic}", file=sys.stderr)
-        await _wait_for_registry_relay(REGISTRY_TOPICS, timeout_s)
+        await _wait_for_registry_relay(registry_settings, REGISTRY_TOPICS, timeout_s)
 
-    settings: Any = SERVICES_BY_NAME["reporting"].load_settings()
     return await rebuild_read_models(
-        settings,
-        republish=republish_registry if with_republish else None,
+        reporting_settings,  # type: ignore[arg-type]
+        republish=None if registry_settings is None else republish_registry,
         timeout_s=timeout_s,
     )
 
@@ -114,8 +136,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from reporting.read_models.rebuild import RebuildIncomplete
 
+    reporting = _with_database(
+        SERVICES_BY_NAME["reporting"].load_settings(), args.reporting_database_url
+    )
+    registry = (
+        None
+        if args.no_republish
+        else _with_database(REGISTRY.load_settings(), args.registry_database_url)
+    )
     try:
-        report = asyncio.run(rebuild(with_republish=not args.no_republish, timeout_s=args.timeout))
+        report = asyncio.run(rebuild(reporting, registry, timeout_s=args.timeout))
     except (RebuildIncomplete, TimeoutError) as error:
         print(f"reporting rebuild: {error}", file=sys.stderr)
         return 1
