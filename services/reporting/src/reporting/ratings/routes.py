@@ -52,13 +52,13 @@ def _refusal(exc: RatingRefused) -> Exception:
     return Conflict(first.message, code=first.code.value)
 
 
-def _rating_settings(request: Request) -> dict[str, object]:
+def _rating_settings(request: Request) -> service.RatingSettings:
     settings = request.app.state.settings
-    return {
-        "default_interval_days": settings.maintenance_interval_days,
-        "star_floors": settings.star_rating_floors,
-        "minimum": settings.rating_min_elevators,
-    }
+    return service.RatingSettings(
+        default_interval_days=settings.maintenance_interval_days,
+        star_floors=settings.star_rating_floors,
+        minimum=settings.rating_min_elevators,
+    )
 
 
 @router.get("/maintenance-companies", response_model=QuarterRatings)
@@ -75,10 +75,7 @@ async def get_quarter_ratings(
     RATING_MIN_ELEVATORS elevators are rated. Before the bureau publishes the quarter this is a
     preview (`published: false`, no rating ids)."""
     ratings = await service.quarter_ratings(
-        database,
-        year=year,
-        quarter=quarter,
-        **_rating_settings(request),  # type: ignore[arg-type]
+        database, year=year, quarter=quarter, rating=_rating_settings(request)
     )
     return record_response(ratings)
 
@@ -100,7 +97,7 @@ async def publish_quarter_ratings(
             year=body.year,
             quarter=body.quarter,
             published_by=principal,
-            **_rating_settings(request),  # type: ignore[arg-type]
+            rating=_rating_settings(request),
         )
     except RatingRefused as exc:
         raise _refusal(exc) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +37,14 @@ from tzsb_common.auth import CallerKind, Principal
 from tzsb_common.pg import Database
 
 
+@dataclass(frozen=True)
+class RatingSettings:
+    default_interval_days: int
+    star_floors: Sequence[float]
+    minimum: int
+    """RATING_MIN_ELEVATORS: fewer maintained elevators are listed, not rated."""
+
+
 class RatingRefused(Exception):
     def __init__(self, violations: Sequence[RatingViolation]) -> None:
         super().__init__(", ".join(v.code for v in violations))
@@ -61,13 +70,7 @@ def _rated_rows(
 
 
 async def _computed(
-    database: Database,
-    *,
-    year: int,
-    quarter: int,
-    default_interval_days: int,
-    star_floors: Sequence[float],
-    minimum: int,
+    database: Database, *, year: int, quarter: int, rating: RatingSettings
 ) -> tuple[list[dict[str, Any]], list[UnratedCompany]]:
     start, end = quarter_period(year, quarter)
     ranking = await maintenance_company_ranking(
@@ -75,10 +78,10 @@ async def _computed(
         period_start=start,
         period_end=end,
         region=Region(),
-        default_interval_days=default_interval_days,
-        star_floors=star_floors,
+        default_interval_days=rating.default_interval_days,
+        star_floors=rating.star_floors,
     )
-    rated, unrated = _rated_rows(ranking.rows, minimum)
+    rated, unrated = _rated_rows(ranking.rows, rating.minimum)
     versions = ranking.definition_versions.model_dump(mode="json")
     rows = []
     for rank, row in rated:
@@ -147,13 +150,7 @@ def _rating(row: dict[str, Any], appeals: Sequence[AppealRead]) -> RatingRead:
 
 
 async def quarter_ratings(
-    database: Database,
-    *,
-    year: int,
-    quarter: int,
-    default_interval_days: int,
-    star_floors: Sequence[float],
-    minimum: int,
+    database: Database, *, year: int, quarter: int, rating: RatingSettings
 ) -> QuarterRatings:
     """The published ratings of a quarter; before publication, what publishing would rate."""
     start, end = quarter_period(year, quarter)
@@ -170,9 +167,7 @@ async def quarter_ratings(
             database,
             year=year,
             quarter=quarter,
-            default_interval_days=default_interval_days,
-            star_floors=star_floors,
-            minimum=minimum,
+            rating=rating,
         )
         rated_ids = {r.maintenance_company_id for r in ratings}
         return QuarterRatings(
@@ -182,7 +177,7 @@ async def quarter_ratings(
             period_end=end,
             published=True,
             published_at=stored[0]["published_at"],
-            minimum_elevators=minimum,
+            minimum_elevators=rating.minimum,
             formula=GENERAL_FORMULA,
             ratings=ratings,
             not_rated=[u for u in unrated if u.maintenance_company_id not in rated_ids],
@@ -191,9 +186,7 @@ async def quarter_ratings(
         database,
         year=year,
         quarter=quarter,
-        default_interval_days=default_interval_days,
-        star_floors=star_floors,
-        minimum=minimum,
+        rating=rating,
     )
     return QuarterRatings(
         year=year,
@@ -202,7 +195,7 @@ async def quarter_ratings(
         period_end=end,
         published=False,
         published_at=None,
-        minimum_elevators=minimum,
+        minimum_elevators=rating.minimum,
         formula=GENERAL_FORMULA,
         ratings=[_rating(row, []) for row in rows],
         not_rated=unrated,
@@ -215,18 +208,14 @@ async def publish_quarter(
     year: int,
     quarter: int,
     published_by: Principal,
-    default_interval_days: int,
-    star_floors: Sequence[float],
-    minimum: int,
+    rating: RatingSettings,
 ) -> QuarterRatings:
     """发布: rate the quarter's companies and store the ratings; once per quarter."""
     rows, _ = await _computed(
         database,
         year=year,
         quarter=quarter,
-        default_interval_days=default_interval_days,
-        star_floors=star_floors,
-        minimum=minimum,
+        rating=rating,
     )
     async with database.transaction() as conn:
         await queries.lock_quarter(conn, year, quarter)
@@ -256,9 +245,7 @@ async def publish_quarter(
         database,
         year=year,
         quarter=quarter,
-        default_interval_days=default_interval_days,
-        star_floors=star_floors,
-        minimum=minimum,
+        rating=rating,
     )
 
 
