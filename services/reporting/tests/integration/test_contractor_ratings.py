@@ -138,3 +138,14 @@ async def test_a_quarter_is_rated_published_once_and_appealed(
     assert (
         await client.get(f"/api/v1/ratings/{uuid.uuid4()}", headers=as_boyuan)
     ).status_code == 404
+
+
+async def test_a_quarter_without_a_company_to_rate_is_not_published(
+    client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    preview = await client.get(URL, params=Q1, headers=tokens.bureau())
+    published = await client.post(URL, json=Q1, headers=tokens.bureau())
+
+    assert (preview.json()["ratings"], preview.json()["published"]) == ([], False)
+    assert published.status_code == 409
+    assert published.json()["code"] == "nothing_to_rate"

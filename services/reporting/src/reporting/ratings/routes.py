@@ -90,7 +90,8 @@ async def publish_quarter_ratings(
     database: CurrentDatabase,
 ) -> Response:
     """发布 — the bureau publishes a quarter's ratings; they are stored as computed now and
-    never recomputed (409 `already_published` the second time)."""
+    never recomputed (409 `already_published` the second time; 409 `nothing_to_rate` when no
+    company maintains enough elevators)."""
     try:
         ratings = await service.publish_quarter(
             database,

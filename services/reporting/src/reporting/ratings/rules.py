@@ -64,6 +64,7 @@ class RatingReason(StrEnum):
     """Why a rating request is refused. Values are stable API (the problem's `code`)."""
 
     already_published = "already_published"
+    nothing_to_rate = "nothing_to_rate"
     not_own_rating = "not_own_rating"
     appeal_pending = "appeal_pending"
     appeal_decided = "appeal_decided"

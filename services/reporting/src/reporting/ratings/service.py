@@ -217,6 +217,17 @@ async def publish_quarter(
         quarter=quarter,
         rating=rating,
     )
+    if not rows:
+        # Publishing nothing would leave no trace that the quarter was published.
+        raise RatingRefused(
+            [
+                RatingViolation(
+                    None,
+                    RatingReason.nothing_to_rate,
+                    f"no company maintains {rating.minimum} or more elevators in {year} Q{quarter}",
+                )
+            ]
+        )
     async with database.transaction() as conn:
         await queries.lock_quarter(conn, year, quarter)
         if await queries.quarter_published(conn, year, quarter):
