@@ -1,7 +1,8 @@
 """`tzsb <command>`: the platform's commands under one name.
 
 `tzsb up` is `make up`; `tzsb republish …` re-publishes a snapshot topic; `tzsb import
-equipment FILE` imports a register of equipment.
+equipment FILE` imports a register of equipment; `tzsb reporting rebuild` rebuilds reporting's
+read models from the bus.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-USAGE = "usage: tzsb {up,republish,import} …"
+USAGE = "usage: tzsb {up,republish,import,reporting} …"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,6 +24,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tzsb_platform.republish import main as republish
 
         return republish(rest)
+    if command == "reporting":
+        from tzsb_platform.reporting import main as reporting_main
+
+        return reporting_main(rest)
     if command == "up" and not rest:
         from tzsb_platform.up import main as up
 

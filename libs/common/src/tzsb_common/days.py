@@ -33,3 +33,6 @@ def _plausible_day(value: date) -> date:
 
 QueryDay = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_plausible_day)]
 """A day in a query string: written YYYY-MM-DD, between 1990 and 2999."""
+
+PlausibleDay = Annotated[date, AfterValidator(_plausible_day)]
+"""A day in a JSON body (already strictly YYYY-MM-DD there), between 1990 and 2999."""

@@ -15,7 +15,9 @@ inbox = add_inbox_table(metadata)
 
 def load_metadata() -> MetaData:
     """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
+    from reporting.indicators import tables as _indicators  # noqa: F401
     from reporting.rankings import tables as _rankings  # noqa: F401
+    from reporting.ratings import tables as _ratings  # noqa: F401
     from reporting.read_models import tables as _read_models  # noqa: F401
     from reporting.safety_events import tables as _safety_events  # noqa: F401
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from reporting.db import inbox, load_metadata, outbox
 from reporting.indicators.routes import router as indicators_router
 from reporting.rankings.routes import router as rankings_router
+from reporting.ratings.routes import router as ratings_router
 from reporting.read_models.consumers import read_model_consumers
 from reporting.safety_events.consumers import safety_event_consumers
 from reporting.settings import ReportingSettings
@@ -26,7 +27,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
             description=("监管指标、排名与年度报告 — indicators, rankings and the annual report."),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[indicators_router, rankings_router],
+            routers=[indicators_router, rankings_router, ratings_router],
             consumers=[*read_model_consumers(zone), *safety_event_consumers(zone)],
         )
     )

@@ -25,6 +25,10 @@ class ReportingSettings(ServiceSettings):
     has one star). The Lanzhou plan proposes the rating without figures; these are defaults for
     a bureau to set."""
 
+    rating_min_elevators: int = Field(default=5, ge=1)
+    """维保单位季度评级: a company maintaining fewer elevators on a quarter's last day is listed
+    but not rated (EMSD rates only contractors with enough lifts to judge)."""
+
     @field_validator("star_rating_floors")
     @classmethod
     def _floors_descend(cls, floors: tuple[float, ...]) -> tuple[float, ...]:

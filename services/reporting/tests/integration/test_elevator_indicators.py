@@ -17,6 +17,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
+from reporting.indicators.rules import Indicator
 from reporting_factories import (
     contract,
     created,
@@ -35,6 +36,9 @@ from tzsb_common.testing import TokenFactory, eventually
 
 URL = "/api/v1/indicators/elevators"
 Q1 = {"period_start": "2026-01-01", "period_end": "2026-03-31"}
+
+
+INDICATOR_NAMES = [indicator.value for indicator in Indicator]
 
 
 @pytest.fixture
@@ -184,6 +188,7 @@ async def test_the_indicators_answer_a_hand_count_of_elevators_fed_through_kafka
             "label": 75.0,
         },
         "composite": 500.0,
+        "definition_versions": dict.fromkeys(INDICATOR_NAMES, 1),
     }
 
     # The same park from 10 January to 20 March (edge months read from the visits): E6 is

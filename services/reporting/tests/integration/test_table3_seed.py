@@ -11,6 +11,7 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from reporting.indicators.rules import Indicator
 from tzsb_common.testing import TokenFactory
 
 FLEET = 6692
@@ -55,6 +56,9 @@ FROM generate_series({ON_TIME + 1}, {SWIPED}) g;
 """  # noqa: S608 (constants of this module)
 
 
+INDICATOR_NAMES = [indicator.value for indicator in Indicator]
+
+
 async def test_the_seeds_table_3_row_is_reproduced_to_the_hundredth(
     app: FastAPI, client: httpx.AsyncClient, tokens: TokenFactory
 ) -> None:
@@ -84,4 +88,5 @@ async def test_the_seeds_table_3_row_is_reproduced_to_the_hundredth(
             "label": 96.0,
         },
         "composite": 778.12,
+        "definition_versions": dict.fromkeys(INDICATOR_NAMES, 1),
     }

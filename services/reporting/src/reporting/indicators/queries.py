@@ -25,10 +25,11 @@ load (a rebuild, a first sync), before autovacuum has analysed the read models, 
 takes a region for one elevator and nests loops that rescan per elevator: seconds on a few
 thousand elevators, where hashing costs milliseconds."""
 
-# Elevators are category 3000 (电梯); a passing inspection is 合格 or 复检合格.
+# Elevators are category 3000 (电梯).
 # $1 period start, $2 period end, $3–$6 province, city, district, park (null: any), $7 the
 # default interval in days, $8–$9 the first and last whole month (null: none), $10–$13 up to
-# two partial day ranges (null: none).
+# two partial day ranges (null: none), $14 the conclusions that pass (合格, 复检合格 …); $7 and
+# $14 come from the definitions in effect.
 JUDGED_ELEVATORS = """
 WITH lifts AS (
     SELECT e.equipment_code, e.province, e.city, e.district, e.park,
@@ -98,8 +99,8 @@ maintained AS (
 judged AS (
     SELECT l.*,
            c.equipment_code IS NOT NULL AS contracted,
-           coalesce(i.conclusion IN ('pass', 'pass_after_reinspection')
-                    AND i.next_due_on >= $2, false) AS inspected,
+           coalesce(i.conclusion = ANY($14::text[]) AND i.next_due_on >= $2, false)
+               AS inspected,
            coalesce(m.visits, 0) > 0 AS swiped,
            CASE WHEN m.visits IS NULL THEN $2 - l.counted_from <= coalesce(c.interval_days, $7)
                 ELSE m.first_on - l.counted_from <= coalesce(c.interval_days, $7)
@@ -152,6 +153,7 @@ async def count_indicators(
     region: dict[str, str | None],
     group_levels: tuple[str, ...],
     default_interval_days: int,
+    passing_conclusions: Sequence[str],
     whole_months: tuple[date | None, date | None],
     partial_ranges: Sequence[tuple[date, date]],
 ) -> list[dict[str, Any]]:
@@ -173,5 +175,59 @@ async def count_indicators(
             default_interval_days,
             *whole_months,
             *ranges,
+            list(passing_conclusions),
         )
     return [dict(row) for row in rows]
+
+
+_DEFINITIONS = (
+    "SELECT indicator, version, valid_from, name, formula, parameters "
+    "FROM indicator_definitions ORDER BY indicator, valid_from"
+)
+PUBLICATION_COLUMNS = (
+    "publication_id",
+    "period_start",
+    "period_end",
+    "region",
+    "group_by",
+    "definition_versions",
+    "figures",
+    "published_by_client",
+    "published_by_organisation",
+    "published_at",
+)
+_INSERT_PUBLICATION = (
+    "INSERT INTO indicator_publications (publication_id, period_start, period_end, region, "  # noqa: S608
+    "group_by, definition_versions, figures, published_by_client, published_by_organisation) "
+    "VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8, $9) "
+    f"RETURNING seq, {', '.join(PUBLICATION_COLUMNS)}"
+)
+_GET_PUBLICATION = (
+    f"SELECT seq, {', '.join(PUBLICATION_COLUMNS)} FROM indicator_publications "  # noqa: S608
+    "WHERE publication_id = $1"
+)
+_LIST_PUBLICATIONS = (
+    f"SELECT seq, {', '.join(PUBLICATION_COLUMNS)} FROM indicator_publications "  # noqa: S608
+    "WHERE ($1::bigint IS NULL OR seq < $1) ORDER BY seq DESC LIMIT $2"
+)
+
+
+async def indicator_definitions(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(row) for row in await conn.fetch(_DEFINITIONS)]
+
+
+async def insert_publication(conn: Connection, values: Sequence[Any]) -> dict[str, Any]:
+    row = await conn.fetchrow(_INSERT_PUBLICATION, *values)
+    assert row is not None
+    return dict(row)
+
+
+async def get_publication(conn: Connection, publication_id: Any) -> dict[str, Any] | None:
+    row = await conn.fetchrow(_GET_PUBLICATION, publication_id)
+    return None if row is None else dict(row)
+
+
+async def list_publications(
+    conn: Connection, *, before_seq: int | None, limit: int
+) -> list[dict[str, Any]]:
+    return [dict(row) for row in await conn.fetch(_LIST_PUBLICATIONS, before_seq, limit)]

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -45,6 +47,108 @@ INDICATOR_LABELS: dict[Indicator, str] = {
     Indicator.emergency_platform: "处置平台进入率",
     Indicator.label: "贴牌率",
 }
+
+
+# -- versioned definitions -------------------------------------------------------------------
+
+
+class DefinitionParameters(BaseModel):
+    """What a version of a definition may tune; an indicator without parameters has none."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InspectionParameters(DefinitionParameters):
+    passing_conclusions: tuple[str, ...] = Field(min_length=1)
+    """Conclusions that count as a passing inspection: 合格 pass and 复检合格 pass after
+    re-inspection in the first version."""
+
+
+class OnTimeParameters(DefinitionParameters):
+    interval_days: int | None = Field(default=None, gt=0)
+    """TSG T5002: the longest gap between two visits, unless an elevator's contract sets its
+    own (按需维保). The first version fixes 15 days; a version that leaves it open takes the
+    MAINTENANCE_INTERVAL_DAYS setting, and then a report is only as repeatable as the setting."""
+
+
+_SPECIFIC_PARAMETERS: dict[Indicator, type[DefinitionParameters]] = {
+    Indicator.inspection: InspectionParameters,
+    Indicator.on_time_maintenance: OnTimeParameters,
+}
+PARAMETERS_OF: dict[Indicator, type[DefinitionParameters]] = {
+    indicator: _SPECIFIC_PARAMETERS.get(indicator, DefinitionParameters) for indicator in Indicator
+}
+"""How each indicator reads the parameters of its definition's versions."""
+
+
+@dataclass(frozen=True)
+class IndicatorDefinition:
+    """One version of an indicator's definition (指标口径), in effect from `valid_from` until
+    the next version's. A period is judged by the versions in effect on its last day, so a
+    report of a past period comes out as it was published, whatever changed since."""
+
+    indicator: Indicator
+    version: int
+    valid_from: date
+    formula: str
+    parameters: DefinitionParameters
+
+
+def definition(
+    indicator: str, version: int, valid_from: date, formula: str, parameters: dict[str, Any]
+) -> IndicatorDefinition:
+    """A stored definition row, its parameters read by the indicator's own model."""
+    which = Indicator(indicator)
+    return IndicatorDefinition(
+        which, version, valid_from, formula, PARAMETERS_OF[which].model_validate(parameters)
+    )
+
+
+class NoDefinition(LookupError):
+    """An indicator has no version in effect on the day asked for."""
+
+
+def definitions_in_effect(
+    definitions: Sequence[IndicatorDefinition], on: date
+) -> dict[Indicator, IndicatorDefinition]:
+    """Per indicator, the latest version whose valid-from is on or before `on`."""
+    chosen: dict[Indicator, IndicatorDefinition] = {}
+    for candidate in definitions:
+        if candidate.valid_from > on:
+            continue
+        held = chosen.get(candidate.indicator)
+        if held is None or (candidate.valid_from, candidate.version) > (
+            held.valid_from,
+            held.version,
+        ):
+            chosen[candidate.indicator] = candidate
+    missing = [indicator.value for indicator in Indicator if indicator not in chosen]
+    if missing:
+        raise NoDefinition(f"no definition in effect on {on} for {', '.join(missing)}")
+    return {indicator: chosen[indicator] for indicator in Indicator}
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The parameters the counting statement takes from the definitions in effect."""
+
+    interval_days: int
+    passing_conclusions: tuple[str, ...]
+    versions: dict[Indicator, int]
+
+
+def judgement(
+    in_effect: Mapping[Indicator, IndicatorDefinition], *, default_interval_days: int
+) -> Judgement:
+    inspection = in_effect[Indicator.inspection].parameters
+    on_time = in_effect[Indicator.on_time_maintenance].parameters
+    assert isinstance(inspection, InspectionParameters)
+    assert isinstance(on_time, OnTimeParameters)
+    return Judgement(
+        interval_days=on_time.interval_days or default_interval_days,
+        passing_conclusions=inspection.passing_conclusions,
+        versions={indicator: d.version for indicator, d in in_effect.items()},
+    )
 
 
 class RegionLevel(StrEnum):

@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
+import uuid
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field
 
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_EARLIEST_DAY, _LATEST_DAY = date(1990, 1, 1), date(2999, 12, 31)
-
-
-def _iso_day(value: object) -> object:
-    # Query strings are parsed in pydantic's lax mode, which reads "0" as a Unix time.
-    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
-        raise PydanticCustomError("date_parsing", "Input should be a day written YYYY-MM-DD")
-    return value
-
-
-def _plausible_day(value: date) -> date:
-    # A period ending on the calendar's last day would have no next month to split at.
-    if not _EARLIEST_DAY <= value <= _LATEST_DAY:
-        raise PydanticCustomError(
-            "date_range", "Input should be a day between 1990-01-01 and 2999-12-31"
-        )
-    return value
-
-
-QueryDay = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_plausible_day)]
-"""A day given in a query string (`?period_start=2026-01-01`)."""
+from tzsb_common.days import PlausibleDay
 
 
 class IndicatorGrouping(StrEnum):
@@ -45,6 +22,7 @@ class IndicatorGrouping(StrEnum):
 class ExportFormat(StrEnum):
     json = "json"
     csv = "csv"
+    xlsx = "xlsx"
 
 
 class Region(BaseModel):
@@ -72,6 +50,22 @@ class IndicatorRates(BaseModel):
     label: float | None = Field(description=f"贴牌率, {_RATE}")
 
 
+_VERSION = "the version of its definition (指标口径) the figure was computed by"
+
+
+class DefinitionVersions(BaseModel):
+    """Per rate, the version of its definition in effect on the period's last day."""
+
+    record_completeness: int = Field(description=f"档案信息完整率: {_VERSION}")
+    registration: int = Field(description=f"登记率: {_VERSION}")
+    inspection: int = Field(description=f"检验率: {_VERSION}")
+    contract_validity: int = Field(description=f"维保合同有效率: {_VERSION}")
+    swipe_maintenance: int = Field(description=f"刷卡维保率: {_VERSION}")
+    on_time_maintenance: int = Field(description=f"按期维保率: {_VERSION}")
+    emergency_platform: int = Field(description=f"处置平台进入率: {_VERSION}")
+    label: int = Field(description=f"贴牌率: {_VERSION}")
+
+
 _COMPOSITE = "综合得分: the sum of the eight rounded rates; null when no elevator is in use"
 
 
@@ -84,6 +78,7 @@ class ElevatorIndicators(BaseModel):
     elevators_in_use: int = Field(description="在用数: elevators in use on the period's last day")
     rates: IndicatorRates
     composite: float | None = Field(description=_COMPOSITE)
+    definition_versions: DefinitionVersions
 
 
 class RankedRegion(BaseModel):
@@ -105,3 +100,53 @@ class ElevatorIndicatorRanking(BaseModel):
     period_end: date
     group_by: IndicatorGrouping
     rows: list[RankedRegion]
+    definition_versions: DefinitionVersions
+
+
+class IndicatorDefinitionRead(BaseModel):
+    """One version of an indicator's definition (指标口径)."""
+
+    indicator: str
+    version: int
+    valid_from: date = Field(description="in effect for periods ending on or after this day")
+    name: str = Field(description="指标名称")
+    formula: str = Field(description="口径")
+    parameters: dict[str, object]
+
+
+class IndicatorDefinitionList(BaseModel):
+    items: list[IndicatorDefinitionRead]
+
+
+class PublicationCreate(BaseModel):
+    """公布: the figures of a period as the bureau publishes them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period_start: PlausibleDay = Field(description="统计期起")
+    period_end: PlausibleDay = Field(description="统计期止")
+    province: str | None = Field(default=None, min_length=1, max_length=100)
+    city: str | None = Field(default=None, min_length=1, max_length=100)
+    district: str | None = Field(default=None, min_length=1, max_length=100)
+    park: str | None = Field(default=None, min_length=1, max_length=100)
+    group_by: IndicatorGrouping | None = Field(default=None, description="综合排位 by region")
+
+
+class PublicationRead(BaseModel):
+    publication_id: uuid.UUID
+    period_start: date
+    period_end: date
+    region: Region
+    group_by: IndicatorGrouping | None
+    definition_versions: DefinitionVersions
+    figures: ElevatorIndicators | ElevatorIndicatorRanking = Field(
+        description="the answer as published, exactly"
+    )
+    published_by_client: str
+    published_by_organisation: uuid.UUID
+    published_at: datetime
+
+
+class PublicationPage(BaseModel):
+    items: list[PublicationRead]
+    next_cursor: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,21 +15,33 @@ from reporting.indicators.rules import (
     GROUPING_LEVELS,
     INDICATOR_LABELS,
     Indicator,
+    IndicatorDefinition,
+    Judgement,
     RegionLevel,
     composite,
+    definition,
+    definitions_in_effect,
+    judgement,
     period_months,
     ranked,
     rates_of,
 )
 from reporting.indicators.schemas import (
+    DefinitionVersions,
     ElevatorIndicatorRanking,
     ElevatorIndicators,
+    IndicatorDefinitionList,
+    IndicatorDefinitionRead,
     IndicatorGrouping,
     IndicatorRates,
+    PublicationCreate,
+    PublicationRead,
     RankedRegion,
     Region,
 )
-from tzsb_common.pg import Database
+from reporting.indicators.workbook import Cell, workbook
+from tzsb_common.auth import Principal
+from tzsb_common.pg import Connection, Database
 
 
 def _figure(value: Decimal | None) -> float | None:
@@ -45,6 +58,31 @@ def _scored(row: dict[str, Any]) -> tuple[IndicatorRates, Decimal | None]:
     )
 
 
+async def stored_definitions(conn: Connection) -> list[IndicatorDefinition]:
+    return [
+        definition(
+            row["indicator"], row["version"], row["valid_from"], row["formula"], row["parameters"]
+        )
+        for row in await queries.indicator_definitions(conn)
+    ]
+
+
+async def judgement_on(conn: Connection, day: date, *, default_interval_days: int) -> Judgement:
+    """How a period ending on `day` is judged: by the definitions in effect that day."""
+    in_effect = definitions_in_effect(await stored_definitions(conn), day)
+    return judgement(in_effect, default_interval_days=default_interval_days)
+
+
+def definition_versions(judged: Judgement) -> DefinitionVersions:
+    return DefinitionVersions(**{i.value: v for i, v in judged.versions.items()})
+
+
+async def list_definitions(database: Database) -> IndicatorDefinitionList:
+    async with database.connection() as conn:
+        rows = await queries.indicator_definitions(conn)
+    return IndicatorDefinitionList(items=[IndicatorDefinitionRead(**row) for row in rows])
+
+
 async def _counts(
     database: Database,
     *,
@@ -53,16 +91,18 @@ async def _counts(
     region: Region,
     group_levels: tuple[str, ...],
     default_interval_days: int,
-) -> list[dict[str, Any]]:
+) -> tuple[Judgement, list[dict[str, Any]]]:
     months = period_months(period_start, period_end)
     async with database.connection() as conn:
-        return await queries.count_indicators(
+        judged = await judgement_on(conn, period_end, default_interval_days=default_interval_days)
+        return judged, await queries.count_indicators(
             conn,
             period_start=period_start,
             period_end=period_end,
             region=region.model_dump(),
             group_levels=group_levels,
-            default_interval_days=default_interval_days,
+            default_interval_days=judged.interval_days,
+            passing_conclusions=judged.passing_conclusions,
             whole_months=(months.whole_from, months.whole_to),
             partial_ranges=months.partial,
         )
@@ -78,7 +118,7 @@ async def elevator_indicators(
 ) -> ElevatorIndicators:
     """Table 3's figures for one region. A region without elevators in use answers 0 in use,
     null rates and a null composite: there is nothing to divide by."""
-    (row,) = await _counts(
+    judged, (row,) = await _counts(
         database,
         period_start=period_start,
         period_end=period_end,
@@ -94,6 +134,7 @@ async def elevator_indicators(
         elevators_in_use=int(row["elevators_in_use"]),
         rates=rates,
         composite=_figure(score),
+        definition_versions=definition_versions(judged),
     )
 
 
@@ -108,7 +149,7 @@ async def elevator_indicator_ranking(
 ) -> ElevatorIndicatorRanking:
     """Table 3 as the seed prints it: a row per region of `group_by`, ranked by composite."""
     levels = GROUPING_LEVELS[RegionLevel(group_by.value)]
-    rows = await _counts(
+    judged, rows = await _counts(
         database,
         period_start=period_start,
         period_end=period_end,
@@ -137,6 +178,7 @@ async def elevator_indicator_ranking(
             )
             for rank, (named, in_use, rates, score) in ordered
         ],
+        definition_versions=definition_versions(judged),
     )
 
 
@@ -166,6 +208,64 @@ async def elevator_report(
         group_by=group_by,
         default_interval_days=default_interval_days,
     )
+
+
+async def publish_figures(
+    database: Database,
+    *,
+    publication: PublicationCreate,
+    published_by: Principal,
+    default_interval_days: int,
+) -> PublicationRead:
+    """公布: compute the figures and store them as answered, with the definition versions."""
+    region = Region(
+        province=publication.province,
+        city=publication.city,
+        district=publication.district,
+        park=publication.park,
+    )
+    figures = await elevator_report(
+        database,
+        period_start=publication.period_start,
+        period_end=publication.period_end,
+        region=region,
+        group_by=publication.group_by,
+        default_interval_days=default_interval_days,
+    )
+    async with database.transaction() as conn:
+        row = await queries.insert_publication(
+            conn,
+            [
+                uuid.uuid4(),
+                publication.period_start,
+                publication.period_end,
+                region.model_dump(mode="json"),
+                None if publication.group_by is None else publication.group_by.value,
+                figures.definition_versions.model_dump(mode="json"),
+                figures.model_dump(mode="json"),
+                published_by.client_id,
+                published_by.organisation_id,
+            ],
+        )
+    return _publication(row)
+
+
+def _publication(row: dict[str, Any]) -> PublicationRead:
+    return PublicationRead.model_validate(row)
+
+
+async def get_publication(database: Database, publication_id: uuid.UUID) -> PublicationRead | None:
+    async with database.connection() as conn:
+        row = await queries.get_publication(conn, publication_id)
+    return None if row is None else _publication(row)
+
+
+async def list_publications(
+    database: Database, *, before_seq: int | None, limit: int
+) -> list[tuple[int, PublicationRead]]:
+    async with database.connection() as conn:
+        rows = await queries.list_publications(conn, before_seq=before_seq, limit=limit)
+    return [(row["seq"], _publication(row)) for row in rows]
 
 
 def _region_key(region: Region) -> tuple[str, ...]:
@@ -221,3 +321,32 @@ def indicators_csv(report: ElevatorIndicators | ElevatorIndicatorRanking) -> str
                 _csv_row(row.rank, row.region, row.elevators_in_use, row.rates, row.composite)
             )
     return "\ufeff" + buffer.getvalue()
+
+
+def _table_rows(
+    report: ElevatorIndicators | ElevatorIndicatorRanking,
+) -> list[tuple[int | None, Region, int, IndicatorRates, float | None]]:
+    if isinstance(report, ElevatorIndicators):
+        return [(None, report.region, report.elevators_in_use, report.rates, report.composite)]
+    return [
+        (row.rank, row.region, row.elevators_in_use, row.rates, row.composite)
+        for row in report.rows
+    ]
+
+
+def indicators_xlsx(report: ElevatorIndicators | ElevatorIndicatorRanking) -> bytes:
+    """The CSV's table as a workbook, figures as numbers."""
+    rows: list[list[Cell]] = [
+        [
+            region.province,
+            region.city,
+            region.district,
+            region.park,
+            in_use,
+            *(getattr(rates, indicator.value) for indicator in Indicator),
+            score,
+            rank,
+        ]
+        for rank, region, in_use, rates, score in _table_rows(report)
+    ]
+    return workbook("电梯综合管理指标", _CSV_HEADER, rows)

@@ -68,6 +68,7 @@ async def count_per_company(
     period_end: date,
     region: dict[str, str | None],
     default_interval_days: int,
+    passing_conclusions: Sequence[str],
     whole_months: tuple[date | None, date | None],
     partial_ranges: Sequence[tuple[date, date]],
 ) -> list[dict[str, Any]]:
@@ -85,6 +86,7 @@ async def count_per_company(
             default_interval_days,
             *whole_months,
             *ranges,
+            list(passing_conclusions),
         )
     return [dict(row) for row in rows]
 

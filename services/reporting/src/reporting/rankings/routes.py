@@ -12,7 +12,9 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from reporting.indicators.cache import CurrentReportCache
-from reporting.indicators.schemas import ExportFormat, QueryDay, Region
+from reporting.indicators.rules import NoDefinition
+from reporting.indicators.schemas import ExportFormat, Region
+from reporting.indicators.workbook import XLSX_MEDIA_TYPE
 from reporting.rankings import service
 from reporting.rankings.schemas import (
     BonusCreate,
@@ -22,6 +24,7 @@ from reporting.rankings.schemas import (
 )
 from reporting.rankings.service import BonusRefused
 from tzsb_common.auth import BureauPrincipal, SupervisoryPrincipal
+from tzsb_common.days import QueryDay
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,
     PageCursor,
@@ -30,7 +33,7 @@ from tzsb_common.pagination import (
     keyset_page,
 )
 from tzsb_common.pg import CurrentDatabase
-from tzsb_common.problems import ValidationFailed, field_error
+from tzsb_common.problems import Conflict, ValidationFailed, field_error
 from tzsb_common.responses import record_response
 from tzsb_common.routing import feature_router
 
@@ -98,7 +101,7 @@ async def list_bonuses(
 @router.get(
     "/rankings/maintenance-companies",
     response_model=MaintenanceCompanyRanking,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}},
 )
 async def rank_maintenance_companies(
     _: SupervisoryPrincipal,
@@ -112,7 +115,8 @@ async def rank_maintenance_companies(
     district: Annotated[str | None, Query(description="区县", **_NAME)] = None,
     park: Annotated[str | None, Query(description="园区", **_NAME)] = None,
     export_format: Annotated[
-        ExportFormat, Query(alias="format", description="json, or csv to download the table")
+        ExportFormat,
+        Query(alias="format", description="json, or csv or xlsx to download the table"),
     ] = ExportFormat.json,
 ) -> Response:
     """在用电梯维保综合排位 (Table 4) — per maintenance company, over the in-use elevators in
@@ -125,15 +129,25 @@ async def rank_maintenance_companies(
     key = (_RANKING, period_start, period_end, *region.model_dump().values())
     ranking: MaintenanceCompanyRanking | None = cache.get(key)
     if ranking is None:
-        ranking = await service.maintenance_company_ranking(
-            database,
-            period_start=period_start,
-            period_end=period_end,
-            region=region,
-            default_interval_days=settings.maintenance_interval_days,
-            star_floors=settings.star_rating_floors,
-        )
+        try:
+            ranking = await service.maintenance_company_ranking(
+                database,
+                period_start=period_start,
+                period_end=period_end,
+                region=region,
+                default_interval_days=settings.maintenance_interval_days,
+                star_floors=settings.star_rating_floors,
+            )
+        except NoDefinition as exc:
+            raise Conflict(str(exc), code="no_definition_in_effect") from None
         cache.put(key, ranking)
+    if export_format is ExportFormat.xlsx:
+        name = f"maintenance-company-ranking-{period_start}-{period_end}.xlsx"
+        return Response(
+            service.ranking_xlsx(ranking),
+            media_type=XLSX_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     if export_format is ExportFormat.csv:
         name = f"maintenance-company-ranking-{period_start}-{period_end}.csv"
         return Response(

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reporting.indicators.schemas import IndicatorRates, Region
+from reporting.indicators.schemas import DefinitionVersions, IndicatorRates, Region
 
 
 class BonusCreate(BaseModel):
@@ -59,3 +59,4 @@ class MaintenanceCompanyRanking(BaseModel):
     period_start: date
     period_end: date
     rows: list[CompanyRow]
+    definition_versions: DefinitionVersions

@@ -12,6 +12,8 @@ from typing import Any
 
 from reporting.indicators.rules import Indicator, composite, period_months, ranked, rates_of
 from reporting.indicators.schemas import IndicatorRates, Region
+from reporting.indicators.service import definition_versions, judgement_on
+from reporting.indicators.workbook import Cell, workbook
 from reporting.rankings import queries
 from reporting.rankings.rules import BonusViolation, bonus_problems, score, star_rating
 from reporting.rankings.schemas import (
@@ -99,12 +101,14 @@ async def maintenance_company_ranking(
     the score."""
     months = period_months(period_start, period_end)
     async with database.connection() as conn:
+        judged = await judgement_on(conn, period_end, default_interval_days=default_interval_days)
         counts = await queries.count_per_company(
             conn,
             period_start=period_start,
             period_end=period_end,
             region=region.model_dump(),
-            default_interval_days=default_interval_days,
+            default_interval_days=judged.interval_days,
+            passing_conclusions=judged.passing_conclusions,
             whole_months=(months.whole_from, months.whole_to),
             partial_ranges=months.partial,
         )
@@ -147,6 +151,7 @@ async def maintenance_company_ranking(
             row.model_copy(update={"rank": rank})
             for rank, (_, row) in ranked(scored, lambda s: s[0])
         ],
+        definition_versions=definition_versions(judged),
     )
 
 
@@ -177,3 +182,21 @@ def ranking_csv(ranking: MaintenanceCompanyRanking) -> str:
             ]
         )
     return "\ufeff" + buffer.getvalue()
+
+
+def ranking_xlsx(ranking: MaintenanceCompanyRanking) -> bytes:
+    """Table 4 as a workbook: the CSV's columns, figures as numbers."""
+    rows: list[list[Cell]] = [
+        [
+            row.name or str(row.maintenance_company_id),
+            row.elevators,
+            row.rates.on_time_maintenance,
+            row.composite,
+            row.bonus_points,
+            row.score,
+            row.stars,
+            row.rank,
+        ]
+        for row in ranking.rows
+    ]
+    return workbook("维保单位综合排位", _CSV_HEADER, rows)

@@ -412,3 +412,21 @@ async def roll_up_visit_months(
     await session.execute(_ROLL_UP_MONTHS, keys)
     await session.execute(_DROP_EMPTY_MONTHS, keys)
     await session.execute(_CHAIN_MONTHS, keys)
+
+
+async def empty_read_models(
+    session: AsyncSession, *, tables: Sequence[str], inbox: str, consumers: Sequence[str]
+) -> None:
+    """Empty the read models and forget which events their consumers applied, in the caller's
+    transaction.
+
+    The inbox is locked first, as a consumer's transaction takes it first (it records the
+    events, then applies them): a chunk being applied either commits before and is emptied
+    with the rest, or waits and lands whole on the empty tables, its ids and its effects
+    together."""
+    await session.execute(text(f"LOCK TABLE {inbox} IN EXCLUSIVE MODE"))
+    await session.execute(text(f"TRUNCATE {', '.join(tables)}"))
+    await session.execute(
+        text(f"DELETE FROM {inbox} WHERE consumer = ANY(CAST(:consumers AS text[]))"),  # noqa: S608
+        {"consumers": list(consumers)},
+    )

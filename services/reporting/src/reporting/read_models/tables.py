@@ -20,6 +20,17 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from reporting.db import metadata
 
+READ_MODEL = {"read_model": True}
+"""Marks a table built only from events: `tzsb reporting rebuild` empties every table so marked
+and fills it again from the topics. A table a request writes (bonuses, publications, ratings)
+must not carry it."""
+
+
+def read_model_tables() -> list[Table]:
+    """Every table of the service marked READ_MODEL, in dependency order."""
+    return [table for table in metadata.sorted_tables if table.info.get("read_model")]
+
+
 equipment = Table(
     "equipment",
     metadata,
@@ -52,6 +63,7 @@ equipment = Table(
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_equipment_region", "category", "province", "city", "district", "park"),
+    info=READ_MODEL,
 )
 """Every piece of equipment the registry holds, all categories; its latest version wins."""
 
@@ -68,6 +80,7 @@ organisations = Table(
     Column("address", Text),
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    info=READ_MODEL,
 )
 
 contracts = Table(
@@ -84,6 +97,7 @@ contracts = Table(
     Column("maintenance_interval_days", Integer),  # 按需维保; null: the regular interval
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    info=READ_MODEL,
 )
 
 contract_elevators = Table(
@@ -97,6 +111,7 @@ contract_elevators = Table(
     Column("maintenance_interval_days", Integer),
     PrimaryKeyConstraint("equipment_code", "contract_id"),
     Index("ix_contract_elevators_company", "maintenance_company_id", "equipment_code"),
+    info=READ_MODEL,
 )
 """One row per elevator a contract covers, rewritten with its contract, so "the contract valid
 on a day" is an index probe per elevator rather than a search of arrays."""
@@ -112,6 +127,7 @@ certificates = Table(
     Column("valid_to", Date, nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    info=READ_MODEL,
 )
 
 inspections = Table(
@@ -130,6 +146,7 @@ inspections = Table(
     Column("hazards_found", Integer, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),  # the event's time
     Index("ix_inspections_equipment", "equipment_code", "inspected_on"),
+    info=READ_MODEL,
 )
 """Inspection results (检验结果): facts, one row per inspection, never changed."""
 
@@ -147,6 +164,7 @@ due_stages = Table(
     Column("park", Text),
     PrimaryKeyConstraint("equipment_code", "due_on", "stage"),
     Index("ix_due_stages_as_of", "as_of"),
+    info=READ_MODEL,
 )
 """The stages of the three-step due workflow as they fired: each at most once per due date."""
 
@@ -163,6 +181,7 @@ visits = Table(
     Column("workers", Integer, nullable=False),
     Index("ix_visits_equipment", "equipment_code", "visit_on"),
     Index("ix_visits_visit_on", "visit_on"),
+    info=READ_MODEL,
 )
 """Completed maintenance visits; a visit published again (another worker joined) replaces
 itself. The indicators read `elevator_visit_months`, and this table only for the partial months
@@ -180,6 +199,7 @@ elevator_visit_months = Table(
     Column("previous_visit_on", Date),  # the elevator's last visit before this month, if any
     PrimaryKeyConstraint("equipment_code", "month"),
     Index("ix_elevator_visit_months_month", "month"),
+    info=READ_MODEL,
 )
 """Per elevator and month, recomputed from `visits` for the months a chunk of visits touched:
 enough to tell, for a run of whole months, whether an elevator was visited and whether any gap
@@ -199,6 +219,7 @@ licences = Table(
     Column("status", Text, nullable=False),  # active | suspended | revoked
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    info=READ_MODEL,
 )
 """Licences (许可证) of maintenance companies, filling stations, agencies and installers."""
 
@@ -212,6 +233,7 @@ fill_days = Table(
     Column("refused", Integer, nullable=False),
     PrimaryKeyConstraint("station_id", "day", "medium"),
     Index("ix_fill_days_day", "day"),
+    info=READ_MODEL,
 )
 """Fills per station, day and medium: a fill is counted once, since its event is applied once
 (the inbox), and cylinders fill by the hundred million a year, too many to keep one by one."""
@@ -224,6 +246,7 @@ fill_refusal_days = Table(
     Column("reason", Text, nullable=False),  # e.g. inspection_overdue, overfilled
     Column("fills", Integer, nullable=False),
     PrimaryKeyConstraint("station_id", "day", "reason"),
+    info=READ_MODEL,
 )
 """Refused fills (拒绝充装) per station, day and reason; a fill refused for two reasons counts
 under each."""

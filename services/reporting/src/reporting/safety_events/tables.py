@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 
 from reporting.db import metadata
+from reporting.read_models.tables import READ_MODEL
 
 hazards = Table(
     "hazards",
@@ -40,6 +41,7 @@ hazards = Table(
     Column("overdue_on", Date),  # 整改超期: the scan's business day
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_hazards_state", "state", "severity"),
+    info=READ_MODEL,
 )
 """One row per hazard, filled in by each event of its lifecycle whatever order they come in:
 each event sets the columns it knows, and the state moves only forward."""
@@ -56,6 +58,7 @@ maintenance_anomalies = Table(
     Column("observed_at", DateTime(timezone=True), nullable=False),
     Column("observed_on", Date, nullable=False),  # business date (Asia/Shanghai)
     Index("ix_maintenance_anomalies_observed_on", "observed_on"),
+    info=READ_MODEL,
 )
 """Maintenance anomalies: facts with stable ids, one row each."""
 
@@ -84,5 +87,6 @@ rescue_incidents = Table(
     Column("rescue_minutes", Float),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_rescue_incidents_dispatched_at", "dispatched_at"),
+    info=READ_MODEL,
 )
 """One row per trapped-passenger incident, filled in by its events as hazards are."""
