@@ -9,7 +9,7 @@ TOOLS := var/tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen --all-packages
 
-.PHONY: help up test lint format asyncapi bench install
+.PHONY: help up test lint format asyncapi bench install report-tools
 
 help:
 	@echo "make up        install everything and run the whole platform (Ctrl-C stops it)"
@@ -29,7 +29,7 @@ install: $(if $(shell command -v uv 2>/dev/null),,$(TOOLS)/bin/uv)
 up: install
 	$(RUN) tzsb-up
 
-test: install lint
+test: install lint report-tools
 	$(RUN) pytest
 
 lint: install
@@ -48,3 +48,10 @@ asyncapi: install
 bench: install
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(RUN) python benchmarks/bench.py
+
+# The annual report's PDF needs CJK fonts (WeasyPrint and matplotlib find them through
+# fontconfig) and its test turns pages into images with pdftoppm: Debian packages, installed
+# here when missing so a clean machine and CI get them with `make test`.
+report-tools:
+	@{ fc-list :lang=zh 2>/dev/null | grep -qi 'Noto Sans CJK' && command -v pdftoppm >/dev/null; } \
+		|| { apt-get update -qq && apt-get install -y -qq fonts-noto-cjk poppler-utils; }
