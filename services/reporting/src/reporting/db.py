@@ -15,6 +15,7 @@ inbox = add_inbox_table(metadata)
 
 def load_metadata() -> MetaData:
     """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
+    from reporting.annual_report import tables as _annual_report  # noqa: F401
     from reporting.rankings import tables as _rankings  # noqa: F401
     from reporting.read_models import tables as _read_models  # noqa: F401
 

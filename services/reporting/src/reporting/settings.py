@@ -25,6 +25,9 @@ class ReportingSettings(ServiceSettings):
     has one star). The Lanzhou plan proposes the rating without figures; these are defaults for
     a bureau to set."""
 
+    annual_report_region_name: str = Field(default="本辖区", min_length=1, max_length=50)
+    """The jurisdiction the annual report is titled for, e.g. 兰州新区."""
+
     @field_validator("star_rating_floors")
     @classmethod
     def _floors_descend(cls, floors: tuple[float, ...]) -> tuple[float, ...]:
