@@ -85,12 +85,14 @@ def bar_chart(
         axes.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                       ha="center", va="bottom", fontsize=8)  # fmt: skip
     axes.set_title(title, fontsize=11)
+    if not labels:
+        axes.text(0.5, 0.5, "无数据", ha="center", va="center", transform=axes.transAxes)
     if unit:
         axes.set_ylabel(unit)
     if percent:
-        axes.set_ylim(0, max(100.0, *heights) * 1.1)
+        axes.set_ylim(0, max([100.0, *heights]) * 1.1)
     else:
-        axes.set_ylim(0, max(1.0, *heights) * 1.15)
+        axes.set_ylim(0, max([1.0, *heights]) * 1.15)
     axes.spines[["top", "right"]].set_visible(False)
     return _png(figure)
 
@@ -109,6 +111,8 @@ def grouped_bar_chart(
         axes.bar_label(bars, labels=[_number(v) for v in values], fontsize=7)
     axes.set_xticks(range(len(groups)), groups)
     axes.set_title(title, fontsize=11)
+    if not groups:
+        axes.text(0.5, 0.5, "无数据", ha="center", va="center", transform=axes.transAxes)
     if unit:
         axes.set_ylabel(unit)
     axes.legend(fontsize=8, frameon=False)
