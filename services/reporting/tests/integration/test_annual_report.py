@@ -213,7 +213,8 @@ async def _independent_figures(app: FastAPI) -> dict[str, Any]:
             "recorded_at FROM inspections"
         )
         valid_certificates = await conn.fetchval(
-            "SELECT count(*) FROM certificates WHERE daterange(valid_from, valid_to, '[]') @> $1::date",
+            "SELECT count(*) FROM certificates "
+            "WHERE daterange(valid_from, valid_to, '[]') @> $1::date",
             YEAR_END,
         )
         due = {
