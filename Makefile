@@ -55,7 +55,9 @@ bench: install
 # Debian packages, installed here when missing so a clean machine and CI get them with
 # `make test`.
 report-tools:
-	@{ fc-list :lang=zh 2>/dev/null | grep -qi 'Noto Sans CJK' && command -v pdftoppm >/dev/null \
-		&& ldconfig -p | grep -q libharfbuzz-subset; } \
-		|| { apt-get update -qq \
-			&& apt-get install -y -qq fonts-noto-cjk poppler-utils libharfbuzz-subset0; }
+	@if fc-list :lang=zh 2>/dev/null | grep -qi 'Noto Sans CJK' && command -v pdftoppm >/dev/null \
+		&& ldconfig -p | grep -q libharfbuzz-subset; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq \
+		&& apt-get install -y -qq fonts-noto-cjk poppler-utils libharfbuzz-subset0; \
+	else echo "note: install fonts-noto-cjk poppler-utils libharfbuzz-subset0 (apt-get, as root)" \
+		"for the annual report's PDF; its page-image test is skipped without pdftoppm"; fi
