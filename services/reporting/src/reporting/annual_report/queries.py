@@ -36,14 +36,19 @@ _EQUIPMENT_COUNTS = (
     "GROUP BY d.as_of, e.category, e.park, cylinder"
 )
 
+# Each inspection decides from its day until the next one's (the later recorded wins a shared
+# day, whose earlier span is empty): one pass over inspections and a join by equipment code,
+# rather than a search for the latest inspection per piece of equipment and month.
 _INSPECTION_COVERAGE = (
-    "SELECT d.as_of, e.park, count(*) AS in_service, "  # noqa: S608
-    "count(*) FILTER (WHERE last.conclusion IN ('pass', 'pass_after_reinspection') "
-    "AND last.next_due_on >= d.as_of) AS covered "
+    "WITH spans AS (SELECT i.equipment_code, i.inspected_on AS from_on, "  # noqa: S608
+    "lead(i.inspected_on) OVER (PARTITION BY i.equipment_code "
+    "ORDER BY i.inspected_on, i.recorded_at) AS until_on, i.conclusion, i.next_due_on "
+    "FROM inspections i WHERE i.inspected_on <= $2) "
+    "SELECT d.as_of, e.park, count(*) AS in_service, count(s.equipment_code) AS covered "
     f"FROM unnest($1::date[]) AS d(as_of) JOIN equipment e ON {_IN_SERVICE} AND NOT {_CYLINDER} "
-    "LEFT JOIN LATERAL (SELECT i.conclusion, i.next_due_on FROM inspections i "
-    "WHERE i.equipment_code = e.equipment_code AND i.inspected_on <= d.as_of "
-    "ORDER BY i.inspected_on DESC, i.recorded_at DESC LIMIT 1) last ON true "
+    "LEFT JOIN spans s ON s.equipment_code = e.equipment_code AND s.from_on <= d.as_of "
+    "AND (s.until_on IS NULL OR s.until_on > d.as_of) "
+    "AND s.conclusion IN ('pass', 'pass_after_reinspection') AND s.next_due_on >= d.as_of "
     "GROUP BY d.as_of, e.park"
 )
 
@@ -101,7 +106,7 @@ async def equipment_counts(conn: Connection, days: Sequence[date]) -> list[dict[
 async def inspection_coverage(conn: Connection, days: Sequence[date]) -> list[dict[str, Any]]:
     """Per day and park: equipment in service (cylinders aside) and how many of them hold a
     passing inspection, their latest by that day, not yet due."""
-    rows = await conn.fetch(_INSPECTION_COVERAGE, list(days))
+    rows = await conn.fetch(_INSPECTION_COVERAGE, list(days), max(days))
     return [dict(row) for row in rows]
 
 
