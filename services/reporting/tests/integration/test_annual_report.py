@@ -435,6 +435,12 @@ async def test_the_bureau_writes_the_plan_with_an_audit_trail(
         "二、探索建立电梯维保单位星级评定制度。",
     ]
 
+    current = await client.get(plan_url, headers=tokens.bureau())
+    assert current.headers["ETag"] == '"v2"'
+    assert current.json()["plan_text"] == "二、探索建立电梯维保单位星级评定制度。"
+    missing = await client.get(f"/api/v1/reports/annual/{YEAR - 1}/plan", headers=tokens.bureau())
+    assert missing.status_code == 404
+
     page = await client.get(URL, headers=tokens.bureau())
     assert "二、探索建立电梯维保单位星级评定制度。" in page.text
     assert f"{YEAR + 1} 年特种设备安全工作计划" in page.text

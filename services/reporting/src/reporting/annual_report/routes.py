@@ -15,8 +15,14 @@ from reporting.annual_report.schemas import AnnualReport, PlanRead, PlanUpdate, 
 from reporting.annual_report.service import PlanVersionMismatch
 from tzsb_common.auth import BureauPrincipal, SupervisoryPrincipal
 from tzsb_common.pg import CurrentDatabase
-from tzsb_common.problems import PreconditionFailed
-from tzsb_common.responses import CONDITIONAL_WRITE_RESPONSES, matching_versions, record_response
+from tzsb_common.problems import NotFound, PreconditionFailed
+from tzsb_common.responses import (
+    CONDITIONAL_WRITE_RESPONSES,
+    READ_RESPONSES,
+    matching_versions,
+    record_or_not_modified,
+    record_response,
+)
 from tzsb_common.routing import feature_router
 
 router = feature_router("/reports/annual", tags=["annual report 年度报告"])
@@ -70,6 +76,20 @@ async def get_annual_report(
         )
     html = await run_in_threadpool(render.report_html, report, region_name=region_name)
     return Response(html, media_type="text/html; charset=utf-8")
+
+
+@router.get("/{year}/plan", response_model=PlanRead, responses=READ_RESPONSES)
+async def get_annual_report_plan(
+    _: SupervisoryPrincipal,
+    database: CurrentDatabase,
+    year: ReportYear,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """工作计划 as it stands, with its version as the ETag to send back in `If-Match`."""
+    plan = await service.get_plan(database, year=year)
+    if plan is None:
+        raise NotFound(f"no plan written for {year}")
+    return record_or_not_modified(plan, version=plan.version, if_none_match=if_none_match)
 
 
 @router.put("/{year}/plan", response_model=PlanRead, responses=CONDITIONAL_WRITE_RESPONSES)
