@@ -41,17 +41,17 @@ def cjk_font_family() -> str | None:
     names = {entry.name for entry in font_manager.fontManager.ttflist}
     for family in _PREFERRED:
         if family in names:
+            # Set once, before any figure is drawn, so worker threads only read it.
+            matplotlib.rcParams["font.family"] = [family, "DejaVu Sans"]
             return family
     log.warning("no Noto CJK font installed (Debian: fonts-noto-cjk); charts lack Chinese")
     return None
 
 
 def _figure(width: float = 7.0, height: float = 3.4) -> Figure:
-    family = cjk_font_family()
+    cjk_font_family()
     figure = Figure(figsize=(width, height), dpi=150, layout="constrained")
-    if family:
-        figure.set_facecolor("white")
-        matplotlib.rcParams["font.family"] = [family, "DejaVu Sans"]
+    figure.set_facecolor("white")
     return figure
 
 
