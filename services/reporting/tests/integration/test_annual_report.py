@@ -247,26 +247,38 @@ async def _independent_figures(app: FastAPI) -> dict[str, Any]:
     this_year = [
         i for i in inspections if i["inspected_on"].year == YEAR and i["kind"] != "self_test"
     ]
-    month_rates = []
-    for month in range(1, 13):
-        day = (date(YEAR, month, 28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        serving = [r for r in equipment if not r["variety"].startswith("23") and in_service(r, day)]
-        covered = 0
-        for r in serving:
-            before = [
-                i
-                for i in inspections
-                if i["equipment_code"] == r["equipment_code"] and i["inspected_on"] <= day
+
+    def covered_on(r: Any, day: date) -> bool:
+        before = [
+            i
+            for i in inspections
+            if i["equipment_code"] == r["equipment_code"] and i["inspected_on"] <= day
+        ]
+        latest = max(before, key=lambda i: (i["inspected_on"], i["recorded_at"]), default=None)
+        return (
+            latest is not None
+            and latest["conclusion"] in ("pass", "pass_after_reinspection")
+            and latest["next_due_on"] >= day
+        )
+
+    def average_rate(category: str | None) -> float | None:
+        month_rates = []
+        for month in range(1, 13):
+            day = (date(YEAR, month, 28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            serving = [
+                r
+                for r in equipment
+                if not r["variety"].startswith("23")
+                and in_service(r, day)
+                and category in (None, r["category"])
             ]
-            latest = max(before, key=lambda i: (i["inspected_on"], i["recorded_at"]), default=None)
-            if (
-                latest is not None
-                and latest["conclusion"] in ("pass", "pass_after_reinspection")
-                and latest["next_due_on"] >= day
-            ):
-                covered += 1
-        if serving:
-            month_rates.append(Decimal(covered * 100) / Decimal(len(serving)))
+            if serving:
+                covered = sum(1 for r in serving if covered_on(r, day))
+                month_rates.append(Decimal(covered * 100) / Decimal(len(serving)))
+        if not month_rates:
+            return None
+        return _half_up(sum(month_rates, Decimal(0)) / len(month_rates))
+
     hazards = sum(i["hazards_found"] for i in this_year)
     return {
         "on_register": counted(YEAR_END),
@@ -277,7 +289,8 @@ async def _independent_figures(app: FastAPI) -> dict[str, Any]:
         "inspections": len(this_year),
         "hazards": hazards,
         "hazard_rate": _half_up(Decimal(hazards * 100) / Decimal(len(this_year))),
-        "average_rate": _half_up(sum(month_rates, Decimal(0)) / len(month_rates)),
+        "average_rate": average_rate(None),
+        "category_rates": {c: average_rate(c) for c in ("1000", "2000", "3000", "4000", "5000")},
         "valid_certificates": valid_certificates,
         "due": due,
     }
@@ -334,8 +347,13 @@ async def test_the_annual_report_shows_the_read_models_figures_as_html_and_pdf(
         "1000": 1,
         "2000": 1,
         "3000": 1,
+        "4000": 0,  # the crane, in service until scrapped in June
+        "5000": 0,
     }
     assert inspections["average_rate"] == expected["average_rate"]
+    rates = {c["category"]: c["average_rate"] for c in inspections["by_category"]}
+    assert rates == expected["category_rates"]
+    assert rates["5000"] == 0.0  # never inspected
 
     hazards = report["hazards"]
     assert hazards["hazards"] == expected["hazards"] == 3

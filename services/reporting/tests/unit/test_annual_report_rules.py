@@ -88,13 +88,23 @@ def test_inspections_and_hazards_are_counted_per_category_and_park() -> None:
         {"category": "3000", "park": None, "inspections": 4, "hazards": 0},
     ]
     coverage = [
-        {"as_of": date(2025, 1, 31), "park": "中川园区", "covered": 1, "in_service": 2},
-        {"as_of": date(2025, 2, 28), "park": "中川园区", "covered": 2, "in_service": 2},
-    ]
+        {"as_of": date(2025, 1, 31), "category": "3000", "park": "中川园区", "covered": 1,
+         "in_service": 2},
+        {"as_of": date(2025, 2, 28), "category": "3000", "park": "中川园区", "covered": 2,
+         "in_service": 2},
+        {"as_of": date(2025, 2, 28), "category": "4000", "park": "秦川园区", "covered": 0,
+         "in_service": 2},
+    ]  # fmt: skip
     section = inspection_section(inspections, coverage)
     assert section.inspections == 8
-    assert [(c.category, c.inspections) for c in section.by_category] == [("1000", 1), ("3000", 7)]
-    assert section.average_rate == 75.0
+    assert [(c.category, c.inspections, c.average_rate) for c in section.by_category] == [
+        ("1000", 1, None),
+        ("3000", 7, 75.0),
+        ("4000", 0, 0.0),
+    ]
+    # January 1 of 2 covered, February 2 of 4: (50 + 50) / 2.
+    assert section.average_rate == 50.0
+    assert [(p.park, p.rate) for p in section.by_park] == [("中川园区", 75.0), ("秦川园区", 0.0)]
     hazards = hazard_section(inspections)
     assert (hazards.hazards, hazards.checked, hazards.rate) == (1, 8, 12.5)
     assert [(p.park, p.rate) for p in hazards.by_park] == [("中川园区", 25.0), (NO_PARK, 0.0)]

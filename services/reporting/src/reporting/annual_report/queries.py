@@ -44,12 +44,13 @@ _INSPECTION_COVERAGE = (
     "lead(i.inspected_on) OVER (PARTITION BY i.equipment_code "
     "ORDER BY i.inspected_on, i.recorded_at) AS until_on, i.conclusion, i.next_due_on "
     "FROM inspections i WHERE i.inspected_on <= $2) "
-    "SELECT d.as_of, e.park, count(*) AS in_service, count(s.equipment_code) AS covered "
+    "SELECT d.as_of, e.category, e.park, count(*) AS in_service, "
+    "count(s.equipment_code) AS covered "
     f"FROM unnest($1::date[]) AS d(as_of) JOIN equipment e ON {_IN_SERVICE} AND NOT {_CYLINDER} "
     "LEFT JOIN spans s ON s.equipment_code = e.equipment_code AND s.from_on <= d.as_of "
     "AND (s.until_on IS NULL OR s.until_on > d.as_of) "
     "AND s.conclusion IN ('pass', 'pass_after_reinspection') AND s.next_due_on >= d.as_of "
-    "GROUP BY d.as_of, e.park"
+    "GROUP BY d.as_of, e.category, e.park"
 )
 
 # Self-tests (自行检测) are the use unit's own; the seed counts the agencies' inspections.
@@ -104,8 +105,8 @@ async def equipment_counts(conn: Connection, days: Sequence[date]) -> list[dict[
 
 
 async def inspection_coverage(conn: Connection, days: Sequence[date]) -> list[dict[str, Any]]:
-    """Per day and park: equipment in service (cylinders aside) and how many of them hold a
-    passing inspection, their latest by that day, not yet due."""
+    """Per day, category and park: equipment in service (cylinders aside) and how many of them
+    hold a passing inspection, their latest by that day, not yet due."""
     rows = await conn.fetch(_INSPECTION_COVERAGE, list(days), max(days))
     return [dict(row) for row in rows]
 

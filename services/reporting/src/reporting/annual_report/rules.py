@@ -266,32 +266,39 @@ def equipment_section(rows: Sequence[Mapping[str, Any]], year: int) -> Equipment
 def inspection_section(
     inspection_rows: Sequence[Mapping[str, Any]], coverage_rows: Sequence[Mapping[str, Any]]
 ) -> InspectionSection:
-    """Inspections by category and the yearly average inspection rate (figure 7), overall and
-    per park, from the month-end coverage counts."""
+    """Inspections by category and the yearly average inspection rate (figure 7), overall, per
+    category and per park, from the month-end coverage counts."""
     per_category = totals_by(inspection_rows, "category", "inspections")
     months: dict[Any, list[int]] = {}
     park_months: dict[str, dict[Any, list[int]]] = {}
+    category_months: dict[str, dict[Any, list[int]]] = {}
     for row in coverage_rows:
-        month = months.setdefault(row["as_of"], [0, 0])
-        month[0] += int(row["covered"])
-        month[1] += int(row["in_service"])
-        park = park_months.setdefault(park_label(row["park"]), {}).setdefault(row["as_of"], [0, 0])
-        park[0] += int(row["covered"])
-        park[1] += int(row["in_service"])
+        for month in (
+            months.setdefault(row["as_of"], [0, 0]),
+            park_months.setdefault(park_label(row["park"]), {}).setdefault(row["as_of"], [0, 0]),
+            category_months.setdefault(row["category"], {}).setdefault(row["as_of"], [0, 0]),
+        ):
+            month[0] += int(row["covered"])
+            month[1] += int(row["in_service"])
+
+    def average(by_month: Mapping[Any, list[int]]) -> float | None:
+        return _figure(yearly_average_rate([(c, t) for c, t in by_month.values()]))
+
+    categories = category_order(set(per_category) | set(category_months))
     return InspectionSection(
         inspections=sum(per_category.values()),
         by_category=[
             InspectionCategoryRow(
-                category=code, label=category_label(code), inspections=per_category[code]
+                category=code,
+                label=category_label(code),
+                inspections=per_category.get(code, 0),
+                average_rate=average(category_months.get(code, {})),
             )
-            for code in category_order(per_category)
+            for code in categories
         ],
-        average_rate=_figure(yearly_average_rate([(c, t) for c, t in months.values()])),
+        average_rate=average(months),
         by_park=[
-            ParkRate(
-                park=name,
-                rate=_figure(yearly_average_rate([(c, t) for c, t in park_months[name].values()])),
-            )
+            ParkRate(park=name, rate=average(park_months[name]))
             for name in sorted(park_months, key=lambda p: (p == NO_PARK, p))
         ],
     )

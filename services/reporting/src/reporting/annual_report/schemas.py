@@ -82,7 +82,8 @@ class ElevatorSection(BaseModel):
 class InspectionCategoryRow(BaseModel):
     category: str
     label: str
-    inspections: int
+    inspections: int = Field(description="the agencies' inspections in the year")
+    average_rate: float | None = Field(description=f"年平均检验率 of the category, {_PERCENT}")
 
 
 class ParkRate(BaseModel):
