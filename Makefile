@@ -9,7 +9,7 @@ TOOLS := var/tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen --all-packages
 
-.PHONY: help up test lint format asyncapi bench install report-tools
+.PHONY: help up test lint format asyncapi bench install demo promtool report-tools
 
 help:
 	@echo "make up        install everything and run the whole platform (Ctrl-C stops it)"
@@ -18,6 +18,7 @@ help:
 	@echo "make format    ruff format and autofix"
 	@echo "make asyncapi  regenerate deploy/asyncapi.yaml and deploy/schemas/ from the models"
 	@echo "make bench     every hot path beside a bare reference, as a ratio (no pass/fail)"
+	@echo "make demo      load demo data modelled on the Lanzhou 2020 report into the running platform"
 
 $(TOOLS)/bin/uv:
 	$(PYTHON) -m venv $(TOOLS)
@@ -29,8 +30,12 @@ install: $(if $(shell command -v uv 2>/dev/null),,$(TOOLS)/bin/uv)
 up: install
 	$(RUN) tzsb-up
 
-test: install lint report-tools
+test: install lint promtool report-tools
 	$(RUN) pytest
+
+# promtool checks the Grafana dashboards' PromQL (Debian's prometheus package ships it).
+promtool:
+	@command -v promtool >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; }
 
 lint: install
 	$(RUN) ruff check .
@@ -43,6 +48,10 @@ format: install
 
 asyncapi: install
 	$(RUN) python -m tzsb_common.asyncapi
+
+# Against the platform `make up` runs (same settings: ports, STATE_DIR); DEMO_ARGS="--scale 10".
+demo: install
+	$(RUN) tzsb-demo $(DEMO_ARGS)
 
 # wrk is the load generator: C, one thread per core, far from being the bottleneck here.
 bench: install

@@ -33,7 +33,8 @@ from tzsb_platform.services import SERVICES, ServiceSpec
 
 CONFIG_FILE = Path(__file__).with_name("schemathesis.toml")
 MAX_EXAMPLES = 6
-SCHEMATHESIS_TIMEOUT_S = 120
+SCHEMATHESIS_TIMEOUT_S = 480
+"""The inspection service alone has some sixty operations; a busy 2-core machine needs minutes."""
 
 
 class LiveServer:

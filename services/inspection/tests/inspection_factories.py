@@ -159,3 +159,87 @@ async def seed_signals(app: Any, *signals: dict[str, Any]) -> None:
     async with app.state.session_factory() as session, session.begin():
         context = HandlerContext(session, consumer=spec.name, source="test", outbox=None)
         await apply_signals(context, events)
+
+
+def organisation(**overrides: Any) -> dict[str, Any]:
+    """An organisation snapshot as the registry publishes it."""
+    body: dict[str, Any] = {
+        "organisation_id": str(uuid.uuid4()),
+        "credit_code": "91620100MA74XXXX0B",
+        "name": "兰州新区中川物业管理有限公司",
+        "kind": "use_unit",
+        "region": {"province": "甘肃省", "city": "兰州市", "district": "兰州新区"},
+        "address": "兰州新区中川园区纬一路 1 号",
+        "version": 1,
+    }
+    body.update(overrides)
+    return body
+
+
+async def seed_organisations(app: Any, *organisations: dict[str, Any]) -> None:
+    """Apply registry organisation snapshots through the replica's own decoder and handler."""
+    from inspection.replicas.organisations import apply_organisations, organisation_replica
+    from tzsb_common.consumer import HandlerContext
+    from tzsb_common.contracts.registry import (
+        OrganisationCreatedV1,
+        OrganisationSnapshot,
+        OrganisationUpdatedV1,
+    )
+
+    spec = organisation_replica()
+    events = []
+    for o in organisations:
+        snapshot = OrganisationSnapshot.model_validate(o)
+        payload = (
+            OrganisationCreatedV1(organisation=snapshot)
+            if o["version"] == 1
+            else OrganisationUpdatedV1(organisation=snapshot, changed_fields=["name"])
+        )
+        events.append(
+            spec.decoder.validate_json(
+                payload.to_event(source="registry", subject=o["organisation_id"]).to_json_bytes()
+            )
+        )
+    async with app.state.session_factory() as session, session.begin():
+        context = HandlerContext(session, consumer=spec.name, source="test", outbox=None)
+        await apply_organisations(context, events)
+
+
+def rescue_dispatched(equipment_code: str, **overrides: Any) -> dict[str, Any]:
+    """A dispatched rescue (96333 困人) as elevator-maintenance publishes it."""
+    body: dict[str, Any] = {
+        "incident_id": str(uuid.uuid4()),
+        "equipment_code": equipment_code,
+        "maintenance_company_id": None,
+        "source": "call_centre",
+        "rescue_code": "62011",
+        "reported_at": "2026-11-22T09:00:00+08:00",
+        "dispatched_at": "2026-11-22T09:01:00+08:00",
+        "trapped_people": 2,
+        "acknowledge_due_at": "2026-11-22T09:04:00+08:00",
+        "escalate_at": "2026-11-22T09:31:00+08:00",
+        "arrival_due_at": "2026-11-22T09:31:00+08:00",
+        "urban": True,
+    }
+    body.update(overrides)
+    return body
+
+
+async def seed_rescues(app: Any, *rescues: dict[str, Any]) -> None:
+    """Apply dispatched rescues through the patrol's sightings consumer."""
+    from inspection.patrol.sightings import apply_signals, sightings_consumer
+    from tzsb_common.consumer import HandlerContext
+    from tzsb_common.contracts.rescue import RescueDispatchedV1
+
+    spec = sightings_consumer()
+    events = [
+        spec.decoder.validate_json(
+            RescueDispatchedV1.model_validate(r)
+            .to_event(source="elevator-maintenance", subject=r["equipment_code"])
+            .to_json_bytes()
+        )
+        for r in rescues
+    ]
+    async with app.state.session_factory() as session, session.begin():
+        context = HandlerContext(session, consumer=spec.name, source="test", outbox=None)
+        await apply_signals(context, events)

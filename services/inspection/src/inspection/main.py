@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from inspection.db import inbox, load_metadata, outbox
 from inspection.due.queries import due_rule
 from inspection.due.routes import router as due_scans_router
-from inspection.hazards.queries import hazard_deadline_rule
+from inspection.hazards.queries import hazard_deadline_rule, seal_expiry_rule
 from inspection.hazards.routes import router as hazards_router
 from inspection.hazards.signals import hazard_signals
 from inspection.inspection_rules.routes import router as inspection_rules_router
@@ -20,17 +20,18 @@ from inspection.patrol.sightings import sightings_consumer
 from inspection.rates.routes import router as rates_router
 from inspection.replicas.contracts import contract_replica
 from inspection.replicas.equipment import equipment_replica
+from inspection.replicas.organisations import organisation_replica
 from inspection.risk_grades.routes import router as risk_grades_router
 from inspection.settings import InspectionSettings
 from inspection.spot_checks.routes import router as spot_checks_router
 from tzsb_common.app import ServiceDefinition, create_service_app
-from tzsb_common.contracts.hazard import HAZARD_TOPIC, HazardOverdueV1
+from tzsb_common.contracts.hazard import HAZARD_TOPIC, HazardOverdueV1, HazardSealExpiredV1
 from tzsb_common.deadlines import DeadlineScanner, daily_scans
 
 
 def deadline_scanner(settings: InspectionSettings) -> DeadlineScanner:
-    """Inspection's clocks: the due workflow, and hazard deadlines (an order's deadline becomes
-    its hazards')."""
+    """Inspection's clocks: the due workflow, hazard deadlines (an order's deadline becomes its
+    hazards') and seals running out."""
     return DeadlineScanner(
         [
             due_rule(
@@ -38,6 +39,7 @@ def deadline_scanner(settings: InspectionSettings) -> DeadlineScanner:
                 hazard_topic=settings.topic(HAZARD_TOPIC),
             ),
             hazard_deadline_rule(event_type=HazardOverdueV1.event_type, topic=HAZARD_TOPIC),
+            seal_expiry_rule(event_type=HazardSealExpiredV1.event_type, topic=HAZARD_TOPIC),
         ],
         settings=settings,
         outbox_table=outbox,
@@ -74,6 +76,7 @@ def create_app(settings: InspectionSettings | None = None) -> FastAPI:
                 equipment_replica(zone),
                 hazard_signals(),
                 contract_replica(),
+                organisation_replica(),
                 sightings_consumer(),
             ],
             hooks=[

@@ -34,6 +34,8 @@ async def test_a_pass_answers_the_stages_it_fired_and_a_rerun_fires_nothing_agai
     assert first.json() == {
         "as_of": "2026-06-16",
         "counts": {"reminder": 0, "warning": 0, "overdue": 1},
+        "hazards_overdue": 0,
+        "seals_expired": 0,
     }
     assert again.json()["counts"] == {"reminder": 0, "warning": 0, "overdue": 0}
     async with app.state.database.connection() as conn:

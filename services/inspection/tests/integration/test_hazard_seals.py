@@ -10,7 +10,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from hazard_steps import Walk, business_today
+from hazard_steps import Walk, business_today, events_keyed
+from tzsb_common.contracts.hazard import HazardSealExpiredV1
 from tzsb_common.testing import TokenFactory
 
 
@@ -63,6 +64,7 @@ async def test_a_seal_lasts_at_most_fifteen_days_and_is_extended_once_by_at_most
         "extended": False,
         "released_on": None,
         "active": True,
+        "expired_on": None,
     }
     assert (twice.status_code, twice.json()["code"]) == (409, "already_sealed")
     assert long_extension.status_code == 422
@@ -115,3 +117,67 @@ async def test_only_a_major_hazard_with_equipment_is_sealed_and_only_by_the_bure
     )
     assert by_unit.status_code == 403
     assert zero.status_code == 422
+
+
+async def scan(walk: Walk, offset: int) -> dict[str, object]:
+    answer = await walk.client.post(
+        "/api/v1/due-scans", json={"as_of": day(offset)}, headers=walk.bureau
+    )
+    assert answer.status_code == 200, answer.text
+    result: dict[str, object] = answer.json()
+    return result
+
+
+async def test_a_seal_run_out_unreleased_is_marked_expired_once_and_published(
+    app: FastAPI, walk: Walk
+) -> None:
+    hazard = await walk.open()
+    hazard_id = hazard["id"]
+    assert (await walk.step(hazard_id, "seal", {"days": 5}, by_unit=False)).status_code == 200
+
+    on_last_day = await scan(walk, 4)
+    day_after = await scan(walk, 5)
+    later = await scan(walk, 9)
+    read = await walk.client.get(f"/api/v1/hazards/{hazard_id}", headers=walk.bureau)
+    extend_late = await walk.step(hazard_id, "seal/extension", {"days": 5}, by_unit=False)
+
+    assert (on_last_day["seals_expired"], day_after["seals_expired"], later["seals_expired"]) == (
+        0,
+        1,
+        0,
+    )
+    seal = read.json()["seal"]
+    assert seal["expired_on"] == day(5)
+    assert seal["active"] is False
+    assert seal["released_on"] is None  # the bureau's release decision is still to be recorded
+    assert (extend_late.status_code, extend_late.json()["code"]) == (409, "seal_expired")
+    expired = [e for e in await events_keyed(app, hazard_id) if e.type.endswith("seal_expired.v1")]
+    assert len(expired) == 1
+    payload = HazardSealExpiredV1.model_validate(expired[0].data)
+    assert (payload.seal_ends_on, payload.as_of) == (
+        business_today() + timedelta(days=4),
+        business_today() + timedelta(days=5),
+    )
+    assert payload.equipment_code == walk.code
+    released = await walk.step(hazard_id, "seal/release", by_unit=False)
+    assert released.json()["seal"]["released_on"] == day(0)
+
+
+async def test_an_extended_or_released_seal_does_not_expire_at_its_first_end(walk: Walk) -> None:
+    extended = await walk.open()
+    released = await walk.open()
+    for hazard in (extended, released):
+        sealed = await walk.step(hazard["id"], "seal", {"days": 3}, by_unit=False)
+        assert sealed.status_code == 200
+    assert (
+        await walk.step(extended["id"], "seal/extension", {"days": 10}, by_unit=False)
+    ).status_code == 200
+    assert (await walk.step(released["id"], "seal/release", by_unit=False)).status_code == 200
+
+    past_first_end = await scan(walk, 5)
+    past_extension = await scan(walk, 13)
+
+    assert past_first_end["seals_expired"] == 0
+    assert past_extension["seals_expired"] == 1
+    read = await walk.client.get(f"/api/v1/hazards/{extended['id']}", headers=walk.bureau)
+    assert read.json()["seal"]["expired_on"] == day(13)

@@ -34,8 +34,10 @@ from inspection_factories import (
     equipment_code,
     hazard_signal,
     inspection,
+    rescue_dispatched,
     seed_contracts,
     seed_equipment,
+    seed_rescues,
     seed_signals,
     snapshot,
 )
@@ -236,3 +238,181 @@ async def test_only_supervisors_ask_the_patrol(
     assert unknown_question.status_code == 422
     assert bad_cursor.status_code == 422
     assert bad_cursor.json()["errors"][0]["code"] == "cursor_invalid"
+
+
+async def test_the_bureau_opens_hazards_on_listed_codes_each_once_and_published(
+    app: FastAPI, client: httpx.AsyncClient, tokens: TokenFactory, fleet: dict[str, str]
+) -> None:
+    path = "/api/v1/patrol/no_maintenance_contract/hazards"
+    body = {
+        "equipment_codes": [fleet["e1"], fleet["e3"], fleet["e2"]],
+        "as_of": TODAY.isoformat(),
+        "deadline": "2099-12-31",
+    }
+
+    first = await client.post(path, json=body, headers=tokens.bureau())
+    again = await client.post(path, json=body, headers=tokens.bureau())
+    by_unit = await client.post(path, json=body, headers=tokens.headers(CallerKind.use_unit))
+
+    assert first.status_code == 200, first.text
+    answer = first.json()
+    assert (answer["opened"], answer["already_open"]) == (2, 0)
+    outcomes = [(i["equipment_code"], i["outcome"]) for i in answer["items"]]
+    assert outcomes == [
+        (fleet["e1"], "opened"),
+        (fleet["e3"], "opened"),
+        (fleet["e2"], "not_on_list"),  # e2 holds a valid contract
+    ]
+    assert (again.json()["opened"], again.json()["already_open"]) == (0, 2)
+    assert [i["hazard_id"] for i in again.json()["items"][:2]] == [
+        i["hazard_id"] for i in answer["items"][:2]
+    ]
+    assert by_unit.status_code == 403
+    e1_hazard = answer["items"][0]["hazard_id"]
+    read = await client.get(f"/api/v1/hazards/{e1_hazard}", headers=tokens.bureau())
+    assert read.json()["source"] == "online_patrol"
+    assert read.json()["patrol_question"] == "no_maintenance_contract"
+    assert read.json()["use_unit_id"] == str(UNIT_1)
+    assert read.json()["severity"] == "general"
+    assert read.json()["deadline"] == "2099-12-31"
+    async with app.state.database.connection() as conn:
+        found = await conn.fetch(
+            "SELECT event->>'type' AS type FROM outbox WHERE key = ANY($1::text[])",
+            [i["hazard_id"] for i in answer["items"][:2]],
+        )
+    assert [r["type"] for r in found] == ["tzsb.hazard.found.v1"] * 2
+
+
+async def test_all_of_a_question_is_opened_and_codes_without_a_unit_are_named(
+    client: httpx.AsyncClient, tokens: TokenFactory, fleet: dict[str, str]
+) -> None:
+    answer = await client.post(
+        "/api/v1/patrol/unregistered_in_use/hazards",
+        json={"all": True, "as_of": TODAY.isoformat()},
+        headers=tokens.bureau(),
+    )
+
+    assert answer.status_code == 200, answer.text
+    outcomes = {i["equipment_code"]: i["outcome"] for i in answer.json()["items"]}
+    assert outcomes == {
+        fleet["x"]: "opened",  # the unit a complaint named answers for it
+        fleet["e5"]: "opened",
+        fleet["z"]: "no_answerable_unit",  # seen only in an agency's refused report
+    }
+    by_code = {i["equipment_code"]: i["hazard_id"] for i in answer.json()["items"]}
+    x = (await client.get(f"/api/v1/hazards/{by_code[fleet['x']]}", headers=tokens.bureau())).json()
+    assert (x["use_unit_id"], x["unit_id"], x["severity"]) == (None, str(SIGNAL_UNIT), "major")
+
+
+async def test_a_past_due_hazard_is_not_opened_beside_the_due_workflows_own(
+    client: httpx.AsyncClient, tokens: TokenFactory, fleet: dict[str, str]
+) -> None:
+    scan = await client.post(
+        "/api/v1/due-scans", json={"as_of": TODAY.isoformat()}, headers=tokens.bureau()
+    )
+    assert scan.status_code == 200, scan.text
+
+    answer = await client.post(
+        "/api/v1/patrol/past_due/hazards",
+        json={"equipment_codes": [fleet["e1"], fleet["e2"]], "as_of": TODAY.isoformat()},
+        headers=tokens.bureau(),
+    )
+
+    assert [i["outcome"] for i in answer.json()["items"]] == ["already_open", "already_open"]
+    hazard = (
+        await client.get(
+            f"/api/v1/hazards/{answer.json()['items'][0]['hazard_id']}", headers=tokens.bureau()
+        )
+    ).json()
+    assert hazard["source"] == "due_workflow"
+
+
+async def test_a_patrol_hazard_request_names_its_mistakes(
+    client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    path = "/api/v1/patrol/past_due/hazards"
+    neither = await client.post(path, json={}, headers=tokens.bureau())
+    both = await client.post(
+        path, json={"all": True, "equipment_codes": [equipment_code()]}, headers=tokens.bureau()
+    )
+    past = await client.post(
+        path, json={"all": True, "deadline": "2020-01-01"}, headers=tokens.bureau()
+    )
+    bad_code = await client.post(
+        path, json={"equipment_codes": ["not-a-code"]}, headers=tokens.bureau()
+    )
+    no_question = await client.post(
+        "/api/v1/patrol/everything/hazards", json={"all": True}, headers=tokens.bureau()
+    )
+
+    assert (neither.status_code, neither.json()["errors"][0]["code"]) == (422, "codes_or_all")
+    assert both.json()["errors"][0]["code"] == "codes_or_all"
+    assert past.json()["errors"][0]["field"] == "deadline"
+    assert bad_code.status_code == 422
+    assert bad_code.json()["errors"][0]["field"].startswith("equipment_codes")
+    assert no_question.status_code == 422
+
+
+async def test_rescues_and_monitoring_alarms_are_signs_of_use(
+    app: FastAPI, client: httpx.AsyncClient, tokens: TokenFactory, fleet: dict[str, str]
+) -> None:
+    called, alarmed = equipment_code(), equipment_code()
+    await seed_rescues(
+        app,
+        rescue_dispatched(called),
+        rescue_dispatched(alarmed, source="monitoring_alarm"),
+        rescue_dispatched(alarmed, source="monitoring_alarm",
+                          reported_at="2026-11-23T10:00:00+08:00"),
+        rescue_dispatched(fleet["e4"]),  # registered: not a finding
+    )  # fmt: skip
+
+    counts = await client.get(
+        "/api/v1/patrol", params={"as_of": TODAY.isoformat()}, headers=tokens.bureau()
+    )
+    listed = await client.get(
+        "/api/v1/patrol/unregistered_in_use", params={"limit": 100}, headers=tokens.bureau()
+    )
+
+    assert counts.json()["unregistered_in_use"] == 5  # x, z and e5, and the two rescued
+    seen = {i["equipment_code"]: i["seen_in"] for i in listed.json()["items"]}
+    assert seen[called] == ["rescue"]
+    assert seen[alarmed] == ["monitoring_alarm"]
+    assert fleet["e4"] not in seen
+    async with app.state.database.connection() as conn:
+        times = await conn.fetchval(
+            "SELECT times_seen FROM unregistered_sightings WHERE equipment_code = $1", alarmed
+        )
+    assert times == 2
+
+
+async def test_once_its_hazard_is_closed_the_patrol_may_open_a_new_one(
+    client: httpx.AsyncClient, tokens: TokenFactory, fleet: dict[str, str]
+) -> None:
+    path = "/api/v1/patrol/no_maintenance_contract/hazards"
+    body = {"equipment_codes": [fleet["e1"]], "as_of": TODAY.isoformat()}
+    bureau = tokens.bureau()
+    unit = tokens.headers(CallerKind.use_unit, organisation_id=UNIT_1)
+    [first] = (await client.post(path, json=body, headers=bureau)).json()["items"]
+    hazard = f"/api/v1/hazards/{first['hazard_id']}"
+    steps = [
+        await client.post(
+            "/api/v1/orders",
+            json={"hazard_ids": [first["hazard_id"]], "deadline": "2099-01-31"},
+            headers=bureau,
+        ),
+        await client.post(f"{hazard}/rectification", json={}, headers=unit),
+        await client.post(
+            f"{hazard}/evidence",
+            params={"filename": "维保合同.pdf"},
+            content=b"%PDF-1.4 contract signed",
+            headers={**unit, "Content-Type": "application/pdf"},
+        ),
+        await client.post(f"{hazard}/rectified", json={"note": "已签订维保合同"}, headers=unit),
+        await client.post(f"{hazard}/verification", json={"accepted": True}, headers=bureau),
+    ]
+    assert [s.status_code for s in steps] == [201, 200, 201, 200, 200], steps[-1].text
+
+    [second] = (await client.post(path, json=body, headers=bureau)).json()["items"]
+
+    assert second["outcome"] == "opened"
+    assert second["hazard_id"] != first["hazard_id"]

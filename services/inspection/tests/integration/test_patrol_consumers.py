@@ -1,6 +1,6 @@
 """What the patrol reads arrives through Kafka: contract events fill the contract replica,
-registration and status changes reach the equipment replica, and hazard signals are noted as
-signs of use."""
+registration and status changes reach the equipment replica, hazard signals and rescues are
+noted as signs of use, and organisations fill the replica orders are addressed from."""
 
 from __future__ import annotations
 
@@ -11,14 +11,26 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
-from inspection_factories import contract, equipment_code, equipment_event, hazard_signal, snapshot
+from inspection_factories import (
+    contract,
+    equipment_code,
+    equipment_event,
+    hazard_signal,
+    organisation,
+    rescue_dispatched,
+    snapshot,
+)
 from tzsb_common.contracts.hazard import HAZARD_TOPIC, HazardSignalV1
 from tzsb_common.contracts.registry import (
     CONTRACT_TOPIC,
     EQUIPMENT_TOPIC,
+    ORGANISATION_TOPIC,
     ContractCreatedV1,
     ContractSnapshot,
+    OrganisationCreatedV1,
+    OrganisationSnapshot,
 )
+from tzsb_common.contracts.rescue import RESCUE_TOPIC, RescueAcknowledgedV1, RescueDispatchedV1
 from tzsb_common.events import CloudEvent, snapshot_event_id
 from tzsb_common.settings import ServiceSettings
 from tzsb_common.testing import eventually
@@ -117,3 +129,54 @@ async def test_contracts_status_changes_and_signals_arrive_through_the_bus(
     assert str(covered["contract_id"]) == entered["contract_id"]
     assert sighting == {"source": "hazard_signal", "last_reference": "complaint"}
     assert scrapped == {"status": "scrapped"}
+
+
+async def test_organisations_and_rescues_arrive_through_the_bus(
+    app: FastAPI, settings: ServiceSettings, producer: AIOKafkaProducer
+) -> None:
+    unit = organisation()
+    rescued = equipment_code()
+    dispatched = rescue_dispatched(rescued, source="monitoring_alarm")
+    acknowledged = RescueAcknowledgedV1(
+        incident_id=dispatched["incident_id"],
+        equipment_code=rescued,
+        maintenance_company_id=None,
+        dispatched_at=dispatched["dispatched_at"],
+        acknowledged_at="2026-11-22T09:02:00+08:00",
+        within_limit=True,
+    )
+
+    await publish(
+        producer,
+        settings,
+        ORGANISATION_TOPIC,
+        OrganisationCreatedV1(organisation=OrganisationSnapshot.model_validate(unit)).to_event(
+            source="registry", subject=unit["organisation_id"]
+        ),
+    )
+    for payload in (RescueDispatchedV1.model_validate(dispatched), acknowledged):
+        await publish(
+            producer,
+            settings,
+            RESCUE_TOPIC,
+            payload.to_event(source="elevator-maintenance", subject=rescued),
+        )
+
+    named = await eventually(
+        lambda: fetch_one(
+            app,
+            "SELECT name, credit_code FROM organisations WHERE organisation_id = $1::uuid",
+            unit["organisation_id"],
+        )
+    )
+    sighting = await eventually(
+        lambda: fetch_one(
+            app,
+            "SELECT source, times_seen FROM unregistered_sightings WHERE equipment_code = $1",
+            rescued,
+        )
+    )
+
+    assert named == {"name": unit["name"], "credit_code": unit["credit_code"]}
+    # The acknowledgement of the same incident is skipped: one sighting per incident.
+    assert sighting == {"source": "monitoring_alarm", "times_seen": 1}

@@ -222,3 +222,124 @@ async def test_an_unknown_draw_is_not_found_and_a_duplicate_inspector_conflicts(
     assert missing.status_code == 404
     assert again.status_code == 409
     assert bad_seed.status_code == 422
+
+
+async def test_a_result_opens_each_hazard_it_lists_once_against_the_unit_or_its_equipment(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    tokens: TokenFactory,
+    units: list[str],
+    inspectors: list[str],
+) -> None:
+    made = (await make_draw(client, tokens, seed=SEED)).json()
+    drawn_unit = made["units"][0]["use_unit_id"]
+    other_unit = made["units"][1]["use_unit_id"]
+    async with app.state.database.connection() as conn:
+        codes = await conn.fetch("SELECT equipment_code, use_unit_id FROM equipment")
+    own = next(r["equipment_code"] for r in codes if str(r["use_unit_id"]) == drawn_unit)
+    foreign = next(r["equipment_code"] for r in codes if str(r["use_unit_id"]) == other_unit)
+    unregistered = "31102026" + uuid.uuid4().int.__str__()[:10]
+    path = f"/api/v1/spot-checks/draws/{made['id']}/results"
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    hazards = [
+        {"equipment_code": own, "severity": "major", "description": "制动器闸瓦磨损超标"},
+        {"equipment_code": unregistered, "severity": "major", "description": "电梯未办理使用登记"},
+        {"severity": "general", "description": "安全管理人员未持证", "deadline": str(today)},
+    ]
+    result = {
+        "use_unit_id": drawn_unit,
+        "conclusion": "hazards_found",
+        "checked_on": today.isoformat(),
+        "equipment_checked": 3,
+        "hazards_found": 3,
+        "findings": "发现三处问题",
+        "hazards": hazards,
+    }
+
+    miscounted = await client.post(
+        path, json={**result, "hazards_found": 2}, headers=tokens.bureau()
+    )
+    someone_elses = await client.post(
+        path,
+        json={**result, "hazards": [{**hazards[0], "equipment_code": foreign}, *hazards[1:]]},
+        headers=tokens.bureau(),
+    )
+    recorded = await client.post(path, json=result, headers=tokens.bureau())
+    retried = await client.post(path, json=result, headers=tokens.bureau())
+
+    assert miscounted.status_code == 422
+    assert miscounted.json()["errors"][0]["code"] == "hazard_count_mismatch"
+    assert someone_elses.status_code == 422
+    assert someone_elses.json()["errors"][0] == {
+        **someone_elses.json()["errors"][0],
+        "field": "hazards.0.equipment_code",
+        "code": "equipment_not_of_unit",
+    }
+    assert recorded.status_code == 201, recorded.text
+    hazard_ids = recorded.json()["result"]["hazard_ids"]
+    assert len(hazard_ids) == 3
+    assert retried.status_code == 200
+    assert retried.json()["result"]["hazard_ids"] == hazard_ids
+    opened = [
+        (await client.get(f"/api/v1/hazards/{h}", headers=tokens.bureau())).json()
+        for h in hazard_ids
+    ]
+    assert [h["source"] for h in opened] == ["spot_check"] * 3
+    assert [h["spot_check_draw_id"] for h in opened] == [made["id"]] * 3
+    assert [(h["equipment_code"], h["use_unit_id"], h["unit_id"]) for h in opened] == [
+        (own, drawn_unit, None),
+        (unregistered, drawn_unit, None),
+        (None, drawn_unit, None),
+    ]
+    unit_reads = await client.get(
+        "/api/v1/hazards",
+        params={"source": "spot_check"},
+        headers=tokens.headers(CallerKind.use_unit, organisation_id=uuid.UUID(drawn_unit)),
+    )
+    assert {h["id"] for h in unit_reads.json()["items"]} >= set(hazard_ids)
+    assert opened[2]["deadline"] == today.isoformat()
+    async with app.state.database.connection() as conn:
+        found = await conn.fetch(
+            "SELECT key FROM outbox WHERE event->>'type' = 'tzsb.hazard.found.v1' "
+            "AND key = ANY($1::text[])",
+            hazard_ids,
+        )
+    assert sorted(r["key"] for r in found) == sorted(hazard_ids)
+
+
+async def test_hazards_only_counted_open_one_hazard_of_the_unit_with_the_findings(
+    client: httpx.AsyncClient, tokens: TokenFactory, units: list[str], inspectors: list[str]
+) -> None:
+    made = (await make_draw(client, tokens, seed=SEED)).json()
+    drawn_unit = made["units"][0]["use_unit_id"]
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    path = f"/api/v1/spot-checks/draws/{made['id']}/results"
+    base = {
+        "use_unit_id": drawn_unit,
+        "checked_on": today,
+        "equipment_checked": 2,
+        "findings": "应急预案未演练",
+    }
+
+    compliant_with_list = await client.post(
+        path,
+        json={
+            **base,
+            "conclusion": "compliant",
+            "hazards_found": 0,
+            "hazards": [{"severity": "general", "description": "x"}],
+        },
+        headers=tokens.bureau(),
+    )
+    counted = await client.post(
+        path, json={**base, "conclusion": "hazards_found", "hazards_found": 2},
+        headers=tokens.bureau(),
+    )  # fmt: skip
+
+    assert compliant_with_list.status_code == 422
+    assert compliant_with_list.json()["errors"][0]["code"] == "hazards_without_findings"
+    assert counted.status_code == 201, counted.text
+    [hazard_id] = counted.json()["result"]["hazard_ids"]
+    hazard = (await client.get(f"/api/v1/hazards/{hazard_id}", headers=tokens.bureau())).json()
+    assert (hazard["use_unit_id"], hazard["severity"]) == (drawn_unit, "general")
+    assert "应急预案未演练" in hazard["description"]

@@ -172,6 +172,23 @@ def test_only_a_seal_held_is_released_even_after_its_days_ran_out() -> None:
     assert release_conflict(replace(expired, seal_released_on=TODAY)) is HazardConflict.not_sealed
 
 
+def test_a_seal_the_scan_found_run_out_is_no_longer_active_nor_extended_but_still_released() -> (
+    None
+):
+    sealed = hazard(sealed_on=date(2026, 11, 20), seal_ends_on=date(2026, 12, 4))
+    # A pass for a later day marks it before the calendar reaches that day.
+    marked = replace(sealed, seal_expired_on=date(2026, 12, 5))
+
+    assert sealed.sealed(TODAY)
+    assert not marked.sealed(TODAY)
+    assert extension_conflict(marked, today=TODAY) is HazardConflict.seal_expired
+    assert release_conflict(marked) is None
+    assert (
+        transition_conflict(T.accept, replace(marked, state=S.rectified), today=TODAY)
+        is HazardConflict.seal_active
+    )  # the release decision is recorded before closing
+
+
 def test_evidence_is_added_until_the_hazard_is_closed() -> None:
     for state in (S.open, S.order_issued, S.rectifying, S.rectified):
         assert evidence_conflict(hazard(state)) is None

@@ -6,13 +6,8 @@ both included — and one set of plausibility rules, kept here so they cannot dr
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Annotated
-
-from pydantic import BeforeValidator
-from pydantic_core import PydanticCustomError
 
 from registry.equipment.rules import Violation
 
@@ -25,21 +20,6 @@ EARLIEST_VALID_FROM = date(1990, 1, 1)
 MAX_VALIDITY_YEARS = 10
 """Licences and certificates run four years (TSG 07, TSG Z6001), contracts one to three; ten
 leaves room for a bureau's own terms while catching 2206 typed for 2026."""
-
-
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _iso_day(value: object) -> object:
-    # A query string is parsed in pydantic's lax mode, which reads "0" or "1700000000" as a
-    # Unix time; a day in a query is written as in a body, YYYY-MM-DD, or refused.
-    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
-        raise PydanticCustomError("date_parsing", "Input should be a day written YYYY-MM-DD")
-    return value
-
-
-QueryDay = Annotated[date, BeforeValidator(_iso_day)]
-"""A day given in a query string (`?on=2026-06-01`)."""
 
 
 class ValidityReason(StrEnum):

@@ -18,5 +18,6 @@ def load_metadata() -> MetaData:
     from reporting.annual_report import tables as _annual_report  # noqa: F401
     from reporting.rankings import tables as _rankings  # noqa: F401
     from reporting.read_models import tables as _read_models  # noqa: F401
+    from reporting.safety_events import tables as _safety_events  # noqa: F401
 
     return metadata

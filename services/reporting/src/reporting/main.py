@@ -11,12 +11,14 @@ from reporting.db import inbox, load_metadata, outbox
 from reporting.indicators.routes import router as indicators_router
 from reporting.rankings.routes import router as rankings_router
 from reporting.read_models.consumers import read_model_consumers
+from reporting.safety_events.consumers import safety_event_consumers
 from reporting.settings import ReportingSettings
 from tzsb_common.app import ServiceDefinition, create_service_app
 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     settings = settings or ReportingSettings()
+    zone = ZoneInfo(settings.business_timezone)
     load_metadata()
     return create_service_app(
         ServiceDefinition(
@@ -26,6 +28,6 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
             outbox_table=outbox,
             inbox_table=inbox,
             routers=[indicators_router, rankings_router, annual_report_router],
-            consumers=read_model_consumers(ZoneInfo(settings.business_timezone)),
+            consumers=[*read_model_consumers(zone), *safety_event_consumers(zone)],
         )
     )

@@ -174,3 +174,23 @@ class HazardOverdueV1(EventPayload):
     stage: Literal["overdue"]
     deadline: date = Field(description="整改期限 that passed")
     as_of: date = Field(description="the business date of the scan that found it")
+
+
+@register_event
+class HazardSealExpiredV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.hazard.seal_expired.v1"
+    topic: ClassVar[str] = HAZARD_TOPIC
+    summary: ClassVar[str] = (
+        "A seal (查封) ran out without release or extension (查封期满); fired once per seal end. "
+        "The bureau decides the release (解除查封决定, 行政强制法 第二十八条)"
+    )
+
+    hazard_id: uuid.UUID
+    equipment_code: str = Field(description="设备代码 of the sealed equipment")
+    use_unit_id: uuid.UUID | None
+    severity: Severity
+    sealed_on: date = Field(description="查封日期")
+    extended: bool = Field(description="the seal was extended (延长) before it ran out")
+    stage: Literal["expired"]
+    seal_ends_on: date = Field(description="the seal's last day")
+    as_of: date = Field(description="the business date of the scan that found it")

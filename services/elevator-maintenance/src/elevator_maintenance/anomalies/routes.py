@@ -14,8 +14,8 @@ from elevator_maintenance.anomalies import service
 from elevator_maintenance.anomalies.rules import AnomalyKind
 from elevator_maintenance.anomalies.schemas import AnomalyCursor, AnomalyPage, AnomalyRead
 from elevator_maintenance.visits.access import VisitReader
-from elevator_maintenance.visits.schemas import QueryDay
 from tzsb_common.contracts.registry import EQUIPMENT_CODE_PATTERN
+from tzsb_common.days import QueryDay
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,
     PageCursor,

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from elevator_maintenance.integrity import service
 from elevator_maintenance.integrity.schemas import IntegrityRead
 from elevator_maintenance.visits.access import VisitReader
-from elevator_maintenance.visits.schemas import QueryDay
+from tzsb_common.days import QueryDay
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import Forbidden, ValidationFailed
 from tzsb_common.responses import record_response

@@ -17,9 +17,9 @@ from elevator_maintenance.monitoring.schemas import (
     MonitoringEventRead,
     MonitoringSummary,
 )
-from elevator_maintenance.visits.schemas import QueryDay
 from tzsb_common.auth import CallerKind
 from tzsb_common.contracts.registry import EQUIPMENT_CODE_PATTERN
+from tzsb_common.days import QueryDay
 from tzsb_common.outbox import CurrentOutbox
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import Forbidden, NotFound, ValidationFailed

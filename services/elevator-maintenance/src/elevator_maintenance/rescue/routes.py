@@ -38,9 +38,9 @@ from elevator_maintenance.rescue.schemas import (
     RescuePage,
     RescueRead,
 )
-from elevator_maintenance.visits.schemas import QueryDay
 from tzsb_common.auth import BureauPrincipal, CallerKind, SupervisoryPrincipal
 from tzsb_common.contracts.registry import EQUIPMENT_CODE_PATTERN
+from tzsb_common.days import QueryDay
 from tzsb_common.deadlines import DeadlineScanner
 from tzsb_common.outbox import CurrentOutbox
 from tzsb_common.pagination import (

@@ -24,9 +24,9 @@ from elevator_maintenance.swipes.schemas import (
     request_body_openapi,
 )
 from elevator_maintenance.visits.access import VisitReader
-from elevator_maintenance.visits.schemas import QueryDay
 from tzsb_common.batch import BatchTooLarge
 from tzsb_common.contracts.registry import EQUIPMENT_CODE_PATTERN
+from tzsb_common.days import QueryDay
 from tzsb_common.json_bodies import (
     DuplicateKeyError,
     parse_json_refusing_duplicate_keys,

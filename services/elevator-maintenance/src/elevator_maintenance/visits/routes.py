@@ -14,12 +14,12 @@ from elevator_maintenance.visits import service
 from elevator_maintenance.visits.access import BusinessToday, VisitReader
 from elevator_maintenance.visits.schemas import (
     MaintenanceRead,
-    QueryDay,
     VisitCursor,
     VisitPage,
     VisitRead,
 )
 from tzsb_common.contracts.registry import EQUIPMENT_CODE_PATTERN
+from tzsb_common.days import QueryDay
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,
     PageCursor,

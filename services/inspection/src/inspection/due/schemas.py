@@ -20,3 +20,9 @@ class DueStageCounts(BaseModel):
 class DueScanRead(BaseModel):
     as_of: date
     counts: DueStageCounts = Field(description="stages newly fired by this pass")
+    hazards_overdue: int = Field(
+        default=0, description="整改超期: hazards this pass found past their deadline"
+    )
+    seals_expired: int = Field(
+        default=0, description="查封期满: seals this pass found run out unreleased"
+    )

@@ -64,6 +64,10 @@ supervision_orders = Table(
     CheckConstraint("status IN ('draft', 'issued')", name="status"),
     UniqueConstraint("bureau_id", "number_year", "number_seq", name="uq_supervision_orders_number"),
     Index("ix_supervision_orders_equipment", "equipment_code", "due_on"),
+    # GET /orders walks newest first, for everyone or within the addressee unit (0009).
+    Index("ix_supervision_orders_created", "created_at", "id"),
+    Index("ix_supervision_orders_unit", "unit_id", "created_at"),
+    Index("ix_supervision_orders_use_unit", "use_unit_id", "created_at"),
 )
 """《特种设备安全监察指令书》: drafted by the due workflow, or issued by the bureau for hazards
 (numbered per bureau and year)."""

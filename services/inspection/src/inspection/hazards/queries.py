@@ -20,6 +20,7 @@ _HAZARD_COLUMNS = (
     "h.overdue_since, h.supervised_at, h.sealed_on, h.seal_ends_on, h.seal_extended, "
     "h.seal_released_on, h.rectification_started_at, h.rectified_at, h.rectification_note, "
     "h.closed_at, h.verification_note, h.version, h.created_at, h.updated_at, "
+    "h.seal_expired_on, h.patrol_question, h.spot_check_draw_id, "
     "(SELECT count(*) FROM hazard_evidence v WHERE v.hazard_id = h.id)::int AS evidence_count"
 )
 _BY_ID = f"SELECT {_HAZARD_COLUMNS} FROM hazards h WHERE h.id = $1"  # noqa: S608
@@ -261,4 +262,39 @@ def hazard_deadline_rule(*, event_type: str, topic: str) -> DeadlineRule:
         topic=topic,
         deadline_field="deadline",
         effects=(_MARK_OVERDUE,),
+    )
+
+
+SEAL_RULE_NAME = "seal_expiry"
+
+# Seals held (not released) whose last day has passed. An extension moves the last day before
+# the seal runs out (it is refused after), so one seal has one end that fires.
+_SEAL_SUBJECTS = """
+    SELECT h.id::text AS subject, h.seal_ends_on AS deadline,
+           jsonb_build_object(
+               'hazard_id', h.id, 'equipment_code', h.equipment_code,
+               'use_unit_id', h.use_unit_id, 'severity', h.severity,
+               'sealed_on', h.sealed_on, 'extended', h.seal_extended) AS data
+    FROM hazards h
+    WHERE h.sealed_on IS NOT NULL AND h.seal_released_on IS NULL AND h.seal_ends_on < $1::date
+"""
+_MARK_SEAL_EXPIRED = """
+    UPDATE hazards h SET seal_expired_on = f.deadline + 1, version = h.version + 1,
+                         updated_at = now()
+    FROM fired f WHERE h.id = f.subject::uuid
+"""
+
+
+def seal_expiry_rule(*, event_type: str, topic: str) -> DeadlineRule:
+    """查封期满: the day after a seal's last day, a seal neither released nor extended is marked
+    expired once and published, so the bureau issues its release (解除查封决定) rather than
+    the seal lingering as if in force."""
+    return DeadlineRule(
+        name=SEAL_RULE_NAME,
+        subjects=_SEAL_SUBJECTS,
+        stages=(Stage("expired", "deadline + 1"),),
+        event_type=event_type,
+        topic=topic,
+        deadline_field="seal_ends_on",
+        effects=(_MARK_SEAL_EXPIRED,),
     )

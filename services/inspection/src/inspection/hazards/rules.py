@@ -175,16 +175,20 @@ class HazardFacts:
     seal_ends_on: date | None = None
     seal_extended: bool = False
     seal_released_on: date | None = None
+    seal_expired_on: date | None = None
 
     @property
     def major(self) -> bool:
         return self.severity == "major"
 
     def sealed(self, today: date) -> bool:
-        """Under an active seal: sealed, not released, and not past its last day."""
+        """Under an active seal: sealed, not released, not past its last day, and not found run
+        out by the deadline scan (a pass for a later day may find it so before the calendar
+        does)."""
         return (
             self.sealed_on is not None
             and self.seal_released_on is None
+            and self.seal_expired_on is None
             and self.seal_ends_on is not None
             and today <= self.seal_ends_on
         )

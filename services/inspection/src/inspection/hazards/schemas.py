@@ -72,6 +72,10 @@ class SealRead(BaseModel):
     extended: bool
     released_on: date | None = Field(description="解封日期")
     active: bool = Field(description="sealed today")
+    expired_on: date | None = Field(
+        description="查封期满: the day the deadline scan found the seal run out unreleased; "
+        "the bureau then records its release (解封)"
+    )
 
 
 class EvidenceRead(BaseModel):
@@ -104,6 +108,12 @@ class HazardRead(BaseModel):
     signal_id: uuid.UUID | None
     signal_kind: str | None
     order_id: uuid.UUID | None = Field(description="the latest supervision order covering it")
+    patrol_question: str | None = Field(
+        description="网上巡查: the patrol question whose list named the equipment"
+    )
+    spot_check_draw_id: uuid.UUID | None = Field(
+        description="双随机: the draw whose check found it"
+    )
     overdue_since: date | None = Field(description="整改超期 since this day")
     supervised: bool = Field(description="挂牌督办")
     supervised_at: datetime | None

@@ -95,6 +95,7 @@ def to_read(row: dict[str, Any], *, today: date) -> HazardRead:
             extended=row["seal_extended"],
             released_on=row["seal_released_on"],
             active=facts.sealed(today),
+            expired_on=row["seal_expired_on"],
         )
     return HazardRead.model_validate(
         {**row, "supervised": row["supervised_at"] is not None, "seal": seal}
@@ -112,6 +113,7 @@ def facts_of(row: dict[str, Any]) -> HazardFacts:
         seal_ends_on=row["seal_ends_on"],
         seal_extended=row["seal_extended"],
         seal_released_on=row["seal_released_on"],
+        seal_expired_on=row["seal_expired_on"],
     )
 
 
@@ -364,6 +366,7 @@ async def seal(
                 "seal_ends_on": seal_ends_on(today, days),
                 "seal_extended": False,
                 "seal_released_on": None,
+                "seal_expired_on": None,
             },
         )
         row = await _require(conn, hazard_id)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     Table,
     Text,
     UniqueConstraint,
@@ -73,10 +74,32 @@ hazards = Table(
     Column("seal_extended", Boolean, nullable=False, server_default=text("false")),
     Column("seal_released_on", Date),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # -- where the patrol and spot checks found it (0009) --
+    Column("patrol_question", Text),  # 网上巡查: the question whose list named the equipment
+    Column("spot_check_draw_id", Uuid),  # 双随机: the draw whose check found it
+    Column("spot_check_unit_id", Uuid),  # …the drawn unit checked
+    Column("spot_check_item", SmallInteger),  # …its place in the result's list, from 1
+    Column("seal_expired_on", Date),  # 查封期满: the day after the seal's last day, set once
     CheckConstraint("severity IN ('general', 'major')", name="severity"),
     CheckConstraint(_in("source", HAZARD_SOURCES), name="source"),
     CheckConstraint(_in("state", HAZARD_STATES), name="state"),
     UniqueConstraint("signal_id", name="uq_hazards_signal_id"),
+    # A spot-check result's hazards are opened once, however often the result is sent.
+    UniqueConstraint(
+        "spot_check_draw_id",
+        "spot_check_unit_id",
+        "spot_check_item",
+        name="uq_hazards_spot_check_item",
+    ),
+    # The patrol opens one hazard per question and equipment while one is still open; once it
+    # is closed, equipment the patrol names again gets a new one.
+    Index(
+        "uq_hazards_patrol_open",
+        "patrol_question",
+        "equipment_code",
+        unique=True,
+        postgresql_where=text("patrol_question IS NOT NULL AND state <> 'closed'"),
+    ),
     Index("ix_hazards_equipment", "equipment_code", "created_at"),
     Index("ix_hazards_created", "created_at", "id"),
     Index("ix_hazards_use_unit", "use_unit_id", "created_at"),

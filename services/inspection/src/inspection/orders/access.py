@@ -17,10 +17,20 @@ from tzsb_common.problems import NotFound
 _READ_ALL = frozenset({CallerKind.bureau, CallerKind.government_system})
 
 
+def addressee_filter(principal: Principal) -> uuid.UUID | None:
+    """None: every order. Any other organisation sees the orders addressed to it."""
+    return None if principal.kind in _READ_ALL else principal.organisation_id
+
+
 def may_read(principal: Principal, order: OrderRead) -> bool:
+    """A unit sees an order once it is issued to it: a draft (of the due workflow) is the
+    bureau's working paper until a number is given."""
     if principal.kind in _READ_ALL:
         return True
-    return principal.organisation_id in (order.unit_id, order.use_unit_id)
+    return order.status == "issued" and principal.organisation_id in (
+        order.unit_id,
+        order.use_unit_id,
+    )
 
 
 async def _readable_order(
@@ -36,3 +46,11 @@ async def _readable_order(
 
 ReadableOrder = Annotated[OrderRead, Depends(_readable_order)]
 """The order named in the path, if this caller may see it; 404 otherwise."""
+
+
+async def _order_reader(principal: CurrentPrincipal) -> uuid.UUID | None:
+    return addressee_filter(principal)
+
+
+OrderReader = Annotated[uuid.UUID | None, Depends(_order_reader)]
+"""Whose orders this caller lists: None for all (the bureau, government systems)."""

@@ -47,6 +47,7 @@ th { font-weight: normal; background: #f2f2f2; }
 <p class="number">$number</p>
 $draft
 <p>受令单位：$unit</p>
+<p>统一社会信用代码：$credit_code</p>
 <p>经检查，你单位存在下列特种设备安全问题或者事故隐患。依据$legal_basis，$kind_sentence</p>
 $hazard_table
 $requirements
@@ -89,9 +90,16 @@ def _hazard_table(order: OrderRead) -> str:
     )
 
 
+def _addressee(order: OrderRead) -> str:
+    """The unit by its registered name; its id only while the registry has not sent the name."""
+    if order.addressee_name is not None:
+        return order.addressee_name
+    unit = order.unit_id or order.use_unit_id
+    return f"（单位标识 {unit}）" if unit is not None else "—"
+
+
 def render_order(order: OrderRead, *, bureau_name: str) -> str:
     """The order as a page to print."""
-    unit = order.unit_id or order.use_unit_id
     kind = KIND_LABEL.get(order.kind, order.kind)
     if order.kind == "rectify_hazards":
         kind_sentence = "责令你单位对下列问题或者隐患予以改正、消除："
@@ -103,7 +111,8 @@ def render_order(order: OrderRead, *, bureau_name: str) -> str:
     return _PAGE.substitute(
         number=_e(order.number or "（草稿，未编号）"),
         draft="" if order.status == "issued" else '<p class="draft">草稿 — 未下达</p>',
-        unit=_e(f"（单位标识 {unit}）" if unit is not None else "—"),
+        unit=_e(_addressee(order)),
+        credit_code=_e(order.addressee_credit_code or "—"),
         legal_basis=_e(LEGAL_BASIS),
         kind_sentence=_e(kind_sentence),
         hazard_table=_hazard_table(order),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from tzsb_common.pg import Connection
@@ -43,17 +43,40 @@ _ISSUE_ON_HAZARDS = """
     WHERE id = ANY($3::uuid[])
     RETURNING id, equipment_code, use_unit_id, unit_id
 """
-_ORDER = """
-    SELECT id, number, number_year, number_seq, kind, status, bureau_id, unit_id, use_unit_id,
-           equipment_code, due_on, deadline, requirements, issued_on, issued_at, created_at
-    FROM supervision_orders WHERE id = $1
+# The addressee (受令单位) is the unit an order names, or the use unit of a drafted one; its
+# name and credit code come from the organisation replica, when the registry has sent them.
+_ORDER_COLUMNS = """
+    o.id, o.number, o.number_year, o.number_seq, o.kind, o.status, o.bureau_id, o.unit_id,
+    o.use_unit_id, o.equipment_code, o.due_on, o.deadline, o.requirements, o.issued_on,
+    o.issued_at, o.created_at, org.name AS addressee_name, org.credit_code AS addressee_credit_code
 """
+_ORDER_FROM = """
+    FROM supervision_orders o
+    LEFT JOIN organisations org ON org.organisation_id = COALESCE(o.unit_id, o.use_unit_id)
+"""
+_ORDER = f"SELECT {_ORDER_COLUMNS} {_ORDER_FROM} WHERE o.id = $1"
+_LIST_FILTERS = {
+    "unit": "(o.unit_id = ${n} OR o.use_unit_id = ${n})",
+    "status": "o.status = ${n}",
+    "kind": "o.kind = ${n}",
+    "equipment_code": "o.equipment_code = ${n}",
+}
+# An order's year is the year of its number, or of its drafting in the business time zone.
+_YEAR = "COALESCE(o.number_year, extract(year FROM o.created_at AT TIME ZONE ${z})::int) = ${n}"
 _ORDER_HAZARDS = """
     SELECT h.id, h.equipment_code, e.registration_number, h.severity, h.description
     FROM supervision_order_hazards oh
     JOIN hazards h ON h.id = oh.hazard_id
     LEFT JOIN equipment e ON e.equipment_code = h.equipment_code
     WHERE oh.order_id = $1
+    ORDER BY h.equipment_code NULLS LAST, h.created_at, h.id
+"""
+_HAZARDS_OF_ORDERS = """
+    SELECT oh.order_id, h.id, h.equipment_code, e.registration_number, h.severity, h.description
+    FROM supervision_order_hazards oh
+    JOIN hazards h ON h.id = oh.hazard_id
+    LEFT JOIN equipment e ON e.equipment_code = h.equipment_code
+    WHERE oh.order_id = ANY($1::uuid[])
     ORDER BY h.equipment_code NULLS LAST, h.created_at, h.id
 """
 
@@ -96,6 +119,49 @@ async def cover_hazards(
 async def get_order(conn: Connection, order_id: uuid.UUID) -> dict[str, Any] | None:
     row = await conn.fetchrow(_ORDER, order_id)
     return dict(row) if row is not None else None
+
+
+async def list_orders(
+    conn: Connection,
+    *,
+    zone: str,
+    filters: dict[str, Any],
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Newest first (the hazards of each are read separately, for the page only)."""
+    clauses: list[str] = []
+    arguments: list[Any] = []
+    for name, value in filters.items():
+        if value is None:
+            continue
+        arguments.append(value)
+        if name == "year":
+            arguments.append(zone)
+            clauses.append(_YEAR.format(n=len(arguments) - 1, z=len(arguments)))
+        else:
+            clauses.append(_LIST_FILTERS[name].format(n=len(arguments)))
+    if after is not None:
+        arguments.extend(after)
+        clauses.append(f"(o.created_at, o.id) < (${len(arguments) - 1}, ${len(arguments)})")
+    arguments.append(limit)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    statement = (
+        f"SELECT {_ORDER_COLUMNS} {_ORDER_FROM} {where} "
+        f"ORDER BY o.created_at DESC, o.id DESC LIMIT ${len(arguments)}"
+    )
+    return [dict(row) for row in await conn.fetch(statement, *arguments)]
+
+
+async def hazards_of_orders(
+    conn: Connection, order_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    rows = await conn.fetch(_HAZARDS_OF_ORDERS, list(order_ids))
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for row in rows:
+        values = dict(row)
+        found.setdefault(values.pop("order_id"), []).append(values)
+    return found
 
 
 async def hazards_of(conn: Connection, order_id: uuid.UUID) -> list[dict[str, Any]]:

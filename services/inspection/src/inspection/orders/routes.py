@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
 
-from fastapi import Header, Request, status
+from fastapi import Header, Query, Request, status
+from pydantic import BaseModel
 from starlette.responses import HTMLResponse, Response
 
 from inspection.inspections.access import BusinessToday
 from inspection.orders import service
-from inspection.orders.access import ReadableOrder
+from inspection.orders.access import OrderReader, ReadableOrder
 from inspection.orders.document import render_order
-from inspection.orders.schemas import OrderCreate, OrderRead
+from inspection.orders.schemas import OrderCreate, OrderPage, OrderRead
 from inspection.orders.service import OrderRefused
 from inspection.settings import InspectionSettings
 from tzsb_common.auth import BureauPrincipal
 from tzsb_common.outbox import CurrentOutbox
+from tzsb_common.pagination import (
+    DEFAULT_PAGE_LIMIT,
+    PageCursor,
+    PageLimit,
+    decode_cursor_as,
+    keyset_page,
+)
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import ValidationFailed, field_error
-from tzsb_common.responses import CREATED_RESPONSES, READ_RESPONSES, record_or_not_modified
+from tzsb_common.responses import (
+    CREATED_RESPONSES,
+    READ_RESPONSES,
+    record_or_not_modified,
+    record_response,
+)
 from tzsb_common.routing import feature_router
 
 router = feature_router("/orders", tags=["supervision orders 监察指令书"])
@@ -71,6 +86,60 @@ async def issue_order(
         media_type="application/json",
         headers={"ETag": f'"v{ORDER_VERSION}"', "Location": f"/api/v1/orders/{order.id}"},
     )
+
+
+class _OrderCursor(BaseModel):
+    created_at: datetime
+    id: uuid.UUID
+
+
+@router.get("", response_model=OrderPage)
+async def list_orders(
+    addressee: OrderReader,
+    request: Request,
+    database: CurrentDatabase,
+    unit: Annotated[
+        uuid.UUID | None, Query(description="受令单位: the orders addressed to it")
+    ] = None,
+    status_: Annotated[
+        Literal["draft", "issued"] | None,
+        Query(alias="status", description="draft 草稿 | issued 已下达"),
+    ] = None,
+    year: Annotated[
+        int | None, Query(ge=2000, le=2100, description="年度: of the 文号, or of the draft")
+    ] = None,
+    kind: Annotated[
+        Literal["rectify_hazards", "apply_for_inspection", "stop_use"] | None,
+        Query(
+            description="rectify_hazards 责令整改 | apply_for_inspection 责令申报检验 | "
+            "stop_use 责令停止使用"
+        ),
+    ] = None,
+    limit: PageLimit = DEFAULT_PAGE_LIMIT,
+    cursor: PageCursor = None,
+) -> Response:
+    """监察指令书列表 — newest first. The bureau and government systems see every order; a unit
+    the orders issued to it (drafts are the bureau's until issued)."""
+    after = None
+    if cursor:
+        key = decode_cursor_as(cursor, _OrderCursor)
+        after = (key.created_at, key.id)
+    filters: dict[str, object] = {"unit": unit, "status": status_, "year": year, "kind": kind}
+    if addressee is not None:
+        if (unit is not None and unit != addressee) or status_ == "draft":
+            return record_response(OrderPage(items=[], next_cursor=None))
+        filters.update(unit=addressee, status="issued")
+    items = await service.list_orders(
+        database,
+        zone=_settings(request).business_timezone,
+        filters=filters,
+        after=after,
+        limit=limit + 1,
+    )
+    page, next_cursor = keyset_page(
+        items, limit, lambda o: {"created_at": o.created_at, "id": o.id}
+    )
+    return record_response(OrderPage(items=page, next_cursor=next_cursor))
 
 
 @router.get("/{order_id}", response_model=OrderRead, responses=READ_RESPONSES)

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from inspection.inspections.schemas import Severity
 from tzsb_common.json_bodies import StrictModel
+from tzsb_common.pagination import Page
 
 KIND_DESCRIPTION = (
     "rectify_hazards 责令整改 (issued for hazards) | apply_for_inspection 责令申报检验 | "
@@ -41,6 +42,10 @@ class OrderRead(BaseModel):
     status: str = Field(description="draft 草稿 | issued 已下达")
     bureau_id: uuid.UUID | None
     unit_id: uuid.UUID | None = Field(description="受令单位")
+    addressee_name: str | None = Field(
+        description="受令单位名称, from the registry's organisations (null until it has sent it)"
+    )
+    addressee_credit_code: str | None = Field(description="受令单位统一社会信用代码")
     use_unit_id: uuid.UUID | None
     equipment_code: str | None = Field(description="the equipment of a drafted order")
     due_on: date | None = Field(description="the due date a drafted order is about")
@@ -50,3 +55,7 @@ class OrderRead(BaseModel):
     issued_at: datetime | None
     hazards: list[OrderHazard]
     created_at: datetime
+
+
+class OrderPage(Page[OrderRead]):
+    pass

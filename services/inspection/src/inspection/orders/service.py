@@ -5,7 +5,7 @@ writes one `tzsb.hazard.order_issued.v1` per hazard."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from inspection.hazards.rules import HazardFacts, HazardState
@@ -120,6 +120,22 @@ def _to_read(order: dict[str, Any], hazards: list[dict[str, Any]]) -> OrderRead:
     return OrderRead.model_validate(
         {**order, "hazards": [OrderHazard.model_validate(h) for h in hazards]}
     )
+
+
+async def list_orders(
+    database: Database,
+    *,
+    zone: str,
+    filters: dict[str, Any],
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[OrderRead]:
+    async with database.connection() as conn:
+        orders = await queries.list_orders(
+            conn, zone=zone, filters=filters, after=after, limit=limit
+        )
+        hazards = await queries.hazards_of_orders(conn, [o["id"] for o in orders])
+    return [_to_read(order, hazards.get(order["id"], [])) for order in orders]
 
 
 async def get_order(database: Database, *, order_id: uuid.UUID) -> OrderRead | None:

@@ -234,3 +234,102 @@ async def record_sightings_on(conn: Connection, rows: Sequence[dict[str, Any]]) 
             _RECORD_SIGHTINGS_PG,
             *[[row[column] for row in rows] for _, column in _SIGHTING_COLUMNS],
         )
+
+
+# -- hazards opened from a question's list -------------------------------------------------------
+
+
+async def question_members(
+    conn: Connection,
+    *,
+    question: PatrolQuestion,
+    as_of: date,
+    park: str | None,
+    use_unit_id: uuid.UUID | None,
+    codes: Sequence[str] | None,
+) -> list[dict[str, Any]]:
+    """The equipment a question names on `as_of` (all of it, or those of `codes`), each with
+    its use unit (known equipment) or the unit a sender named (a code the registry lacks)."""
+    if question is PatrolQuestion.unregistered_in_use:
+        rows = await _list_unregistered(
+            conn, park=park, use_unit_id=use_unit_id, after=None, limit=_ALL_ROWS
+        )
+        wanted = None if codes is None else set(codes)
+        return [
+            {
+                "equipment_code": row["equipment_code"],
+                "use_unit_id": row["use_unit_id"] if row["known_to_registry"] else None,
+                "unit_id": None if row["known_to_registry"] else row["use_unit_id"],
+                "due_on": row["due_on"],
+            }
+            for row in rows
+            if wanted is None or row["equipment_code"] in wanted
+        ]
+    where, values = _filters(park, use_unit_id, 2)
+    if codes is not None:
+        values.append(list(codes))
+        where += f" AND e.equipment_code = ANY(${len(values) + 1}::text[])"
+    statement = (
+        "SELECT e.equipment_code, e.use_unit_id, NULL::uuid AS unit_id, d.due_on "  # noqa: S608
+        "FROM equipment e LEFT JOIN due_schedule d USING (equipment_code) "
+        f"WHERE {_IN_USE} AND {_CONDITIONS[question]}{where} ORDER BY e.equipment_code"
+    )
+    return [dict(row) for row in await conn.fetch(statement, as_of, *values)]
+
+
+_ALL_ROWS = 10_000_000
+
+# A question's hazard still open on the equipment; for past_due also the due workflow's own
+# 超期未检 hazard, which is the same finding.
+_OPEN_PATROL_HAZARDS = """
+    SELECT DISTINCT ON (h.equipment_code) h.equipment_code, h.id
+    FROM hazards h
+    WHERE h.equipment_code = ANY($1::text[]) AND h.state <> 'closed'
+      AND (h.patrol_question = $2 OR ($2 = 'past_due' AND h.source = 'due_workflow'))
+    ORDER BY h.equipment_code, h.created_at, h.id
+"""
+# One open hazard per question and equipment: the partial unique index decides, in the
+# statement, so two bureau users asking at once open one.
+_OPEN_HAZARDS = """
+    INSERT INTO hazards (equipment_code, use_unit_id, unit_id, source, severity, description,
+                         deadline, opened_by, patrol_question)
+    SELECT h.code, h.use_unit, h.unit, 'online_patrol', h.severity, h.description, $1, $2, $3
+    FROM unnest($4::text[], $5::uuid[], $6::uuid[], $7::text[], $8::text[])
+         AS h(code, use_unit, unit, severity, description)
+    ON CONFLICT (patrol_question, equipment_code)
+        WHERE patrol_question IS NOT NULL AND state <> 'closed' DO NOTHING
+    RETURNING id, equipment_code, use_unit_id, unit_id, source, severity, description,
+              deadline, inspection_id, signal_id
+"""
+
+
+async def open_hazards_of(
+    conn: Connection, question: PatrolQuestion, codes: Sequence[str]
+) -> dict[str, Any]:
+    """The hazard still open for each code, by code."""
+    rows = await conn.fetch(_OPEN_PATROL_HAZARDS, list(codes), question.value)
+    return {row["equipment_code"]: row["id"] for row in rows}
+
+
+async def open_hazards(
+    conn: Connection,
+    *,
+    question: PatrolQuestion,
+    deadline: date | None,
+    opened_by: str,
+    rows: Sequence[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The hazards newly opened (a code with one open already opens none)."""
+    if not rows:
+        return []
+    opened = await conn.fetch(
+        _OPEN_HAZARDS,
+        deadline,
+        opened_by,
+        question.value,
+        *(
+            [row[column] for row in rows]
+            for column in ("equipment_code", "use_unit_id", "unit_id", "severity", "description")
+        ),
+    )
+    return [dict(row) for row in opened]

@@ -9,9 +9,9 @@ equipment is fined).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -31,11 +31,23 @@ class PatrolQuestion(StrEnum):
 class SightingSource(StrEnum):
     hazard_signal = "hazard_signal"  # 隐患线索 (tzsb.hazard.signal.v1)
     inspection_post = "inspection_post"  # an agency's report on a code the registry lacks
+    rescue = "rescue"  # 96333 困人 incident dispatched for the code (tzsb.elevator.rescue)
+    monitoring_alarm = "monitoring_alarm"  # 远程监测 device raised a trapped-passenger alarm
 
 
 # A refused-fill signal names a gas cylinder: cylinders are registered by their filling
 # station in cylinder trace, not in the equipment registry, so their codes are never in it.
 _NOT_EQUIPMENT_CODES = frozenset({"refused_fill_filled"})
+
+
+def rescue_sighting_source(reported_by: str) -> SightingSource:
+    """A rescue raised by the elevator's own monitoring device is a monitoring sighting: the
+    device reports from the car, so the code is in use whatever a caller said."""
+    return (
+        SightingSource.monitoring_alarm
+        if reported_by == "monitoring_alarm"
+        else SightingSource.rescue
+    )
 
 
 def signal_names_equipment(kind: str, equipment_code: str | None) -> bool:
@@ -75,3 +87,70 @@ def merge_sightings(sightings: Iterable[Sighting]) -> list[dict[str, Any]]:
         row["last_reference"] = s.reference
         row["unit_id"] = s.unit_id if s.unit_id is not None else row["unit_id"]
     return [merged[key] for key in sorted(merged)]
+
+
+# -- hazards opened from the patrol's lists (网上巡查发现隐患) ------------------------------
+
+_QUESTION_HAZARDS: dict[PatrolQuestion, tuple[str, str]] = {
+    # Using equipment past its due date or never inspected, or after it failed, is what the
+    # Special Equipment Safety Law fines (Art. 84): major, like the due workflow's 超期未检.
+    PatrolQuestion.past_due: ("major", "网上巡查: 在用设备超期未检"),
+    PatrolQuestion.never_inspected: ("major", "网上巡查: 在用设备未经定期检验"),
+    PatrolQuestion.no_maintenance_contract: ("general", "网上巡查: 在用电梯无有效维保合同"),
+    PatrolQuestion.failed_inspection: ("major", "网上巡查: 检验不合格仍在使用"),
+    PatrolQuestion.unregistered_in_use: ("major", "网上巡查: 设备有使用迹象但未办理使用登记"),
+}
+
+
+class PatrolHazardOutcome(StrEnum):
+    """What asking for a hazard on one code did. Values are stable API."""
+
+    opened = "opened"  # a hazard was opened and published as found
+    already_open = "already_open"  # one this question (or the due workflow) opened is still open
+    not_on_list = "not_on_list"  # the question does not name this code on that day
+    no_answerable_unit = "no_answerable_unit"  # unknown to the registry, no unit ever named
+
+
+class PatrolHazardReason(StrEnum):
+    """Why a request to open patrol hazards is refused (422). Values are stable API."""
+
+    codes_or_all = "codes_or_all"
+    deadline_in_past = "deadline_in_past"
+
+
+@dataclass(frozen=True)
+class PatrolHazardViolation:
+    field: str
+    code: PatrolHazardReason
+    message: str
+
+
+def patrol_hazard_violations(
+    *, codes: Sequence[str] | None, all_listed: bool, deadline: date | None, today: date
+) -> list[PatrolHazardViolation]:
+    violations = []
+    if (codes is None) == (not all_listed):
+        violations.append(
+            PatrolHazardViolation(
+                "equipment_codes",
+                PatrolHazardReason.codes_or_all,
+                "give either equipment_codes or all: true",
+            )
+        )
+    if deadline is not None and deadline < today:
+        violations.append(
+            PatrolHazardViolation(
+                "deadline", PatrolHazardReason.deadline_in_past, "a deadline before today"
+            )
+        )
+    return violations
+
+
+def patrol_hazard(
+    question: PatrolQuestion, *, due_on: date | None, severity: str | None
+) -> tuple[str, str]:
+    """The severity and description of the hazard a question opens on one piece of equipment."""
+    default_severity, description = _QUESTION_HAZARDS[question]
+    if question is PatrolQuestion.past_due and due_on is not None:
+        description = f"{description} (检验到期日 {due_on.isoformat()})"
+    return severity or default_severity, description

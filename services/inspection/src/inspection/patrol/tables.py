@@ -21,14 +21,18 @@ unregistered_sightings = Table(
     "unregistered_sightings",
     metadata,
     Column("equipment_code", Text, nullable=False),  # 设备代码 as the sender wrote it
-    Column("source", Text, nullable=False),  # hazard_signal | inspection_post
+    # hazard_signal | inspection_post | rescue (96333 困人) | monitoring_alarm (远程监测报警)
+    Column("source", Text, nullable=False),
     Column("unit_id", Uuid),  # the organisation the sender named, when it named one
     Column("last_reference", Text, nullable=False),  # the signal's kind, or the agency's report
     Column("times_seen", Integer, nullable=False, server_default=text("1")),
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("equipment_code", "source"),
-    CheckConstraint("source IN ('hazard_signal', 'inspection_post')", name="source"),
+    CheckConstraint(
+        "source IN ('hazard_signal', 'inspection_post', 'rescue', 'monitoring_alarm')",
+        name="source",
+    ),
 )
 """Codes of equipment seen in use (in a hazard signal, in an inspection report an agency tried to
 post) whether or not the registry knows them; the patrol's fifth question keeps those it does

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query
@@ -12,6 +11,7 @@ from inspection.rates import service
 from inspection.rates.rules import period_problem
 from inspection.rates.schemas import RatesRead
 from tzsb_common.auth import SupervisoryPrincipal
+from tzsb_common.days import QueryDay
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import ValidationFailed
 from tzsb_common.responses import record_response
@@ -24,8 +24,8 @@ router = feature_router("/rates", tags=["rates 检验率、隐患率、整改率
 async def get_rates(
     _: SupervisoryPrincipal,
     database: CurrentDatabase,
-    period_start: Annotated[date, Query(description="first day of the period (included)")],
-    period_end: Annotated[date, Query(description="last day of the period (included)")],
+    period_start: Annotated[QueryDay, Query(description="first day of the period (included)")],
+    period_end: Annotated[QueryDay, Query(description="last day of the period (included)")],
 ) -> Response:
     """检验率 per category and park (in use on the period's last day with a valid inspection
     due on or after it), 隐患率 (hazards found ÷ equipment inspected in the period), 整改率

@@ -149,3 +149,26 @@ async def upsert_contracts(session: AsyncSession, rows: Sequence[dict[str, Any]]
         await session.execute(_DELETE_CONTRACT_ELEVATORS, {"ids": applied})
         await session.execute(_INSERT_CONTRACT_ELEVATORS, {"ids": applied})
     return applied
+
+
+ORGANISATION_COLUMNS = ("organisation_id", "name", "credit_code", "kind", "version")
+_ORGANISATION_TYPES = {"organisation_id": "uuid[]", "version": "int4[]"}
+_UPSERT_ORGANISATIONS = text(
+    f"INSERT INTO organisations ({', '.join(ORGANISATION_COLUMNS)}) "  # noqa: S608
+    "SELECT * FROM unnest("
+    + ", ".join(
+        f"CAST(:{c} AS {_ORGANISATION_TYPES.get(c, 'text[]')})" for c in ORGANISATION_COLUMNS
+    )
+    + ") ON CONFLICT (organisation_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in ORGANISATION_COLUMNS[1:])
+    + ", updated_at = now() WHERE organisations.version < EXCLUDED.version "
+    "RETURNING organisation_id"
+)
+
+
+async def upsert_organisations(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """Apply the snapshots newer than what the replica holds; returns their ids."""
+    if not rows:
+        return []
+    columns = {c: [row[c] for row in rows] for c in ORGANISATION_COLUMNS}
+    return list((await session.execute(_UPSERT_ORGANISATIONS, columns)).scalars())

@@ -67,3 +67,16 @@ contract_elevators = Table(
 )
 """One row per elevator a contract covers, rewritten with its contract: whether an elevator
 holds a contract on a day is an index probe, not a search of every contract's array."""
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("organisation_id", Uuid, primary_key=True),
+    Column("name", Text, nullable=False),  # 单位名称
+    Column("credit_code", Text),  # 统一社会信用代码
+    Column("kind", Text, nullable=False),  # use_unit | maintenance_company | filling_station …
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+"""The registry's organisations as far as a supervision order names its addressee (受令单位);
+the registry's latest version wins."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -16,6 +15,7 @@ from inspection.risk_grades import service
 from inspection.risk_grades.rules import Grading, RiskGrade, last_year
 from inspection.risk_grades.schemas import GRADE_DESCRIPTION, RiskGradePage, RiskGradeRead
 from tzsb_common.auth import SupervisoryPrincipal
+from tzsb_common.days import QueryDay
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,
     PageCursor,
@@ -44,7 +44,7 @@ CurrentGrading = Annotated[Grading, Depends(_grading)]
 BusinessZone = Annotated[ZoneInfo, Depends(_zone)]
 
 AsOf = Annotated[
-    date | None,
+    QueryDay | None,
     Query(description="grade as of this day (the year ending on it); today if omitted"),
 ]
 

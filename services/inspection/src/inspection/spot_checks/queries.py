@@ -101,9 +101,12 @@ _GET_DRAW = """
     FROM spot_check_draws WHERE id = $1
 """
 _DRAWN_UNITS = """
-    SELECT position, use_unit_id, grade, conclusion, checked_on, equipment_checked,
-           hazards_found, findings, recorded_at
-    FROM spot_check_units WHERE draw_id = $1 ORDER BY position
+    SELECT u.position, u.use_unit_id, u.grade, u.conclusion, u.checked_on, u.equipment_checked,
+           u.hazards_found, u.findings, u.recorded_at,
+           ARRAY(SELECT h.id FROM hazards h WHERE h.spot_check_draw_id = u.draw_id
+                 AND h.spot_check_unit_id = u.use_unit_id ORDER BY h.spot_check_item)
+           AS hazard_ids
+    FROM spot_check_units u WHERE u.draw_id = $1 ORDER BY u.position
 """
 _DRAWN_INSPECTORS = """
     SELECT d.position, d.inspector_id, i.name
@@ -111,9 +114,12 @@ _DRAWN_INSPECTORS = """
     WHERE d.draw_id = $1 ORDER BY d.position
 """
 _LOCK_DRAWN_UNIT = """
-    SELECT position, use_unit_id, grade, conclusion, checked_on, equipment_checked,
-           hazards_found, findings, recorded_at
-    FROM spot_check_units WHERE draw_id = $1 AND use_unit_id = $2 FOR UPDATE
+    SELECT u.position, u.use_unit_id, u.grade, u.conclusion, u.checked_on, u.equipment_checked,
+           u.hazards_found, u.findings, u.recorded_at,
+           ARRAY(SELECT h.id FROM hazards h WHERE h.spot_check_draw_id = u.draw_id
+                 AND h.spot_check_unit_id = u.use_unit_id ORDER BY h.spot_check_item)
+           AS hazard_ids
+    FROM spot_check_units u WHERE u.draw_id = $1 AND u.use_unit_id = $2 FOR UPDATE OF u
 """
 _RECORD_RESULT = """
     UPDATE spot_check_units SET conclusion = $3, checked_on = $4, equipment_checked = $5,
@@ -205,3 +211,59 @@ async def record_result(
     )
     assert row is not None
     return dict(row)
+
+
+_EQUIPMENT_UNITS = (
+    "SELECT equipment_code, use_unit_id FROM equipment WHERE equipment_code = ANY($1::text[])"
+)
+# Each hazard of a result once: a result recorded again (a retry) finds its items opened.
+_OPEN_HAZARDS = """
+    INSERT INTO hazards (equipment_code, use_unit_id, unit_id, source, severity, description,
+                         deadline, opened_by, spot_check_draw_id, spot_check_unit_id,
+                         spot_check_item)
+    SELECT h.code, h.use_unit, h.unit, 'spot_check', h.severity, h.description, h.deadline,
+           $1, $2, $3, h.item
+    FROM unnest($4::text[], $5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::date[],
+                $10::int2[]) AS h(code, use_unit, unit, severity, description, deadline, item)
+    ON CONFLICT ON CONSTRAINT uq_hazards_spot_check_item DO NOTHING
+    RETURNING id, equipment_code, use_unit_id, unit_id, source, severity, description,
+              deadline, inspection_id, signal_id
+"""
+
+
+async def equipment_units(conn: Connection, codes: Sequence[str]) -> dict[str, uuid.UUID]:
+    """The use unit of each code the replica knows."""
+    rows = await conn.fetch(_EQUIPMENT_UNITS, list(codes))
+    return {row["equipment_code"]: row["use_unit_id"] for row in rows}
+
+
+async def open_hazards(
+    conn: Connection,
+    *,
+    opened_by: str,
+    draw_id: uuid.UUID,
+    use_unit_id: uuid.UUID,
+    rows: Sequence[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The hazards newly opened, in item order."""
+    if not rows:
+        return []
+    opened = await conn.fetch(
+        _OPEN_HAZARDS,
+        opened_by,
+        draw_id,
+        use_unit_id,
+        *(
+            [row[column] for row in rows]
+            for column in (
+                "equipment_code",
+                "use_unit_id",
+                "unit_id",
+                "severity",
+                "description",
+                "deadline",
+                "item",
+            )
+        ),
+    )
+    return [dict(row) for row in opened]

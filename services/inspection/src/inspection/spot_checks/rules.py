@@ -39,6 +39,10 @@ class SpotCheckReason(StrEnum):
     hazards_with_compliant = "hazards_with_compliant"
     no_hazards_counted = "no_hazards_counted"
     null_not_allowed = "null_not_allowed"
+    hazard_count_mismatch = "hazard_count_mismatch"
+    hazards_without_findings = "hazards_without_findings"
+    deadline_in_past = "deadline_in_past"
+    equipment_not_of_unit = "equipment_not_of_unit"
 
 
 @dataclass(frozen=True)
@@ -161,3 +165,75 @@ def check_result(
             )
         )
     return violations
+
+
+@dataclass(frozen=True)
+class FoundHazard:
+    """One hazard (隐患) a check found: on a piece of the unit's equipment, or on the unit."""
+
+    severity: str
+    description: str
+    equipment_code: str | None = None
+    deadline: date | None = None
+
+
+def check_found_hazards(
+    hazards: Sequence[FoundHazard],
+    *,
+    conclusion: SpotCheckConclusion,
+    hazards_found: int,
+    drawn_unit: uuid.UUID,
+    equipment_units: Mapping[str, uuid.UUID],
+    today: date,
+) -> list[Violation]:
+    """The hazards listed with a result: as many as counted, only when the check found some,
+    deadlines not yet past, and equipment the replica knows belonging to the unit checked
+    (equipment it does not know may be there unregistered: that is itself a finding)."""
+    violations = []
+    if hazards and conclusion is not SpotCheckConclusion.hazards_found:
+        violations.append(
+            Violation(
+                ("hazards",),
+                SpotCheckReason.hazards_without_findings,
+                "hazards are listed only with the conclusion hazards_found",
+            )
+        )
+    elif hazards and len(hazards) != hazards_found:
+        violations.append(
+            Violation(
+                ("hazards",),
+                SpotCheckReason.hazard_count_mismatch,
+                f"{len(hazards)} hazards listed, {hazards_found} counted",
+            )
+        )
+    for n, hazard in enumerate(hazards):
+        if hazard.deadline is not None and hazard.deadline < today:
+            violations.append(
+                Violation(
+                    ("hazards", n, "deadline"),
+                    SpotCheckReason.deadline_in_past,
+                    "a deadline before today",
+                )
+            )
+        owner = equipment_units.get(hazard.equipment_code or "")
+        if owner is not None and owner != drawn_unit:
+            violations.append(
+                Violation(
+                    ("hazards", n, "equipment_code"),
+                    SpotCheckReason.equipment_not_of_unit,
+                    "the registry records this equipment with another use unit",
+                )
+            )
+    return violations
+
+
+def hazards_to_open(
+    hazards: Sequence[FoundHazard], *, hazards_found: int, findings: str
+) -> list[FoundHazard]:
+    """What a result opens: each hazard listed; or, when hazards were only counted, one hazard
+    of the unit carrying the findings, so that no finding is left without a hazard to follow."""
+    if hazards:
+        return list(hazards)
+    if hazards_found > 0:
+        return [FoundHazard(severity="general", description=f"双随机抽查发现问题: {findings}")]
+    return []

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from inspection.inspections.schemas import EQUIPMENT_CODE, Severity
 from inspection.risk_grades.rules import RiskGrade
 from inspection.spot_checks.rules import MAX_SEED, SpotCheckConclusion
 from tzsb_common.json_bodies import StrictModel
@@ -61,6 +62,15 @@ class DrawCreate(StrictModel):
     )
 
 
+class SpotCheckHazardWrite(StrictModel):
+    equipment_code: str | None = Field(
+        default=None, pattern=EQUIPMENT_CODE, description="设备代码; omit for a hazard of the unit"
+    )
+    severity: Severity = Field(description="general 一般 | major 重大")
+    description: str = Field(min_length=1, max_length=2000, description="隐患描述")
+    deadline: date | None = Field(default=None, description="整改期限")
+
+
 class SpotCheckResultWrite(StrictModel):
     use_unit_id: uuid.UUID = Field(description="使用单位, one of the draw's units")
     conclusion: SpotCheckConclusion = Field(description=CONCLUSION_DESCRIPTION)
@@ -68,6 +78,12 @@ class SpotCheckResultWrite(StrictModel):
     equipment_checked: int = Field(ge=0, le=100_000, description="设备 checked")
     hazards_found: int = Field(ge=0, le=100_000, description="隐患 found")
     findings: str = Field(min_length=1, max_length=4000, description="检查情况")
+    hazards: list[SpotCheckHazardWrite] = Field(
+        default_factory=list,
+        max_length=100,
+        description="隐患 found, each opened as a hazard (source spot_check); as many as "
+        "`hazards_found`. Without a list, counted hazards open one hazard of the unit",
+    )
 
 
 class SpotCheckResultRead(BaseModel):
@@ -77,6 +93,9 @@ class SpotCheckResultRead(BaseModel):
     hazards_found: int
     findings: str
     recorded_at: datetime
+    hazard_ids: list[uuid.UUID] = Field(
+        default_factory=list, description="the hazards (隐患) the result opened, in its order"
+    )
 
 
 class DrawnUnitRead(BaseModel):

@@ -11,18 +11,22 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from inspection.hazards.service import found_event
 from inspection.risk_grades.rules import Grading, RiskGrade
 from inspection.risk_grades.service import graded_units_on
 from inspection.spot_checks import queries
 from inspection.spot_checks.rules import (
     MAX_SEED,
     Candidate,
+    FoundHazard,
     SpotCheckReason,
     Violation,
     candidates_of,
     check_draw,
+    check_found_hazards,
     check_result,
     draw,
+    hazards_to_open,
 )
 from inspection.spot_checks.schemas import (
     CandidateRead,
@@ -207,7 +211,9 @@ async def make_draw(
 def _result(row: dict[str, Any]) -> SpotCheckResultRead | None:
     if row["conclusion"] is None:
         return None
-    return SpotCheckResultRead.model_validate(row)
+    return SpotCheckResultRead.model_validate(
+        {**row, "hazard_ids": list(row.get("hazard_ids") or [])}
+    )
 
 
 def _unit(row: dict[str, Any]) -> DrawnUnitRead:
@@ -297,6 +303,26 @@ async def record_result(
             conclusion=data.conclusion,
             hazards_found=data.hazards_found,
         )
+        found = [
+            FoundHazard(
+                severity=h.severity.value,
+                description=h.description,
+                equipment_code=h.equipment_code,
+                deadline=h.deadline,
+            )
+            for h in data.hazards
+        ]
+        owners = await queries.equipment_units(
+            conn, [h.equipment_code for h in found if h.equipment_code is not None]
+        )
+        violations += check_found_hazards(
+            found,
+            conclusion=data.conclusion,
+            hazards_found=data.hazards_found,
+            drawn_unit=data.use_unit_id,
+            equipment_units=owners,
+            today=today,
+        )
         if violations:
             raise SpotCheckRefused(violations)
         assert unit is not None
@@ -317,6 +343,35 @@ async def record_result(
             findings=data.findings,
             recorded_by=principal.client_id,
         )
+        opened = await queries.open_hazards(
+            conn,
+            opened_by=principal.client_id,
+            draw_id=draw_id,
+            use_unit_id=data.use_unit_id,
+            rows=[
+                {
+                    "equipment_code": h.equipment_code,
+                    # The unit drawn is a use unit, and it answers for what was found on its
+                    # premises: its equipment, equipment found there unregistered, itself. So
+                    # the hazard also weighs on its risk grade.
+                    "use_unit_id": data.use_unit_id,
+                    "unit_id": None,
+                    "severity": h.severity,
+                    "description": h.description,
+                    "deadline": h.deadline,
+                    "item": n,
+                }
+                for n, h in enumerate(
+                    hazards_to_open(
+                        found, hazards_found=data.hazards_found, findings=data.findings
+                    ),
+                    start=1,
+                )
+            ],
+        )
+        for hazard in opened:
+            await outbox.add_on_connection(conn, found_event(hazard), subject=str(hazard["id"]))
+        row = {**row, "hazard_ids": [h["id"] for h in opened]}
         await outbox.add_on_connection(
             conn,
             SpotCheckResultV1(

@@ -26,7 +26,7 @@ from registry.certificates.schemas import (
     CertificateUpdate,
 )
 from registry.certificates.service import CertificateRefused
-from registry.validity import QueryDay
+from tzsb_common.days import QueryDay
 from tzsb_common.outbox import CurrentOutbox
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,

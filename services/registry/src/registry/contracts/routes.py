@@ -19,7 +19,7 @@ from registry.contracts.schemas import (
 )
 from registry.contracts.service import ContractRefused
 from registry.equipment.schemas import EQUIPMENT_CODE
-from registry.validity import QueryDay
+from tzsb_common.days import QueryDay
 from tzsb_common.outbox import CurrentOutbox
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,

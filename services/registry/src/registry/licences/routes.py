@@ -21,7 +21,7 @@ from registry.licences.schemas import (
     LicenceTransition,
 )
 from registry.licences.service import LicenceRefused
-from registry.validity import QueryDay
+from tzsb_common.days import QueryDay
 from tzsb_common.outbox import CurrentOutbox
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,
