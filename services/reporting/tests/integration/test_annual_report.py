@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from reporting_factories import (
+    SHANGHAI,
     contract,
     created,
     elevator,
@@ -29,6 +30,7 @@ from reporting_factories import (
     maintenance_company,
     publish,
 )
+from safety_event_factories import hazard_closed, hazard_found, hazard_order_issued
 from tzsb_common.auth import CallerKind
 from tzsb_common.contracts.inspection import HazardFound, InspectionDueV1, InspectionResultV1
 from tzsb_common.contracts.registry import (
@@ -121,6 +123,31 @@ def _due(code: str, stage: str, as_of: date, unit: uuid.UUID) -> tuple[EventPayl
     return event(payload, code)
 
 
+def _at(published: tuple[EventPayload, CloudEvent], when: datetime) -> Any:
+    """The event as published at `when`: the hazard read model dates a hazard by its event."""
+    payload, cloud_event = published
+    return payload, cloud_event.model_copy(update={"time": when})
+
+
+def _hazards(lift: str, vessel: str, boiler: str) -> list[Any]:
+    """H1 found and closed in time in 2025; H2 found in 2025, its order's deadline passed
+    unmet; H3 found in December 2024, due and closed in time in January 2025."""
+    h1, h2, h3 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    return [
+        _at(hazard_found(h1, lift, deadline=date(2025, 4, 1)), datetime(2025, 3, 1, 2, tzinfo=UTC)),
+        hazard_closed(h1, lift, datetime(2025, 3, 20, 2, tzinfo=UTC)),
+        _at(
+            hazard_found(h2, vessel, deadline=date(2025, 6, 5)), datetime(2025, 5, 5, 2, tzinfo=UTC)
+        ),
+        hazard_order_issued(h2, vessel, date(2025, 7, 1)),
+        _at(
+            hazard_found(h3, boiler, deadline=date(2025, 1, 10)),
+            datetime(2024, 12, 1, 2, tzinfo=UTC),
+        ),
+        hazard_closed(h3, boiler, datetime(2025, 1, 8, 2, tzinfo=UTC)),
+    ]
+
+
 async def _seed(producer: AIOKafkaProducer, settings: ServiceSettings) -> dict[str, Any]:
     lifts = [
         elevator("中川园区", registered_on=date(2023, 5, 1)),
@@ -178,6 +205,7 @@ async def _seed(producer: AIOKafkaProducer, settings: ServiceSettings) -> dict[s
         _due(lifts[1].equipment_code, "warning", date(2025, 5, 1), unit),
         _due(lifts[1].equipment_code, "overdue", date(2025, 6, 2), unit),
         _due(lifts[2].equipment_code, "reminder", date(2024, 11, 1), unit),
+        *_hazards(lifts[0].equipment_code, vessel.equipment_code, boiler.equipment_code),
     ]
     await publish(producer, settings, *events)
     return {"events": len(events)}
@@ -193,6 +221,8 @@ async def _read_models_filled(app: FastAPI) -> tuple[int, ...]:
             await fetch_value(app, "SELECT count(*) FROM due_stages"),
             await fetch_value(app, "SELECT count(*) FROM contract_elevators"),
             await fetch_value(app, "SELECT count(*) FROM organisations"),
+            await fetch_value(app, "SELECT count(*) FROM hazards WHERE state = 'closed'"),
+            await fetch_value(app, "SELECT count(*) FROM hazards WHERE order_deadline IS NOT NULL"),
         ]
     )
 
@@ -216,6 +246,9 @@ async def _independent_figures(app: FastAPI) -> dict[str, Any]:
             "SELECT count(*) FROM certificates "
             "WHERE daterange(valid_from, valid_to, '[]') @> $1::date",
             YEAR_END,
+        )
+        hazard_rows = await conn.fetch(
+            "SELECT found_at, deadline, order_deadline, rectified_within_deadline FROM hazards"
         )
         due = {
             row["stage"]: row["n"]
@@ -279,7 +312,9 @@ async def _independent_figures(app: FastAPI) -> dict[str, Any]:
             return None
         return _half_up(sum(month_rates, Decimal(0)) / len(month_rates))
 
-    hazards = sum(i["hazards_found"] for i in this_year)
+    found = [h for h in hazard_rows if h["found_at"].astimezone(SHANGHAI).year == YEAR]
+    due_hazards = [h for h in hazard_rows if (h["order_deadline"] or h["deadline"]).year == YEAR]
+    in_time = [h for h in due_hazards if h["rectified_within_deadline"]]
     return {
         "on_register": counted(YEAR_END),
         "on_register_last_year": counted(date(YEAR - 1, 12, 31)),
@@ -287,8 +322,10 @@ async def _independent_figures(app: FastAPI) -> dict[str, Any]:
             1 for r in equipment if r["variety"].startswith("23") and on_register(r, YEAR_END)
         ),
         "inspections": len(this_year),
-        "hazards": hazards,
-        "hazard_rate": _half_up(Decimal(hazards * 100) / Decimal(len(this_year))),
+        "hazards": len(found),
+        "hazard_rate": _half_up(Decimal(len(found) * 100) / Decimal(len(this_year))),
+        "hazards_due": len(due_hazards),
+        "rectification_rate": _half_up(Decimal(len(in_time) * 100) / Decimal(len(due_hazards))),
         "average_rate": average_rate(None),
         "category_rates": {c: average_rate(c) for c in ("1000", "2000", "3000", "4000", "5000")},
         "valid_certificates": valid_certificates,
@@ -319,7 +356,9 @@ async def test_the_annual_report_shows_the_read_models_figures_as_html_and_pdf(
     tmp_path: Path,
 ) -> None:
     await _seed(producer, settings)
-    await eventually(lambda: _read_models_filled(app), until=lambda c: c == (10, 5, 4, 3, 5, 4, 1))
+    await eventually(
+        lambda: _read_models_filled(app), until=lambda c: c == (10, 5, 4, 3, 5, 4, 1, 2, 1)
+    )
     expected = await _independent_figures(app)
 
     answer = await client.get(URL, params={"format": "json"}, headers=tokens.bureau())
@@ -356,9 +395,16 @@ async def test_the_annual_report_shows_the_read_models_figures_as_html_and_pdf(
     assert rates["5000"] == 0.0  # never inspected
 
     hazards = report["hazards"]
-    assert hazards["hazards"] == expected["hazards"] == 3
-    assert hazards["rate"] == expected["hazard_rate"] == 100.0
-    assert {p["park"]: p["hazards"] for p in hazards["by_park"]} == {"中川园区": 2, "秦川园区": 1}
+    assert hazards["hazards"] == expected["hazards"] == 2
+    assert hazards["rate"] == expected["hazard_rate"] == 66.67
+    assert hazards["due"] == expected["hazards_due"] == 3
+    assert hazards["rectification_rate"] == expected["rectification_rate"] == 66.67
+    assert {
+        p["park"]: (p["hazards"], p["due"], p["rectified_in_time"]) for p in hazards["by_park"]
+    } == {
+        "中川园区": (1, 2, 2),
+        "秦川园区": (1, 1, 0),
+    }
 
     assert report["certificates"]["valid"] == expected["valid_certificates"] == 3
     assert report["certificates"]["issued"] == 2
@@ -399,6 +445,7 @@ async def test_the_annual_report_shows_the_read_models_figures_as_html_and_pdf(
     assert re.search(r'data-figure="equipment.on_register">8<', page)
     assert re.search(r'data-figure="inspections.inspections">3<', page)
     assert re.search(r'data-figure="due.reminder">2<', page)
+    assert re.search(r'data-figure="hazards.rectification_rate">66.67%<', page)
     assert "表 3" in page
     assert "表 4" in page
     assert "甘肃永日电梯设备有限公司" in page

@@ -133,3 +133,27 @@ def test_certificates_and_licences_are_labelled_in_chinese() -> None:
           "issued": 0}]
     )  # fmt: skip
     assert [(r.label, r.units) for r in licences] == [("电梯维保", 6), ("气瓶充装", 8)]
+
+
+def test_hazards_of_the_read_model_give_the_rate_and_the_rectification_rate_per_park() -> None:
+    inspections = [
+        {"category": "3000", "park": "中川园区", "inspections": 200, "hazards": 1},
+        {"category": "3000", "park": "秦川园区", "inspections": 100, "hazards": 0},
+    ]
+    hazards = [
+        {"park": "中川园区", "source": "inspection", "found": 1, "due": 1, "rectified_in_time": 1},
+        {"park": "中川园区", "source": "online_patrol", "found": 2, "due": 3,
+         "rectified_in_time": 2},
+        {"park": None, "source": "complaint", "found": 1, "due": 0, "rectified_in_time": 0},
+    ]  # fmt: skip
+    section = hazard_section(inspections, hazards)
+    assert (section.hazards, section.checked, section.rate) == (4, 300, 1.33)
+    assert (section.due, section.rectified_in_time, section.rectification_rate) == (4, 3, 75.0)
+    assert section.by_source == {"检验": 1, "网络巡查": 2, "投诉举报": 1}
+    rows = [(p.park, p.hazards, p.checked, p.rate, p.rectification_rate) for p in section.by_park]
+    assert rows == [
+        ("中川园区", 3, 200, 1.5, 75.0),
+        ("秦川园区", 0, 100, 0.0, None),
+        (NO_PARK, 1, 0, None, None),
+    ]
+    assert "隐患读模型" in section.source

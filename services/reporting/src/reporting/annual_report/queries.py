@@ -62,6 +62,19 @@ _INSPECTIONS_IN_YEAR = (
     "GROUP BY e.category, e.park"
 )
 
+# A hazard counts in the year it was found (a business day) and, for the rectification rate,
+# in the year its deadline — the order's if one was issued — fell (DOMAIN.md: closed within
+# the deadline ÷ due in the period).
+_HAZARDS_IN_YEAR = (
+    "SELECT e.park, h.source, "
+    "count(*) FILTER (WHERE (h.found_at AT TIME ZONE $3)::date BETWEEN $1 AND $2) AS found, "
+    "count(*) FILTER (WHERE coalesce(h.order_deadline, h.deadline) BETWEEN $1 AND $2) AS due, "
+    "count(*) FILTER (WHERE coalesce(h.order_deadline, h.deadline) BETWEEN $1 AND $2 "
+    "AND h.rectified_within_deadline) AS rectified_in_time "
+    "FROM hazards h LEFT JOIN equipment e USING (equipment_code) "
+    "GROUP BY e.park, h.source"
+)
+
 _CERTIFICATES = (
     "SELECT item, count(*) FILTER (WHERE valid_from <= $2 AND valid_to >= $2) AS valid, "
     "count(*) FILTER (WHERE valid_from BETWEEN $1 AND $2) AS issued "
@@ -115,6 +128,15 @@ async def inspections_in_year(conn: Connection, first: date, last: date) -> list
     """Per category and park: the agencies' inspections in the year and the hazards they found."""
     rows = await conn.fetch(_INSPECTIONS_IN_YEAR, first, last)
     return [dict(row) for row in rows]
+
+
+async def hazards_in_year(
+    conn: Connection, first: date, last: date, zone: str
+) -> list[dict[str, Any]]:
+    """Per park and source, from the hazard read model: hazards found in the year, those due
+    in it, and those of them closed within their deadline."""
+    rows = await conn.fetch(_HAZARDS_IN_YEAR, first, last, zone)
+    return [dict(row) for row in rows if row["found"] or row["due"]]
 
 
 async def certificates_by_item(conn: Connection, first: date, last: date) -> list[dict[str, Any]]:

@@ -62,6 +62,7 @@ async def get_annual_report(
         year=year,
         default_interval_days=settings.maintenance_interval_days,
         star_floors=settings.star_rating_floors,
+        business_timezone=settings.business_timezone,
         now=datetime.now(UTC),
     )
     if report_format is ReportFormat.json:

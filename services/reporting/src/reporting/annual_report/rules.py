@@ -304,32 +304,73 @@ def inspection_section(
     )
 
 
+HAZARD_SOURCE_LABELS: dict[str, str] = {
+    "inspection": "检验",
+    "due_workflow": "到期未检",
+    "online_patrol": "网络巡查",
+    "maintenance": "维保",
+    "filling": "充装",
+    "spot_check": "双随机抽查",
+    "complaint": "投诉举报",
+}
+
+HAZARDS_FROM_READ_MODEL = (
+    "隐患读模型：年度内各来源发现的隐患 ÷ 年度内检验机构检验台次；"
+    "整改率 = 整改期限（下达指令书的以指令书期限为准）在年度内的隐患中按期整改销号的比例。"
+)
 HAZARDS_FROM_INSPECTIONS = (
-    "检验结果所记隐患（检验机构在年度内检验发现的隐患 ÷ 年度内检验台次）；"
-    "隐患读模型未建，网络巡查、维保、充装、抽查等来源的隐患及整改率未计入。"
+    "检验结果所记隐患（检验机构在年度内检验发现的隐患 ÷ 年度内检验台次）：隐患读模型中本年度"
+    "无隐患记录，网络巡查、维保、充装、抽查等来源的隐患及整改率未计入。"
 )
 
 
-def hazard_section(inspection_rows: Sequence[Mapping[str, Any]]) -> HazardSection:
-    """隐患率 = hazards found ÷ equipment checked (DOMAIN.md), here over the agencies'
-    inspections of the year: each inspection checks one piece of equipment."""
-    hazards = totals_by(inspection_rows, "park", "hazards")
+def hazard_section(
+    inspection_rows: Sequence[Mapping[str, Any]],
+    hazard_rows: Sequence[Mapping[str, Any]] = (),
+) -> HazardSection:
+    """隐患率 = hazards found ÷ equipment checked (DOMAIN.md), the agencies' inspections of the
+    year being the checks (each checks one piece of equipment); 整改率 = hazards closed within
+    their deadline ÷ hazards due in the year. The hazards come from the hazard read model; a
+    year it holds none of (before it existed) falls back to the hazards the inspection results
+    recorded, and says so, without a rectification rate."""
     checked = totals_by(inspection_rows, "park", "inspections")
-    total_hazards, total_checked = sum(hazards.values()), sum(checked.values())
+    from_read_model = bool(hazard_rows)
+    if from_read_model:
+        found = totals_by(hazard_rows, "park", "found")
+        due = totals_by(hazard_rows, "park", "due")
+        in_time = totals_by(hazard_rows, "park", "rectified_in_time")
+        by_source = totals_by(hazard_rows, "source", "found")
+    else:
+        found = totals_by(inspection_rows, "park", "hazards")
+        due, in_time = {}, {}
+        by_source = {"inspection": sum(found.values())} if found else {}
+    parks = sorted(set(checked) | set(found) | set(due), key=lambda p: (p == "", p))
+    total_found, total_checked = sum(found.values()), sum(checked.values())
+    total_due, total_in_time = sum(due.values()), sum(in_time.values())
+
+    def rectification(in_time_count: int, due_count: int) -> float | None:
+        return _figure(percentage(in_time_count, due_count)) if from_read_model else None
+
     return HazardSection(
-        source=HAZARDS_FROM_INSPECTIONS,
-        hazards=total_hazards,
+        source=HAZARDS_FROM_READ_MODEL if from_read_model else HAZARDS_FROM_INSPECTIONS,
+        hazards=total_found,
         checked=total_checked,
-        rate=_figure(share(total_hazards, total_checked)),
-        rectification_rate=None,
+        rate=_figure(share(total_found, total_checked)),
+        due=total_due,
+        rectified_in_time=total_in_time,
+        rectification_rate=rectification(total_in_time, total_due),
+        by_source={HAZARD_SOURCE_LABELS.get(k, k or "未注明"): v for k, v in by_source.items()},
         by_park=[
             ParkHazards(
                 park=park_label(name or None),
-                hazards=hazards[name],
-                checked=checked[name],
-                rate=_figure(share(hazards[name], checked[name])),
+                hazards=found.get(name, 0),
+                checked=checked.get(name, 0),
+                rate=_figure(share(found.get(name, 0), checked.get(name, 0))),
+                due=due.get(name, 0),
+                rectified_in_time=in_time.get(name, 0),
+                rectification_rate=rectification(in_time.get(name, 0), due.get(name, 0)),
             )
-            for name in sorted(checked, key=lambda p: (p == "", p))
+            for name in parks
         ],
     )
 

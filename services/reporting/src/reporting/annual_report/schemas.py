@@ -107,6 +107,9 @@ class ParkHazards(BaseModel):
     hazards: int
     checked: int
     rate: float | None = Field(description=f"隐患率, {_PERCENT}")
+    due: int = Field(description="hazards whose deadline fell in the year")
+    rectified_in_time: int = Field(description="of those, closed within their deadline")
+    rectification_rate: float | None = Field(description=f"整改率, {_PERCENT}")
 
 
 class HazardSection(BaseModel):
@@ -118,7 +121,12 @@ class HazardSection(BaseModel):
     rate: float | None = Field(
         description=f"年平均隐患率 = hazards ÷ equipment checked, {_PERCENT}"
     )
-    rectification_rate: float | None = Field(description="整改率; null when not available")
+    due: int
+    rectified_in_time: int
+    rectification_rate: float | None = Field(
+        description=f"整改率 = closed within deadline ÷ due in the year, {_PERCENT}"
+    )
+    by_source: dict[str, int] = Field(description="hazards found in the year per source")
     by_park: list[ParkHazards]
 
 

@@ -46,6 +46,7 @@ async def annual_report(
     year: int,
     default_interval_days: int,
     star_floors: Sequence[float],
+    business_timezone: str,
     now: datetime,
 ) -> AnnualReport:
     """年度特种设备安全状况分析报告 for `year`: every figure from the read models."""
@@ -54,6 +55,7 @@ async def annual_report(
         equipment_rows = await queries.equipment_counts(conn, equipment_days(year))
         coverage_rows = await queries.inspection_coverage(conn, month_ends(year))
         inspection_rows = await queries.inspections_in_year(conn, first, last)
+        hazard_rows = await queries.hazards_in_year(conn, first, last, business_timezone)
         certificate_rows = await queries.certificates_by_item(conn, first, last)
         licence_count_rows = await queries.licences_by_kind(conn, first, last)
         due_rows = await queries.due_stage_counts(conn, first, last)
@@ -99,7 +101,7 @@ async def annual_report(
             top_companies=table4.rows[:TOP_COMPANIES],
         ),
         inspections=inspection_section(inspection_rows, coverage_rows),
-        hazards=hazard_section(inspection_rows),
+        hazards=hazard_section(inspection_rows, hazard_rows),
         certificates=certificate_section(certificate_rows),
         due_workflow=due_stage_rows(due_rows),
         plan=None if plan is None else PlanRead.model_validate(plan),
