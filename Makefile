@@ -9,7 +9,7 @@ TOOLS := var/tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen --all-packages
 
-.PHONY: help up test lint format asyncapi bench install demo promtool
+.PHONY: help up test lint format asyncapi bench install demo promtool report-tools
 
 help:
 	@echo "make up        install everything and run the whole platform (Ctrl-C stops it)"
@@ -30,7 +30,7 @@ install: $(if $(shell command -v uv 2>/dev/null),,$(TOOLS)/bin/uv)
 up: install
 	$(RUN) tzsb-up
 
-test: install lint promtool
+test: install lint promtool report-tools
 	$(RUN) pytest
 
 # promtool checks the Grafana dashboards' PromQL (Debian's prometheus package ships it).
@@ -57,3 +57,16 @@ demo: install
 bench: install
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(RUN) python benchmarks/bench.py
+
+# The annual report's PDF needs CJK fonts (WeasyPrint and matplotlib find them through
+# fontconfig) and HarfBuzz's subsetter (WeasyPrint embeds only the glyphs used; without it
+# it falls back to a much slower subsetter); its test turns pages into images with pdftoppm.
+# Debian packages, installed here when missing so a clean machine and CI get them with
+# `make test`.
+report-tools:
+	@if fc-list :lang=zh 2>/dev/null | grep -qi 'Noto Sans CJK' && command -v pdftoppm >/dev/null \
+		&& ldconfig -p | grep -q libharfbuzz-subset; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq \
+		&& apt-get install -y -qq fonts-noto-cjk poppler-utils libharfbuzz-subset0; \
+	else echo "note: install fonts-noto-cjk poppler-utils libharfbuzz-subset0 (apt-get, as root)" \
+		"for the annual report's PDF; its page-image test is skipped without pdftoppm"; fi

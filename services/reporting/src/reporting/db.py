@@ -15,6 +15,7 @@ inbox = add_inbox_table(metadata)
 
 def load_metadata() -> MetaData:
     """Import every feature's tables so the MetaData is complete (Alembic, tests)."""
+    from reporting.annual_report import tables as _annual_report  # noqa: F401
     from reporting.indicators import tables as _indicators  # noqa: F401
     from reporting.rankings import tables as _rankings  # noqa: F401
     from reporting.ratings import tables as _ratings  # noqa: F401

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
+from reporting.annual_report.routes import router as annual_report_router
 from reporting.db import inbox, load_metadata, outbox
 from reporting.indicators.routes import router as indicators_router
 from reporting.rankings.routes import router as rankings_router
@@ -27,7 +28,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
             description=("监管指标、排名与年度报告 — indicators, rankings and the annual report."),
             outbox_table=outbox,
             inbox_table=inbox,
-            routers=[indicators_router, rankings_router, ratings_router],
+            routers=[indicators_router, rankings_router, ratings_router, annual_report_router],
             consumers=[*read_model_consumers(zone), *safety_event_consumers(zone)],
         )
     )

@@ -29,6 +29,9 @@ class ReportingSettings(ServiceSettings):
     """维保单位季度评级: a company maintaining fewer elevators on a quarter's last day is listed
     but not rated (EMSD rates only contractors with enough lifts to judge)."""
 
+    annual_report_region_name: str = Field(default="本辖区", min_length=1, max_length=50)
+    """The jurisdiction the annual report is titled for, e.g. 兰州新区."""
+
     @field_validator("star_rating_floors")
     @classmethod
     def _floors_descend(cls, floors: tuple[float, ...]) -> tuple[float, ...]:

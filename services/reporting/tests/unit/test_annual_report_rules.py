@@ -1,0 +1,159 @@
+"""The annual report's figures from counts: growth, yearly averages, sections."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from reporting.annual_report.rules import (
+    NO_PARK,
+    certificate_item_label,
+    certificate_section,
+    due_stage_rows,
+    equipment_days,
+    equipment_section,
+    growth_rate,
+    hazard_section,
+    inspection_section,
+    licence_rows,
+    month_ends,
+    share,
+    yearly_average_rate,
+)
+
+
+def test_growth_is_rounded_half_up_and_undefined_from_nothing() -> None:
+    assert growth_rate(11387, 8757) == Decimal("30.03")  # 30.0330…
+    assert growth_rate(3, 8) == Decimal("-62.50")
+    assert growth_rate(1001, 800) == Decimal("25.13")  # 25.125 rounds up
+    assert growth_rate(5, 0) is None
+
+
+def test_a_share_may_exceed_the_whole_and_is_undefined_over_nothing() -> None:
+    assert share(3, 2) == Decimal("150.00")
+    assert share(37, 10000) == Decimal("0.37")
+    assert share(1, 0) is None
+
+
+def test_the_yearly_average_rounds_once_over_months_with_equipment_in_service() -> None:
+    # The months' rates are averaged unrounded, and the mean is rounded once.
+    assert yearly_average_rate([(1, 3), (2, 3)]) == Decimal("50.00")
+    assert yearly_average_rate([(1, 8), (1, 8), (0, 0)]) == Decimal("12.50")
+    assert yearly_average_rate([(2, 3), (2, 3), (1, 3)]) == Decimal("55.56")
+    assert yearly_average_rate([(0, 0)]) is None
+    assert yearly_average_rate([]) is None
+
+
+def test_the_month_ends_include_a_leap_february() -> None:
+    ends = month_ends(2024)
+    assert len(ends) == 12
+    assert ends[1] == date(2024, 2, 29)
+    assert ends[-1] == date(2024, 12, 31)
+
+
+def test_equipment_counts_leave_cylinders_apart_and_grow_over_the_year_before() -> None:
+    def row(year: int, category: str, park: str | None, n: int, **extra: Any) -> dict[str, Any]:
+        return {"as_of": date(year, 12, 31), "category": category, "park": park,
+                "cylinder": False, "on_register": n, "in_service": n, **extra}  # fmt: skip
+
+    rows = [
+        row(2022, "3000", "中川园区", 2),
+        row(2023, "3000", "中川园区", 4),
+        row(2024, "3000", "中川园区", 5),
+        row(2025, "3000", "中川园区", 6),
+        row(2025, "1000", None, 2),
+        row(2025, "2000", "西岔园区", 7, cylinder=True),
+    ]
+    assert equipment_days(2025)[0] == date(2022, 12, 31)
+    section = equipment_section(rows, 2025)
+    assert section.on_register == 8
+    assert section.cylinders == 7
+    assert section.growth_rate == 60.0
+    assert [(t.year, t.count, t.growth_rate) for t in section.trend] == [
+        (2023, 4, 100.0),
+        (2024, 5, 25.0),
+        (2025, 8, 60.0),
+    ]
+    assert [c.category for c in section.by_category] == ["1000", "3000"]
+    assert [p.park for p in section.by_park] == ["中川园区", NO_PARK]
+    assert section.by_park[0].share == 75.0
+    assert [t.count for t in section.elevator_trend] == [4, 5, 6]
+
+
+def test_inspections_and_hazards_are_counted_per_category_and_park() -> None:
+    inspections = [
+        {"category": "3000", "park": "中川园区", "inspections": 3, "hazards": 1},
+        {"category": "1000", "park": "中川园区", "inspections": 1, "hazards": 0},
+        {"category": "3000", "park": None, "inspections": 4, "hazards": 0},
+    ]
+    coverage = [
+        {"as_of": date(2025, 1, 31), "category": "3000", "park": "中川园区", "covered": 1,
+         "in_service": 2},
+        {"as_of": date(2025, 2, 28), "category": "3000", "park": "中川园区", "covered": 2,
+         "in_service": 2},
+        {"as_of": date(2025, 2, 28), "category": "4000", "park": "秦川园区", "covered": 0,
+         "in_service": 2},
+    ]  # fmt: skip
+    section = inspection_section(inspections, coverage)
+    assert section.inspections == 8
+    assert [(c.category, c.inspections, c.average_rate) for c in section.by_category] == [
+        ("1000", 1, None),
+        ("3000", 7, 75.0),
+        ("4000", 0, 0.0),
+    ]
+    # January 1 of 2 covered, February 2 of 4: (50 + 50) / 2.
+    assert section.average_rate == 50.0
+    assert [(p.park, p.rate) for p in section.by_park] == [("中川园区", 75.0), ("秦川园区", 0.0)]
+    hazards = hazard_section(inspections)
+    assert (hazards.hazards, hazards.checked, hazards.rate) == (1, 8, 12.5)
+    assert [(p.park, p.rate) for p in hazards.by_park] == [("中川园区", 25.0), (NO_PARK, 0.0)]
+    assert hazards.rectification_rate is None
+
+
+def test_the_due_workflow_lists_all_three_steps_even_when_one_never_fired() -> None:
+    rows = due_stage_rows([{"stage": "warning", "stages": 93, "use_units": 40}])
+    assert [(r.stage, r.stages, r.use_units) for r in rows] == [
+        ("reminder", 0, 0),
+        ("warning", 93, 40),
+        ("overdue", 0, 0),
+    ]
+
+
+def test_certificates_and_licences_are_labelled_in_chinese() -> None:
+    assert certificate_item_label("T") == "电梯修理（T）"
+    assert certificate_item_label("ZZ") == "ZZ"
+    section = certificate_section(
+        [{"item": "T", "valid": 5, "issued": 2}, {"item": "A", "valid": 1, "issued": 0}]
+    )
+    assert (section.valid, section.issued) == (6, 2)
+    assert [r.item for r in section.by_item] == ["A", "T"]
+    licences = licence_rows(
+        [{"kind": "filling", "units": 8, "issued": 2}, {"kind": "maintenance", "units": 6,
+          "issued": 0}]
+    )  # fmt: skip
+    assert [(r.label, r.units) for r in licences] == [("电梯维保", 6), ("气瓶充装", 8)]
+
+
+def test_hazards_of_the_read_model_give_the_rate_and_the_rectification_rate_per_park() -> None:
+    inspections = [
+        {"category": "3000", "park": "中川园区", "inspections": 200, "hazards": 1},
+        {"category": "3000", "park": "秦川园区", "inspections": 100, "hazards": 0},
+    ]
+    hazards = [
+        {"park": "中川园区", "source": "inspection", "found": 1, "due": 1, "rectified_in_time": 1},
+        {"park": "中川园区", "source": "online_patrol", "found": 2, "due": 3,
+         "rectified_in_time": 2},
+        {"park": None, "source": "complaint", "found": 1, "due": 0, "rectified_in_time": 0},
+    ]  # fmt: skip
+    section = hazard_section(inspections, hazards)
+    assert (section.hazards, section.checked, section.rate) == (4, 300, 1.33)
+    assert (section.due, section.rectified_in_time, section.rectification_rate) == (4, 3, 75.0)
+    assert section.by_source == {"检验": 1, "网络巡查": 2, "投诉举报": 1}
+    rows = [(p.park, p.hazards, p.checked, p.rate, p.rectification_rate) for p in section.by_park]
+    assert rows == [
+        ("中川园区", 3, 200, 1.5, 75.0),
+        ("秦川园区", 0, 100, 0.0, None),
+        (NO_PARK, 1, 0, None, None),
+    ]
+    assert "隐患读模型" in section.source
