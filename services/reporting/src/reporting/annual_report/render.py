@@ -101,9 +101,17 @@ def report_html(report: AnnualReport, *, region_name: str, for_print: bool = Fal
     )
 
 
+class PdfUnavailable(Exception):
+    """WeasyPrint cannot load Pango on this host (a system library, not a Python package)."""
+
+
 def report_pdf(report: AnnualReport, *, region_name: str) -> bytes:
-    # Imported here: WeasyPrint loads Pango through cffi, which only the PDF needs.
-    import weasyprint  # type: ignore[import-untyped]
+    # Imported here: WeasyPrint loads Pango through cffi, which only the PDF needs; a host
+    # without it still serves the HTML.
+    try:
+        import weasyprint  # type: ignore[import-untyped]
+    except OSError as exc:
+        raise PdfUnavailable(str(exc)) from exc
 
     html = report_html(report, region_name=region_name, for_print=True)
     pdf: bytes = weasyprint.HTML(string=html).write_pdf()

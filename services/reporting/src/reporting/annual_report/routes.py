@@ -15,7 +15,7 @@ from reporting.annual_report.schemas import AnnualReport, PlanRead, PlanUpdate, 
 from reporting.annual_report.service import PlanVersionMismatch
 from tzsb_common.auth import BureauPrincipal, SupervisoryPrincipal
 from tzsb_common.pg import CurrentDatabase
-from tzsb_common.problems import NotFound, PreconditionFailed
+from tzsb_common.problems import NotFound, PreconditionFailed, ServiceUnavailable
 from tzsb_common.responses import (
     CONDITIONAL_WRITE_RESPONSES,
     READ_RESPONSES,
@@ -69,7 +69,14 @@ async def get_annual_report(
         return record_response(report)
     region_name = settings.annual_report_region_name
     if report_format is ReportFormat.pdf:
-        pdf = await run_in_threadpool(render.report_pdf, report, region_name=region_name)
+        try:
+            pdf = await run_in_threadpool(render.report_pdf, report, region_name=region_name)
+        except render.PdfUnavailable as exc:
+            raise ServiceUnavailable(
+                "PDF rendering needs Pango and the Noto CJK fonts on this host "
+                "(Debian: libpango-1.0-0 fonts-noto-cjk); the HTML report is available.",
+                slug="pdf-unavailable",
+            ) from exc
         return Response(
             pdf,
             media_type="application/pdf",
