@@ -46,8 +46,11 @@ class ChainedContent:
     chain_seq: int
 
 
-def canonical(content: ChainedContent) -> bytes:
-    return json.dumps(
+def canonical_prefix(content: ChainedContent) -> bytes:
+    """The canonical content up to its chain number: `canonical` is this, the number and `]`.
+    Ingestion hands the prefix to the database, which adds the number once it holds the
+    company's chain head (swipes/queries.py), so the number is known only under the lock."""
+    whole = json.dumps(
         [
             str(content.company_id),
             content.swipe_id,
@@ -62,11 +65,15 @@ def canonical(content: ChainedContent) -> bytes:
             content.status,
             list(content.reasons),
             content.client_id,
-            content.chain_seq,
         ],
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
+    return whole[:-1] + b","
+
+
+def canonical(content: ChainedContent) -> bytes:
+    return canonical_prefix(content) + b"%d]" % content.chain_seq
 
 
 def content_hash(content: ChainedContent) -> bytes:

@@ -17,7 +17,7 @@ from elevator_maintenance.anomalies.service import judge_new_visits
 from elevator_maintenance.anomalies.service import limits_of as anomaly_limits_of
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
 from elevator_maintenance.swipes import queries
-from elevator_maintenance.swipes.chain import GENESIS, ChainedContent, ChainHead, extend
+from elevator_maintenance.swipes.chain import GENESIS, ChainedContent, canonical_prefix
 from elevator_maintenance.swipes.rules import (
     Certificate,
     ContractTerm,
@@ -146,7 +146,7 @@ def _judge(
                     outcome.status,
                     list(codes),
                     client_id,
-                    None,  # chain_seq, content_hash, prev_hash: see _chain_rows
+                    None,  # chain_seq, content_hash, prev_hash: see _write_rows
                     None,
                     None,
                 ),
@@ -155,45 +155,26 @@ def _judge(
     return items
 
 
-def _chained_content(row: Row, chain_seq: int) -> ChainedContent:
-    """The chained fields of a row in SWIPE_COLUMNS order."""
-    return ChainedContent(
-        company_id=row[0],
-        swipe_id=row[1],
-        equipment_code=row[2],
-        certificate_number=row[3],
-        kind=row[4],
-        at=row[5],
-        lat=row[6],
-        lon=row[7],
-        source=row[8],
-        visit_kind=row[9],
-        status=row[10],
-        reasons=row[11],
-        client_id=row[12],
-        chain_seq=chain_seq,
+def _chained_prefix(row: Row) -> bytes:
+    """The canonical prefix (chain.canonical_prefix) of a row in SWIPE_COLUMNS order."""
+    return canonical_prefix(
+        ChainedContent(
+            company_id=row[0],
+            swipe_id=row[1],
+            equipment_code=row[2],
+            certificate_number=row[3],
+            kind=row[4],
+            at=row[5],
+            lat=row[6],
+            lon=row[7],
+            source=row[8],
+            visit_kind=row[9],
+            status=row[10],
+            reasons=row[11],
+            client_id=row[12],
+            chain_seq=0,  # not part of the prefix
+        )
     )
-
-
-def _chain_rows(new_items: Sequence[BulkItem], chain: list[ChainHead]) -> list[Row]:
-    """The rows of the items this batch took, the accepted ones chained after `chain[0]` in
-    the order sent; appends the new head to `chain`. Only rows that are written (their keys
-    claimed) get a number."""
-    head = chain[0]
-    rows: list[Row] = []
-    accepted: list[tuple[int, ChainedContent]] = []
-    for item in new_items:
-        row = item.row
-        if row is None:
-            continue
-        if item.outcome is ACCEPTED:
-            accepted.append((len(rows), _chained_content(row, head.seq + len(accepted) + 1)))
-        rows.append(row)
-    chained, new_head = extend(head, [content for _, content in accepted])
-    for (index, _), link in zip(accepted, chained, strict=True):
-        rows[index] = (*rows[index][:13], link.chain_seq, link.content_hash, link.prev_hash)
-    chain.append(new_head)
-    return rows
 
 
 def _hold(new_items: Sequence[BulkItem], taken: list[BulkItem]) -> list[Row]:
@@ -201,18 +182,44 @@ def _hold(new_items: Sequence[BulkItem], taken: list[BulkItem]) -> list[Row]:
     return []
 
 
-async def _write_rows(conn: Connection, company_id: uuid.UUID, taken: list[BulkItem]) -> None:
-    """The rows of the swipes this batch took, the accepted ones chained after the company's
-    chain head, with one COPY, and the head moved."""
-    if not any(item.row is not None for item in taken):
+async def _write_rows(
+    conn: Connection, company_id: uuid.UUID, client_id: str, taken: list[BulkItem]
+) -> None:
+    """The rows of the swipes this batch took, the accepted ones chained in the order sent
+    after the company's chain head, and the head moved: one statement (queries), the last of
+    the transaction, so the head is held only from it to the commit."""
+    rows = [item.row for item in taken if item.row is not None]
+    if not rows:
         return
     if not any(item.outcome is ACCEPTED for item in taken):
-        await queries.copy_swipes(conn, [item.row for item in taken if item.row is not None])
+        await queries.copy_swipes(conn, rows)
         return
-    head = await queries.lock_chain_head(conn, company_id, GENESIS)
-    chain = [ChainHead(seq=head["seq"], link=head["link"])]
-    await queries.copy_swipes(conn, _chain_rows(taken, chain))
-    await queries.move_chain_head(conn, company_id, seq=chain[1].seq, link=chain[1].link)
+    prefixes: list[bytes] = []
+    chained: list[int | None] = []
+    for item in taken:
+        if item.row is None:
+            continue
+        if item.outcome is ACCEPTED:
+            prefixes.append(_chained_prefix(item.row))
+            chained.append(len(prefixes))
+        else:
+            chained.append(None)
+
+    async def write() -> int | None:
+        return await queries.write_chained_swipes(
+            conn,
+            company_id=company_id,
+            client_id=client_id,
+            rows=rows,
+            prefixes=prefixes,
+            chained=chained,
+        )
+
+    if await write() is None:
+        # The company's first chained swipes: make its head, then chain after it.
+        await queries.make_chain_head(conn, company_id, GENESIS)
+        if await write() is None:
+            raise RuntimeError(f"the swipe chain head of {company_id} vanished")
 
 
 async def ingest_swipes(
@@ -271,7 +278,7 @@ async def ingest_swipes(
             )
             # Last, so the company's chain head is locked for as short a time as can be: from
             # here to the commit, one company's batches extend its chain one after another.
-            await _write_rows(conn, company_id, taken)
+            await _write_rows(conn, company_id, client_id, taken)
         written = [
             SwipeAnswer(r.key, "duplicate", r.outcome.reasons, first_status=r.outcome.status)
             if r.duplicate
