@@ -22,6 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""json.dumps with these options builds an encoder per call, a third of a row's hashing."""
+
 GENESIS = bytes(32)
 """The link before a company's first chained swipe."""
 
@@ -50,7 +53,7 @@ def canonical_prefix(content: ChainedContent) -> bytes:
     """The canonical content up to its chain number: `canonical` is this, the number and `]`.
     Ingestion hands the prefix to the database, which adds the number once it holds the
     company's chain head (swipes/queries.py), so the number is known only under the lock."""
-    whole = json.dumps(
+    whole = _ENCODER.encode(
         [
             str(content.company_id),
             content.swipe_id,
@@ -65,9 +68,7 @@ def canonical_prefix(content: ChainedContent) -> bytes:
             content.status,
             list(content.reasons),
             content.client_id,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
+        ]
     ).encode()
     return whole[:-1] + b","
 

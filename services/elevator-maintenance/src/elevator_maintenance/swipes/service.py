@@ -182,37 +182,52 @@ def _hold(new_items: Sequence[BulkItem], taken: list[BulkItem]) -> list[Row]:
     return []
 
 
-async def _write_rows(
-    conn: Connection, company_id: uuid.UUID, client_id: str, taken: list[BulkItem]
-) -> None:
-    """The rows of the swipes this batch took, the accepted ones chained in the order sent
-    after the company's chain head, and the head moved: one statement (queries), the last of
-    the transaction, so the head is held only from it to the commit."""
-    rows = [item.row for item in taken if item.row is not None]
-    if not rows:
-        return
-    if not any(item.outcome is ACCEPTED for item in taken):
-        await queries.copy_swipes(conn, rows)
-        return
-    prefixes: list[bytes] = []
-    chained: list[int | None] = []
+@dataclass(slots=True)
+class _NewRows:
+    """The rows of the swipes this batch took, ready to write: made before the batch takes
+    the elevators' pairing locks and the chain head, so that neither waits on it."""
+
+    rows: list[Row]
+    prefixes: list[bytes]
+    """canonical prefixes of the accepted rows, in the order sent"""
+    chained: list[int | None]
+    """per row: its number among the accepted ones (1, 2, …), or None for a rejection"""
+
+
+def _new_rows(taken: Sequence[BulkItem]) -> _NewRows:
+    new = _NewRows([], [], [])
     for item in taken:
         if item.row is None:
             continue
+        new.rows.append(item.row)
         if item.outcome is ACCEPTED:
-            prefixes.append(_chained_prefix(item.row))
-            chained.append(len(prefixes))
+            new.prefixes.append(_chained_prefix(item.row))
+            new.chained.append(len(new.prefixes))
         else:
-            chained.append(None)
+            new.chained.append(None)
+    return new
+
+
+async def _write_rows(
+    conn: Connection, company_id: uuid.UUID, client_id: str, new: _NewRows
+) -> None:
+    """The rows, the accepted ones chained in the order sent after the company's chain head,
+    and the head moved: one statement (queries), the last of the transaction, so the head is
+    held only from it to the commit."""
+    if not new.rows:
+        return
+    if not new.prefixes:
+        await queries.copy_swipes(conn, new.rows)
+        return
 
     async def write() -> int | None:
         return await queries.write_chained_swipes(
             conn,
             company_id=company_id,
             client_id=client_id,
-            rows=rows,
-            prefixes=prefixes,
-            chained=chained,
+            rows=new.rows,
+            prefixes=new.prefixes,
+            chained=new.chained,
         )
 
     if await write() is None:
@@ -257,6 +272,7 @@ async def ingest_swipes(
                 outbox=outbox,
                 rows_of=lambda new: _hold(new, taken),
             )
+            new_rows = _new_rows(taken)
             first = {swipe.swipe_id: swipe for swipe in reversed(swipes)}
             plans = await pair_new_swipes(
                 conn,
@@ -278,7 +294,7 @@ async def ingest_swipes(
             )
             # Last, so the company's chain head is locked for as short a time as can be: from
             # here to the commit, one company's batches extend its chain one after another.
-            await _write_rows(conn, company_id, client_id, taken)
+            await _write_rows(conn, company_id, client_id, new_rows)
         written = [
             SwipeAnswer(r.key, "duplicate", r.outcome.reasons, first_status=r.outcome.status)
             if r.duplicate
