@@ -46,14 +46,31 @@ async def pair_new_swipes(
     # The batch's own swipes may not be in the table yet (ingestion writes them last); they
     # are unpaired by definition, and found once however they arrive here.
     candidates = {s.swipe_id: s for s in swipes}
-    for row in await queries.unpaired_swipes(
+    held: list[VisitPlan] = []
+    for row in await queries.unpaired_and_held(
         conn,
         company_id=company_id,
         windows=[
             (code, cert, low - window, high + window)
             for (code, cert), (low, high) in sorted(spans.items())
         ],
+        codes=codes,
+        since=min(low for low, _ in spans.values()) - window,
+        until=max(high for _, high in spans.values()) + window,
     ):
+        if row["what"] == "visit":
+            held.append(
+                VisitPlan(
+                    visit_id=row["id"],
+                    equipment_code=row["equipment_code"],
+                    started_at=row["started_at"],
+                    ended_at=row["ended_at"],
+                    kind=row["visit_kind"],
+                    workers=list(row["workers"]),
+                    is_new=False,
+                )
+            )
+            continue
         candidates.setdefault(
             row["swipe_id"],
             PairingSwipe(
@@ -68,24 +85,6 @@ async def pair_new_swipes(
     pairs = pair_swipes(list(candidates.values()), window=window)
     if not pairs:
         return []
-    held = [
-        VisitPlan(
-            visit_id=row["id"],
-            equipment_code=row["equipment_code"],
-            started_at=row["started_at"],
-            ended_at=row["ended_at"],
-            kind=row["kind"],
-            workers=list(row["workers"]),
-            is_new=False,
-        )
-        for row in await queries.held_visits(
-            conn,
-            company_id=company_id,
-            codes=sorted({p.equipment_code for p in pairs}),
-            since=min(p.start.at for p in pairs),
-            until=max(p.end.at for p in pairs),
-        )
-    ]
     plans = plan_visits(pairs, held)
     await queries.write_visits(
         conn,
@@ -103,24 +102,23 @@ async def pair_new_swipes(
             for v in plans
             for p in v.new_pairs
         ],
-    )
-    await outbox.add_events_on_connection(
-        conn,
-        [
-            (
-                VisitCompletedV1(
-                    visit_id=v.visit_id,
-                    equipment_code=v.equipment_code,
-                    maintenance_company_id=company_id,
-                    started_at=v.started_at,
-                    ended_at=v.ended_at,
-                    kind=v.kind,
-                    workers=v.workers,
-                ).to_event(source=outbox.settings.service_name, subject=v.equipment_code),
-                VisitCompletedV1.topic,
-            )
-            for v in plans
-        ],
+        event_columns=outbox.row_arrays(
+            [
+                (
+                    VisitCompletedV1(
+                        visit_id=v.visit_id,
+                        equipment_code=v.equipment_code,
+                        maintenance_company_id=company_id,
+                        started_at=v.started_at,
+                        ended_at=v.ended_at,
+                        kind=v.kind,
+                        workers=v.workers,
+                    ).to_event(source=outbox.settings.service_name, subject=v.equipment_code),
+                    VisitCompletedV1.topic,
+                )
+                for v in plans
+            ]
+        ),
     )
     return plans
 
