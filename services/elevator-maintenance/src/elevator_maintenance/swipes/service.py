@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from elevator_maintenance.anomalies.service import judge_new_visits
+from elevator_maintenance.anomalies.service import history_windows, judge_new_visits
 from elevator_maintenance.anomalies.service import limits_of as anomaly_limits_of
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
 from elevator_maintenance.swipes import queries
@@ -274,7 +274,7 @@ async def ingest_swipes(
             )
             new_rows = _new_rows(taken)
             first = {swipe.swipe_id: swipe for swipe in reversed(swipes)}
-            plans = await pair_new_swipes(
+            paired = await pair_new_swipes(
                 conn,
                 outbox,
                 company_id=company_id,
@@ -284,13 +284,15 @@ async def ingest_swipes(
                     if not r.duplicate and r.outcome is ACCEPTED
                 ],
                 window=timedelta(hours=settings.visit_pairing_window_hours),
+                history_windows=history_windows,
             )
             await judge_new_visits(
                 conn,
                 outbox,
                 company_id=company_id,
-                plans=plans,
+                plans=paired.plans,
                 limits=anomaly_limits_of(settings),
+                history=paired.history,
             )
             # Last, so the company's chain head is locked for as short a time as can be: from
             # here to the commit, one company's batches extend its chain one after another.

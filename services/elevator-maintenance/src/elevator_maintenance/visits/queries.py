@@ -61,8 +61,12 @@ _UNPAIRED_AND_HELD = f"""
         GROUP BY v.id
     ) AS h
 """  # noqa: S608 (a constant)
-# The visits, their new workers and their events in one statement (a round trip less on the
-# path of every end swipe).
+# The visits, their new workers and their events in one statement, which also reads what
+# the anomaly rules judge the new workers' visits against (anomalies/service.py): each of their
+# certificates' worker visits in a window ($18–$20) — those before this statement from its
+# snapshot, and the new ones as they are inserted (a statement does not see its own writes),
+# with the elevators' positions. A round trip for the events and one for the read saved on
+# the path of every end swipe.
 _WRITE_VISITS = f"""
     WITH visit_rows AS (
         INSERT INTO visits (id, company_id, equipment_code, started_at, ended_at, kind)
@@ -79,14 +83,30 @@ _WRITE_VISITS = f"""
         FROM unnest($13::uuid[], $14::text[], $15::text[], $16::int2[], $17::text[])
              WITH ORDINALITY AS e(event_id, topic, key, bucket, event, n)
         ORDER BY e.n
+    ),
+    worker_rows AS (
+        INSERT INTO visit_workers (visit_id, company_id, certificate_number, start_swipe_id,
+                                   end_swipe_id, started_at, ended_at)
+        SELECT w.visit_id, $1, w.cert, w.start_id, w.end_id, w.started_at, w.ended_at
+        FROM unnest($7::uuid[], $8::text[], $9::text[], $10::text[], $11::timestamptz[],
+                    $12::timestamptz[])
+             AS w(visit_id, cert, start_id, end_id, started_at, ended_at)
+        -- joined to the visits written, so the visit row exists when its workers go in
+        JOIN visit_rows ON visit_rows.id = w.visit_id
+        RETURNING visit_id, certificate_number, started_at, ended_at
     )
-    INSERT INTO visit_workers (visit_id, company_id, certificate_number, start_swipe_id,
-                               end_swipe_id, started_at, ended_at)
-    SELECT w.visit_id, $1, w.cert, w.start_id, w.end_id, w.started_at, w.ended_at
-    FROM unnest($7::uuid[], $8::text[], $9::text[], $10::text[], $11::timestamptz[],
-                $12::timestamptz[]) AS w(visit_id, cert, start_id, end_id, started_at, ended_at)
-    -- joined to the visits written, so the visit row exists when its workers go in
-    JOIN visit_rows ON visit_rows.id = w.visit_id
+    SELECT w.visit_id, w.certificate_number, v.equipment_code, w.started_at, w.ended_at,
+           e.lat, e.lon
+    FROM unnest($18::text[], $19::timestamptz[], $20::timestamptz[]) AS p(cert, since, until)
+    JOIN visit_workers w ON w.company_id = $1 AND w.certificate_number = p.cert
+                        AND w.started_at >= p.since AND w.started_at <= p.until
+    JOIN visits v ON v.id = w.visit_id
+    LEFT JOIN elevators e ON e.equipment_code = v.equipment_code
+    UNION ALL
+    SELECT r.visit_id, r.certificate_number, n.code, r.started_at, r.ended_at, e.lat, e.lon
+    FROM worker_rows r
+    JOIN unnest($2::uuid[], $3::text[]) AS n(id, code) ON n.id = r.visit_id
+    LEFT JOIN elevators e ON e.equipment_code = n.code
 """  # noqa: S608 (the table name is the service's own)
 
 
@@ -122,16 +142,21 @@ async def write_visits(
     visits: Sequence[tuple[uuid.UUID, str, datetime, datetime, str | None]],
     workers: Sequence[tuple[uuid.UUID, str, str, str, datetime, datetime]],
     event_columns: Sequence[list[Any]],
-) -> None:
+    history: Sequence[tuple[str, datetime, datetime]],
+) -> list[Any]:
     """The visits (new, or grown), their new workers and their events (the outbox columns,
-    Outbox.row_arrays), in one statement."""
-    await conn.execute(
+    Outbox.row_arrays), in one statement. Returns the worker visits of the certificates in
+    `history` (certificate, since, until), the new ones included: visit_id,
+    certificate_number, equipment_code, started_at, ended_at, lat, lon."""
+    rows: list[Any] = await conn.fetch(
         _WRITE_VISITS,
         company_id,
         *(list(column) for column in zip(*visits, strict=True)),
         *(list(column) for column in zip(*workers, strict=True)),
         *event_columns,
+        *(list(column) for column in zip(*history, strict=True)),
     )
+    return rows
 
 
 # -- reads ------------------------------------------------------------------------------------

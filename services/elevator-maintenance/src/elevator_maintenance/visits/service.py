@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from elevator_maintenance.visits import queries
@@ -22,6 +24,14 @@ from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Connection, Database
 
 
+@dataclass(frozen=True, slots=True)
+class Paired:
+    plans: list[VisitPlan]
+    """the visits that are new or gained workers"""
+    history: list[Any]
+    """the worker visits in `history_windows(plans)`, the new ones included"""
+
+
 async def pair_new_swipes(
     conn: Connection,
     outbox: Outbox,
@@ -29,13 +39,15 @@ async def pair_new_swipes(
     company_id: uuid.UUID,
     swipes: Sequence[PairingSwipe],
     window: timedelta,
-) -> list[VisitPlan]:
+    history_windows: Callable[[Sequence[VisitPlan]], list[tuple[str, datetime, datetime]]],
+) -> Paired:
     """Pair the accepted swipes this transaction adds (written already, or still to be) with
     each other and with the company's unpaired swipes of the same elevators and certificates;
     record the visits they make and publish `visit_completed` for each visit that is new or
-    gained a worker."""
+    gained a worker. Reads, with the write, the worker visits the anomaly rules need
+    (`history_windows` of the plans)."""
     if not swipes:
-        return []
+        return Paired([], [])
     codes = sorted({s.equipment_code for s in swipes})
     await queries.lock_elevators(conn, codes)
     spans: dict[tuple[str, str], tuple[datetime, datetime]] = {}
@@ -84,9 +96,9 @@ async def pair_new_swipes(
         )
     pairs = pair_swipes(list(candidates.values()), window=window)
     if not pairs:
-        return []
+        return Paired([], [])
     plans = plan_visits(pairs, held)
-    await queries.write_visits(
+    history = await queries.write_visits(
         conn,
         company_id=company_id,
         visits=[(v.visit_id, v.equipment_code, v.started_at, v.ended_at, v.kind) for v in plans],
@@ -119,8 +131,9 @@ async def pair_new_swipes(
                 for v in plans
             ]
         ),
+        history=history_windows(plans),
     )
-    return plans
+    return Paired(plans, history)
 
 
 def _read(row: dict[str, object]) -> VisitRead:
