@@ -215,15 +215,22 @@ async def test_rejections_and_duplicates_take_no_place_in_the_chain(
 async def test_the_links_the_database_makes_are_those_of_the_chain_rules(
     app: FastAPI, client: httpx.AsyncClient, world: World
 ) -> None:
-    # Single posts and a batch with a rejection inside: the hashes are made in the statement
-    # that writes the rows; they must be exactly what chain.extend makes of the stored content.
-    await post(client, world, swipe(world.elevator, world.certificate, at=ago(minutes=90)))
-    batch = [
-        swipe(world.elevator, world.certificate, kind="end", at=ago(minutes=60), lat=None),
-        swipe(world.elevator, "TS-nobody", at=ago(minutes=59)),
-        swipe(world.elevator, world.certificate, at=ago(minutes=58), visit_kind="quarterly"),
+    # A single post and a small batch with a rejection inside are hashed by the statement that
+    # writes them, a large batch in Python before COPY: both must be exactly what chain.extend
+    # makes of the stored content.
+    await post(client, world, swipe(world.elevator, world.certificate, at=ago(minutes=900)))
+    small = [
+        swipe(world.elevator, world.certificate, kind="end", at=ago(minutes=860), lat=None),
+        swipe(world.elevator, "TS-nobody", at=ago(minutes=859)),
+        swipe(world.elevator, world.certificate, at=ago(minutes=858), visit_kind="quarterly"),
     ]
-    assert await post(client, world, *batch) == ["accepted", "rejected", "accepted"]
+    assert await post(client, world, *small) == ["accepted", "rejected", "accepted"]
+    large = [
+        swipe(world.elevator, world.certificate, kind="end", at=ago(minutes=800 - i))
+        for i in range(40)
+    ]
+    large.insert(7, swipe(world.elevator, "TS-nobody", at=ago(minutes=700)))
+    assert await post(client, world, *large) == ["accepted"] * 7 + ["rejected"] + ["accepted"] * 33
     async with app.state.database.connection() as conn:
         rows = await conn.fetch(
             "SELECT * FROM swipes WHERE company_id = $1 AND chain_seq IS NOT NULL "
@@ -240,7 +247,7 @@ async def test_the_links_the_database_makes_are_those_of_the_chain_rules(
 
     links, expected_head = extend(ChainHead(0, GENESIS), contents)
 
-    assert [r["chain_seq"] for r in rows] == [1, 2, 3]
+    assert [r["chain_seq"] for r in rows] == list(range(1, 44))
     assert [(r["content_hash"], r["prev_hash"]) for r in rows] == [
         (link_.content_hash, link_.prev_hash) for link_ in links
     ]

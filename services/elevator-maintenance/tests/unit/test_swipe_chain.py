@@ -18,6 +18,7 @@ from elevator_maintenance.swipes.chain import (
     canonical_prefix,
     content_hash,
     extend,
+    extend_by_prefixes,
     link,
 )
 
@@ -138,3 +139,12 @@ def test_the_canonical_content_is_its_prefix_then_its_number() -> None:
     assert canonical(text) == canonical_prefix(text) + b"7]"
     assert canonical_prefix(text) == canonical_prefix(dataclasses.replace(text, chain_seq=8))
     assert canonical(text).endswith(b',"client-1",7]')
+
+
+def test_chaining_by_prefixes_makes_the_links_extend_makes() -> None:
+    contents = [content(seq) for seq in range(5, 9)]
+    head = ChainHead(4, bytes(range(32)))
+
+    assert extend_by_prefixes(head, [canonical_prefix(c) for c in contents]) == extend(
+        head, contents
+    )

@@ -112,3 +112,17 @@ def extend(
         rows.append(ChainedRow(content.chain_seq, digest, last))
         last = link(last, digest)
     return rows, ChainHead(head.seq + len(contents), last)
+
+
+def extend_by_prefixes(
+    head: ChainHead, prefixes: Sequence[bytes]
+) -> tuple[list[ChainedRow], ChainHead]:
+    """`extend` from the contents' canonical prefixes (canonical_prefix), numbered from
+    head.seq + 1: the JSON is made before the head is locked, only the hashing after."""
+    rows: list[ChainedRow] = []
+    last = head.link
+    for seq, prefix in enumerate(prefixes, start=head.seq + 1):
+        digest = hashlib.sha256(prefix + b"%d]" % seq).digest()
+        rows.append(ChainedRow(seq, digest, last))
+        last = link(last, digest)
+    return rows, ChainHead(head.seq + len(prefixes), last)

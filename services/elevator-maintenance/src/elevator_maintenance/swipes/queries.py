@@ -128,6 +128,18 @@ _WRITE_CHAINED = """
     WHERE h.company_id = $1
     RETURNING h.seq
 """
+# A large batch: the head is locked (and made at the company's first batch; DO UPDATE locks the
+# row it meets) until the commit, its rows chained in Python and copied, and the head moved —
+# for 1,000 rows COPY is several times cheaper than the statement above, and the two extra
+# round trips are small beside it.
+_LOCK_CHAIN_HEAD = """
+    INSERT INTO swipe_chain_heads (company_id, seq, link) VALUES ($1, 0, $2)
+    ON CONFLICT (company_id) DO UPDATE SET seq = swipe_chain_heads.seq
+    RETURNING seq, link
+"""
+_MOVE_CHAIN_HEAD = (
+    "UPDATE swipe_chain_heads SET seq = $2, link = $3, updated_at = now() WHERE company_id = $1"
+)
 _MAKE_CHAIN_HEAD = """
     INSERT INTO swipe_chain_heads (company_id, seq, link) VALUES ($1, 0, $2)
     ON CONFLICT (company_id) DO NOTHING
@@ -159,6 +171,16 @@ async def write_chained_swipes(
         list(prefixes),
     )
     return seq
+
+
+async def lock_chain_head(conn: Connection, company_id: uuid.UUID, genesis: bytes) -> Any:
+    return await conn.fetchrow(_LOCK_CHAIN_HEAD, company_id, genesis)
+
+
+async def move_chain_head(
+    conn: Connection, company_id: uuid.UUID, *, seq: int, link: bytes
+) -> None:
+    await conn.execute(_MOVE_CHAIN_HEAD, company_id, seq, link)
 
 
 async def make_chain_head(conn: Connection, company_id: uuid.UUID, genesis: bytes) -> None:

@@ -17,7 +17,13 @@ from elevator_maintenance.anomalies.service import history_windows, judge_new_vi
 from elevator_maintenance.anomalies.service import limits_of as anomaly_limits_of
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
 from elevator_maintenance.swipes import queries
-from elevator_maintenance.swipes.chain import GENESIS, ChainedContent, canonical_prefix
+from elevator_maintenance.swipes.chain import (
+    GENESIS,
+    ChainedContent,
+    ChainHead,
+    canonical_prefix,
+    extend_by_prefixes,
+)
 from elevator_maintenance.swipes.rules import (
     Certificate,
     ContractTerm,
@@ -155,26 +161,29 @@ def _judge(
     return items
 
 
+def _chained_content(row: Row, chain_seq: int) -> ChainedContent:
+    """The chained fields of a row in SWIPE_COLUMNS order."""
+    return ChainedContent(
+        company_id=row[0],
+        swipe_id=row[1],
+        equipment_code=row[2],
+        certificate_number=row[3],
+        kind=row[4],
+        at=row[5],
+        lat=row[6],
+        lon=row[7],
+        source=row[8],
+        visit_kind=row[9],
+        status=row[10],
+        reasons=row[11],
+        client_id=row[12],
+        chain_seq=chain_seq,
+    )
+
+
 def _chained_prefix(row: Row) -> bytes:
     """The canonical prefix (chain.canonical_prefix) of a row in SWIPE_COLUMNS order."""
-    return canonical_prefix(
-        ChainedContent(
-            company_id=row[0],
-            swipe_id=row[1],
-            equipment_code=row[2],
-            certificate_number=row[3],
-            kind=row[4],
-            at=row[5],
-            lat=row[6],
-            lon=row[7],
-            source=row[8],
-            visit_kind=row[9],
-            status=row[10],
-            reasons=row[11],
-            client_id=row[12],
-            chain_seq=0,  # not part of the prefix
-        )
-    )
+    return canonical_prefix(_chained_content(row, 0))  # the number is not part of it
 
 
 def _hold(new_items: Sequence[BulkItem], taken: list[BulkItem]) -> list[Row]:
@@ -208,6 +217,25 @@ def _new_rows(taken: Sequence[BulkItem]) -> _NewRows:
     return new
 
 
+_CHAINED_IN_SQL = 32
+"""Up to this many accepted rows are chained by the statement that writes them (one round trip
+under the chain head's lock); more are chained here and copied (COPY is several times faster
+than that statement for 1,000 rows)."""
+
+
+async def _copy_chained(conn: Connection, company_id: uuid.UUID, new: _NewRows) -> None:
+    head = await queries.lock_chain_head(conn, company_id, GENESIS)
+    chained, last = extend_by_prefixes(ChainHead(seq=head["seq"], link=head["link"]), new.prefixes)
+    rows: list[Row] = []
+    for row, number in zip(new.rows, new.chained, strict=True):
+        if number is not None:
+            link = chained[number - 1]
+            row = (*row[:13], link.chain_seq, link.content_hash, link.prev_hash)
+        rows.append(row)
+    await queries.copy_swipes(conn, rows)
+    await queries.move_chain_head(conn, company_id, seq=last.seq, link=last.link)
+
+
 async def _write_rows(
     conn: Connection, company_id: uuid.UUID, client_id: str, new: _NewRows
 ) -> None:
@@ -218,6 +246,10 @@ async def _write_rows(
         return
     if not new.prefixes:
         await queries.copy_swipes(conn, new.rows)
+        return
+
+    if len(new.prefixes) > _CHAINED_IN_SQL:
+        await _copy_chained(conn, company_id, new)
         return
 
     async def write() -> int | None:
