@@ -11,7 +11,11 @@ The service judges swipes against its replicas, so the run first gives it a main
 replica tables 20,000 elevators under one contract of that company and 200 certificates of its
 workers — what the registry's events would have built, without waiting for them. Every request
 carries new swipe ids; swipes 2n and 2n+1 are a start and an end of one worker at one elevator,
-so pairing into visits is part of what is measured.
+so pairing into visits is part of what is measured. A worker's visits follow one another two
+hours apart, as a working day does: with every visit at one time, each worker would be at
+hundreds of elevators at once, and the run would measure the certificate-lending findings that
+makes (one per pair of overlapping visits, so their number grows with the square of the
+visits) rather than ingestion.
 """
 
 from __future__ import annotations
@@ -43,6 +47,10 @@ ELEVATORS = 20_000
 CERTIFICATES = 200
 BATCH = 1_000
 BATCH_CLIENTS = 4
+SLOTS = 12 * 28
+"""Start times of a worker's visits: two hours apart, 12 a day, over 28 days (swipes older
+than 30 days are rejected)."""
+VISIT_S = 35 * 60
 LAT, LON = 36.51, 103.62
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -61,10 +69,14 @@ function setup(thread)
 end
 local function swipe(n)
   local pair = math.floor(n / 2) * 2 + thread_number
-  local kind, at = "start", "%(start_at)s"
-  if n %% 2 == 1 then kind, at = "end", "%(end_at)s" end
+  -- A worker's visits one after another, two hours apart (at most 12 a day), newest first.
+  local slot = math.floor(pair / %(certificates)d) %% %(slots)d
+  local at = %(newest_start)d - slot * 7200
+  local kind = "start"
+  if n %% 2 == 1 then kind, at = "end", at + %(visit_s)d end
   return string.format('%(swipe)s', tag, thread_number, n,
-                       pair %% %(elevators)d, pair %% %(certificates)d, kind, at)
+                       pair %% %(elevators)d, pair %% %(certificates)d, kind,
+                       os.date("!%%Y-%%m-%%dT%%H:%%M:%%SZ", at))
 end
 """
 _SINGLE = """
@@ -96,8 +108,9 @@ def _script(kind: str, *, path: str, token: str | None, prefix: str, cert_prefix
     common = _COMMON % {
         "start": random.randrange(10**9),
         "tag": uuid.uuid4().hex[:8],
-        "start_at": (now - timedelta(minutes=40)).isoformat(),
-        "end_at": (now - timedelta(minutes=5)).isoformat(),
+        "newest_start": int((now - timedelta(minutes=40)).timestamp()),
+        "visit_s": VISIT_S,
+        "slots": SLOTS,
         "swipe": swipe.replace("'", "\\'"),
         "elevators": ELEVATORS,
         "certificates": CERTIFICATES,

@@ -11,7 +11,13 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from elevator_maintenance.swipes.chain import ChainedContent, content_hash
+from elevator_maintenance.swipes.chain import (
+    GENESIS,
+    ChainedContent,
+    ChainHead,
+    content_hash,
+    extend,
+)
 from maintenance_factories import World, swipe
 from tzsb_common.auth import CallerKind
 from tzsb_common.testing import TokenFactory
@@ -204,3 +210,45 @@ async def test_rejections_and_duplicates_take_no_place_in_the_chain(
     result = await integrity(client, world.headers)
 
     assert (result["intact"], result["last_seq"], result["checked"]) == (True, 2, 2)
+
+
+async def test_the_links_the_database_makes_are_those_of_the_chain_rules(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    # A single post and a small batch with a rejection inside are hashed by the statement that
+    # writes them, a large batch in Python before COPY: both must be exactly what chain.extend
+    # makes of the stored content.
+    await post(client, world, swipe(world.elevator, world.certificate, at=ago(minutes=900)))
+    small = [
+        swipe(world.elevator, world.certificate, kind="end", at=ago(minutes=860), lat=None),
+        swipe(world.elevator, "TS-nobody", at=ago(minutes=859)),
+        swipe(world.elevator, world.certificate, at=ago(minutes=858), visit_kind="quarterly"),
+    ]
+    assert await post(client, world, *small) == ["accepted", "rejected", "accepted"]
+    large = [
+        swipe(world.elevator, world.certificate, kind="end", at=ago(minutes=800 - i))
+        for i in range(40)
+    ]
+    large.insert(7, swipe(world.elevator, "TS-nobody", at=ago(minutes=700)))
+    assert await post(client, world, *large) == ["accepted"] * 7 + ["rejected"] + ["accepted"] * 33
+    async with app.state.database.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT * FROM swipes WHERE company_id = $1 AND chain_seq IS NOT NULL "
+            "ORDER BY chain_seq",
+            world.company,
+        )
+        head = await conn.fetchrow(
+            "SELECT seq, link FROM swipe_chain_heads WHERE company_id = $1", world.company
+        )
+    contents = [
+        ChainedContent(**{name: row[name] for name in ChainedContent.__slots__})  # type: ignore[attr-defined]
+        for row in rows
+    ]
+
+    links, expected_head = extend(ChainHead(0, GENESIS), contents)
+
+    assert [r["chain_seq"] for r in rows] == list(range(1, 44))
+    assert [(r["content_hash"], r["prev_hash"]) for r in rows] == [
+        (link_.content_hash, link_.prev_hash) for link_ in links
+    ]
+    assert (head["seq"], head["link"]) == (expected_head.seq, expected_head.link)

@@ -14,8 +14,11 @@ from elevator_maintenance.swipes.chain import (
     GENESIS,
     ChainedContent,
     ChainHead,
+    canonical,
+    canonical_prefix,
     content_hash,
     extend,
+    extend_by_prefixes,
     link,
 )
 
@@ -127,3 +130,21 @@ def test_a_head_that_does_not_match_the_last_link_is_reported() -> None:
     broken = walk(rows, ChainHead(3, bytes(32))).first_broken
     assert broken is not None
     assert broken.problem is ChainBreak.head_mismatch
+
+
+def test_the_canonical_content_is_its_prefix_then_its_number() -> None:
+    # The database completes the prefix with the number it gives the row (swipes/queries.py).
+    text = content(7, swipe_id='a"é', lat=None, reasons=["x"])
+
+    assert canonical(text) == canonical_prefix(text) + b"7]"
+    assert canonical_prefix(text) == canonical_prefix(dataclasses.replace(text, chain_seq=8))
+    assert canonical(text).endswith(b',"client-1",7]')
+
+
+def test_chaining_by_prefixes_makes_the_links_extend_makes() -> None:
+    contents = [content(seq) for seq in range(5, 9)]
+    head = ChainHead(4, bytes(range(32)))
+
+    assert extend_by_prefixes(head, [canonical_prefix(c) for c in contents]) == extend(
+        head, contents
+    )

@@ -18,7 +18,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -232,11 +232,21 @@ def certificate_findings(
         if finding is not None:
             findings.setdefault(finding.key, finding)
 
+    # Each certificate's timeline sorted once, and its visits grouped by business day once: a
+    # batch judges hundreds of visits, several per certificate.
+    timelines: dict[str, list[WorkerVisit]] = {}
+    days: dict[str, dict[date, list[WorkerVisit]]] = {}
     for visit in sorted(judged, key=lambda v: (v.started_at, str(v.visit_id))):
-        timeline = sorted(
-            by_certificate[visit.certificate_number].values(),
-            key=lambda v: (v.started_at, v.ended_at, str(v.visit_id)),
-        )
+        timeline = timelines.get(visit.certificate_number)
+        if timeline is None:
+            timeline = timelines[visit.certificate_number] = sorted(
+                by_certificate[visit.certificate_number].values(),
+                key=lambda v: (v.started_at, v.ended_at, str(v.visit_id)),
+            )
+            by_day: dict[date, list[WorkerVisit]] = defaultdict(list)
+            for v in timeline:
+                by_day[v.started_at.astimezone(limits.zone).date()].append(v)
+            days[visit.certificate_number] = by_day
         for other in timeline:
             add(overlap(visit, other))
         before = [
@@ -249,5 +259,8 @@ def certificate_findings(
             add(impossible_travel(max(before, key=lambda v: v.ended_at), visit, limits))
         if after:
             add(impossible_travel(visit, min(after, key=lambda v: v.started_at), limits))
-        add(too_many_visits(visit, timeline, company_id=company_id, limits=limits))
+        that_day = days[visit.certificate_number].get(
+            visit.started_at.astimezone(limits.zone).date(), []
+        )
+        add(too_many_visits(visit, that_day, company_id=company_id, limits=limits))
     return list(findings.values())

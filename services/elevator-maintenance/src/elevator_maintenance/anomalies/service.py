@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from elevator_maintenance.anomalies import queries
@@ -95,6 +96,20 @@ def _events(
     return events
 
 
+def history_windows(plans: Sequence[VisitPlan]) -> list[tuple[str, datetime, datetime]]:
+    """(certificate, since, until) around the worker visits `plans` add: where each of their
+    certificates' other visits are read from to judge them."""
+    windows: dict[str, tuple[datetime, datetime]] = {}
+    for v in plans:
+        for p in v.new_pairs:
+            low, high = windows.get(p.certificate_number, (p.start.at, p.end.at))
+            windows[p.certificate_number] = (min(low, p.start.at), max(high, p.end.at))
+    return [
+        (cert, low - _HISTORY_MARGIN, high + _HISTORY_MARGIN)
+        for cert, (low, high) in sorted(windows.items())
+    ]
+
+
 async def judge_new_visits(
     conn: Connection,
     outbox: Outbox,
@@ -102,9 +117,12 @@ async def judge_new_visits(
     company_id: uuid.UUID,
     plans: Sequence[VisitPlan],
     limits: AnomalyLimits,
+    history: Sequence[Any] | None = None,
 ) -> list[Finding]:
     """Judge the visits a batch formed or grew (already written in this transaction) and record
-    the new findings with their events. Returns the findings that were new."""
+    the new findings with their events. Returns the findings that were new. `history` is the
+    certificates' worker visits in `history_windows(plans)`, the new ones included, when the
+    caller read them with its own writes; else they are read here."""
     if not plans:
         return []
     findings = [
@@ -115,13 +133,11 @@ async def judge_new_visits(
         )
         if f is not None
     ]
-    judged = [
-        (v.visit_id, p.certificate_number, p.start.at, p.end.at) for v in plans for p in v.new_pairs
-    ]
-    windows: dict[str, tuple[datetime, datetime]] = {}
-    for _, cert, started, ended in judged:
-        low, high = windows.get(cert, (started, ended))
-        windows[cert] = (min(low, started), max(high, ended))
+    judged = [(v.visit_id, p.certificate_number) for v in plans for p in v.new_pairs]
+    if history is None:
+        history = await queries.certificate_visits(
+            conn, company_id=company_id, windows=history_windows(plans)
+        )
     known = [
         WorkerVisit(
             visit_id=row["visit_id"],
@@ -132,18 +148,11 @@ async def judge_new_visits(
             lat=row["lat"],
             lon=row["lon"],
         )
-        for row in await queries.certificate_visits(
-            conn,
-            company_id=company_id,
-            windows=[
-                (cert, low - _HISTORY_MARGIN, high + _HISTORY_MARGIN)
-                for cert, (low, high) in sorted(windows.items())
-            ],
-        )
+        for row in history
     ]
     by_key = {(v.visit_id, v.certificate_number): v for v in known}
     findings += certificate_findings(
-        [by_key[(visit_id, cert)] for visit_id, cert, _, _ in judged if (visit_id, cert) in by_key],
+        [by_key[key] for key in judged if key in by_key],
         known,
         company_id=company_id,
         limits=limits,

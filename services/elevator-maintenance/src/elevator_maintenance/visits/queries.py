@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from elevator_maintenance.db import outbox as outbox_table
 from tzsb_common.pg import Connection
 
 PAIRING_LOCK_CLASS = 0x7A5B0E1F
@@ -39,15 +40,34 @@ _UNPAIRED = """
       AND NOT EXISTS (SELECT 1 FROM visit_workers w
                       WHERE w.company_id = $1 AND w.end_swipe_id = s.swipe_id)
 """
-_HELD_VISITS = """
-    SELECT v.id, v.equipment_code, v.started_at, v.ended_at, v.kind,
-           array_agg(w.certificate_number ORDER BY w.started_at, w.certificate_number) AS workers
-    FROM visits v JOIN visit_workers w ON w.visit_id = v.id
-    WHERE v.company_id = $1 AND v.equipment_code = ANY($2::text[])
-      AND v.ended_at >= $3 AND v.started_at <= $4
-    GROUP BY v.id
-"""
-_WRITE_VISITS = """
+# Both in one round trip, after the pairing locks: the unpaired swipes ($2–$5 as in _UNPAIRED)
+# and the visits held at the batch's elevators ($6) around them ($7, $8) — wider than the
+# pairs will need, which are not known before, and a visit no pair overlaps joins none.
+_UNPAIRED_AND_HELD = f"""
+    SELECT 'swipe' AS what, u.swipe_id, u.equipment_code, u.certificate_number, u.kind, u.at,
+           u.visit_kind, NULL::uuid AS id, NULL::timestamptz AS started_at,
+           NULL::timestamptz AS ended_at, NULL::text[] AS workers
+    FROM ({_UNPAIRED}) AS u
+    UNION ALL
+    SELECT 'visit', NULL, h.equipment_code, NULL, NULL, NULL, h.kind, h.id, h.started_at,
+           h.ended_at, h.workers
+    FROM (
+        SELECT v.id, v.equipment_code, v.started_at, v.ended_at, v.kind,
+               array_agg(w.certificate_number ORDER BY w.started_at, w.certificate_number)
+                   AS workers
+        FROM visits v JOIN visit_workers w ON w.visit_id = v.id
+        WHERE v.company_id = $1 AND v.equipment_code = ANY($6::text[])
+          AND v.ended_at >= $7 AND v.started_at <= $8
+        GROUP BY v.id
+    ) AS h
+"""  # noqa: S608 (a constant)
+# The visits, their new workers and their events in one statement, which also reads what
+# the anomaly rules judge the new workers' visits against (anomalies/service.py): each of their
+# certificates' worker visits in a window ($18–$20) — those before this statement from its
+# snapshot, and the new ones as they are inserted (a statement does not see its own writes),
+# with the elevators' positions. A round trip for the events and one for the read saved on
+# the path of every end swipe.
+_WRITE_VISITS = f"""
     WITH visit_rows AS (
         INSERT INTO visits (id, company_id, equipment_code, started_at, ended_at, kind)
         SELECT v.id, $1, v.code, v.started_at, v.ended_at, v.kind
@@ -56,43 +76,62 @@ _WRITE_VISITS = """
         ON CONFLICT (id) DO UPDATE SET started_at = EXCLUDED.started_at,
             ended_at = EXCLUDED.ended_at, kind = EXCLUDED.kind, updated_at = now()
         RETURNING id
+    ),
+    published AS (
+        INSERT INTO {outbox_table.name} (event_id, topic, key, bucket, event)
+        SELECT e.event_id, e.topic, e.key, e.bucket, e.event::jsonb
+        FROM unnest($13::uuid[], $14::text[], $15::text[], $16::int2[], $17::text[])
+             WITH ORDINALITY AS e(event_id, topic, key, bucket, event, n)
+        ORDER BY e.n
+    ),
+    worker_rows AS (
+        INSERT INTO visit_workers (visit_id, company_id, certificate_number, start_swipe_id,
+                                   end_swipe_id, started_at, ended_at)
+        SELECT w.visit_id, $1, w.cert, w.start_id, w.end_id, w.started_at, w.ended_at
+        FROM unnest($7::uuid[], $8::text[], $9::text[], $10::text[], $11::timestamptz[],
+                    $12::timestamptz[])
+             AS w(visit_id, cert, start_id, end_id, started_at, ended_at)
+        -- joined to the visits written, so the visit row exists when its workers go in
+        JOIN visit_rows ON visit_rows.id = w.visit_id
+        RETURNING visit_id, certificate_number, started_at, ended_at
     )
-    INSERT INTO visit_workers (visit_id, company_id, certificate_number, start_swipe_id,
-                               end_swipe_id, started_at, ended_at)
-    SELECT w.visit_id, $1, w.cert, w.start_id, w.end_id, w.started_at, w.ended_at
-    FROM unnest($7::uuid[], $8::text[], $9::text[], $10::text[], $11::timestamptz[],
-                $12::timestamptz[]) AS w(visit_id, cert, start_id, end_id, started_at, ended_at)
-    -- joined to the visits written, so the visit row exists when its workers go in
-    JOIN visit_rows ON visit_rows.id = w.visit_id
-"""
+    SELECT w.visit_id, w.certificate_number, v.equipment_code, w.started_at, w.ended_at,
+           e.lat, e.lon
+    FROM unnest($18::text[], $19::timestamptz[], $20::timestamptz[]) AS p(cert, since, until)
+    JOIN visit_workers w ON w.company_id = $1 AND w.certificate_number = p.cert
+                        AND w.started_at >= p.since AND w.started_at <= p.until
+    JOIN visits v ON v.id = w.visit_id
+    LEFT JOIN elevators e ON e.equipment_code = v.equipment_code
+    UNION ALL
+    SELECT r.visit_id, r.certificate_number, n.code, r.started_at, r.ended_at, e.lat, e.lon
+    FROM worker_rows r
+    JOIN unnest($2::uuid[], $3::text[]) AS n(id, code) ON n.id = r.visit_id
+    LEFT JOIN elevators e ON e.equipment_code = n.code
+"""  # noqa: S608 (the table name is the service's own)
 
 
 async def lock_elevators(conn: Connection, codes: Sequence[str]) -> None:
     await conn.fetchval(_LOCK, list(codes))
 
 
-async def unpaired_swipes(
+async def unpaired_and_held(
     conn: Connection,
     *,
     company_id: uuid.UUID,
     windows: Sequence[tuple[str, str, datetime, datetime]],
-) -> list[Any]:
-    """The company's accepted swipes in no pair yet, per (elevator, certificate, since, until)."""
-    rows: list[Any] = await conn.fetch(
-        _UNPAIRED, company_id, *(list(column) for column in zip(*windows, strict=True))
-    )
-    return rows
-
-
-async def held_visits(
-    conn: Connection,
-    *,
-    company_id: uuid.UUID,
     codes: Sequence[str],
     since: datetime,
     until: datetime,
 ) -> list[Any]:
-    rows: list[Any] = await conn.fetch(_HELD_VISITS, company_id, list(codes), since, until)
+    """Rows of `what` swipe (as unpaired_swipes) or visit (as held_visits)."""
+    rows: list[Any] = await conn.fetch(
+        _UNPAIRED_AND_HELD,
+        company_id,
+        *(list(column) for column in zip(*windows, strict=True)),
+        list(codes),
+        since,
+        until,
+    )
     return rows
 
 
@@ -102,14 +141,22 @@ async def write_visits(
     company_id: uuid.UUID,
     visits: Sequence[tuple[uuid.UUID, str, datetime, datetime, str | None]],
     workers: Sequence[tuple[uuid.UUID, str, str, str, datetime, datetime]],
-) -> None:
-    """The visits (new, or grown) and their new workers, in one statement."""
-    await conn.execute(
+    event_columns: Sequence[list[Any]],
+    history: Sequence[tuple[str, datetime, datetime]],
+) -> list[Any]:
+    """The visits (new, or grown), their new workers and their events (the outbox columns,
+    Outbox.row_arrays), in one statement. Returns the worker visits of the certificates in
+    `history` (certificate, since, until), the new ones included: visit_id,
+    certificate_number, equipment_code, started_at, ended_at, lat, lon."""
+    rows: list[Any] = await conn.fetch(
         _WRITE_VISITS,
         company_id,
         *(list(column) for column in zip(*visits, strict=True)),
         *(list(column) for column in zip(*workers, strict=True)),
+        *event_columns,
+        *(list(column) for column in zip(*history, strict=True)),
     )
+    return rows
 
 
 # -- reads ------------------------------------------------------------------------------------

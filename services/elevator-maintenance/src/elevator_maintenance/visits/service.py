@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from elevator_maintenance.visits import queries
@@ -22,6 +24,14 @@ from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Connection, Database
 
 
+@dataclass(frozen=True, slots=True)
+class Paired:
+    plans: list[VisitPlan]
+    """the visits that are new or gained workers"""
+    history: list[Any]
+    """the worker visits in `history_windows(plans)`, the new ones included"""
+
+
 async def pair_new_swipes(
     conn: Connection,
     outbox: Outbox,
@@ -29,13 +39,15 @@ async def pair_new_swipes(
     company_id: uuid.UUID,
     swipes: Sequence[PairingSwipe],
     window: timedelta,
-) -> list[VisitPlan]:
+    history_windows: Callable[[Sequence[VisitPlan]], list[tuple[str, datetime, datetime]]],
+) -> Paired:
     """Pair the accepted swipes this transaction adds (written already, or still to be) with
     each other and with the company's unpaired swipes of the same elevators and certificates;
     record the visits they make and publish `visit_completed` for each visit that is new or
-    gained a worker."""
+    gained a worker. Reads, with the write, the worker visits the anomaly rules need
+    (`history_windows` of the plans)."""
     if not swipes:
-        return []
+        return Paired([], [])
     codes = sorted({s.equipment_code for s in swipes})
     await queries.lock_elevators(conn, codes)
     spans: dict[tuple[str, str], tuple[datetime, datetime]] = {}
@@ -46,14 +58,31 @@ async def pair_new_swipes(
     # The batch's own swipes may not be in the table yet (ingestion writes them last); they
     # are unpaired by definition, and found once however they arrive here.
     candidates = {s.swipe_id: s for s in swipes}
-    for row in await queries.unpaired_swipes(
+    held: list[VisitPlan] = []
+    for row in await queries.unpaired_and_held(
         conn,
         company_id=company_id,
         windows=[
             (code, cert, low - window, high + window)
             for (code, cert), (low, high) in sorted(spans.items())
         ],
+        codes=codes,
+        since=min(low for low, _ in spans.values()) - window,
+        until=max(high for _, high in spans.values()) + window,
     ):
+        if row["what"] == "visit":
+            held.append(
+                VisitPlan(
+                    visit_id=row["id"],
+                    equipment_code=row["equipment_code"],
+                    started_at=row["started_at"],
+                    ended_at=row["ended_at"],
+                    kind=row["visit_kind"],
+                    workers=list(row["workers"]),
+                    is_new=False,
+                )
+            )
+            continue
         candidates.setdefault(
             row["swipe_id"],
             PairingSwipe(
@@ -67,27 +96,9 @@ async def pair_new_swipes(
         )
     pairs = pair_swipes(list(candidates.values()), window=window)
     if not pairs:
-        return []
-    held = [
-        VisitPlan(
-            visit_id=row["id"],
-            equipment_code=row["equipment_code"],
-            started_at=row["started_at"],
-            ended_at=row["ended_at"],
-            kind=row["kind"],
-            workers=list(row["workers"]),
-            is_new=False,
-        )
-        for row in await queries.held_visits(
-            conn,
-            company_id=company_id,
-            codes=sorted({p.equipment_code for p in pairs}),
-            since=min(p.start.at for p in pairs),
-            until=max(p.end.at for p in pairs),
-        )
-    ]
+        return Paired([], [])
     plans = plan_visits(pairs, held)
-    await queries.write_visits(
+    history = await queries.write_visits(
         conn,
         company_id=company_id,
         visits=[(v.visit_id, v.equipment_code, v.started_at, v.ended_at, v.kind) for v in plans],
@@ -103,26 +114,26 @@ async def pair_new_swipes(
             for v in plans
             for p in v.new_pairs
         ],
+        event_columns=outbox.row_arrays(
+            [
+                (
+                    VisitCompletedV1(
+                        visit_id=v.visit_id,
+                        equipment_code=v.equipment_code,
+                        maintenance_company_id=company_id,
+                        started_at=v.started_at,
+                        ended_at=v.ended_at,
+                        kind=v.kind,
+                        workers=v.workers,
+                    ).to_event(source=outbox.settings.service_name, subject=v.equipment_code),
+                    VisitCompletedV1.topic,
+                )
+                for v in plans
+            ]
+        ),
+        history=history_windows(plans),
     )
-    await outbox.add_events_on_connection(
-        conn,
-        [
-            (
-                VisitCompletedV1(
-                    visit_id=v.visit_id,
-                    equipment_code=v.equipment_code,
-                    maintenance_company_id=company_id,
-                    started_at=v.started_at,
-                    ended_at=v.ended_at,
-                    kind=v.kind,
-                    workers=v.workers,
-                ).to_event(source=outbox.settings.service_name, subject=v.equipment_code),
-                VisitCompletedV1.topic,
-            )
-            for v in plans
-        ],
-    )
-    return plans
+    return Paired(plans, history)
 
 
 def _read(row: dict[str, object]) -> VisitRead:
