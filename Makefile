@@ -27,7 +27,7 @@ $(TOOLS)/bin/uv:
 install: $(if $(shell command -v uv 2>/dev/null),,$(TOOLS)/bin/uv)
 	$(UV) sync --frozen --all-packages
 
-up: install
+up: install report-tools
 	$(RUN) tzsb-up
 
 test: install lint promtool report-tools
