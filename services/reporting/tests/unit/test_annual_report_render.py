@@ -14,6 +14,7 @@ from reporting.annual_report.schemas import (
     StaffSection,
 )
 from reporting.indicators.schemas import (
+    DefinitionVersions,
     ElevatorIndicatorRanking,
     ElevatorIndicators,
     IndicatorGrouping,
@@ -25,6 +26,7 @@ from reporting.indicators.schemas import (
 def _empty_report(plan_text: str) -> AnnualReport:
     first, last = date(2030, 1, 1), date(2030, 12, 31)
     no_rates = IndicatorRates(**dict.fromkeys(IndicatorRates.model_fields))
+    versions = DefinitionVersions(**dict.fromkeys(DefinitionVersions.model_fields, 1))
     return AnnualReport(
         year=2030,
         period_start=first,
@@ -42,6 +44,7 @@ def _empty_report(plan_text: str) -> AnnualReport:
                 elevators_in_use=0,
                 rates=no_rates,
                 composite=None,
+                definition_versions=versions,
             ),
             by_park=ElevatorIndicatorRanking(
                 region=Region(),
@@ -49,9 +52,11 @@ def _empty_report(plan_text: str) -> AnnualReport:
                 period_end=last,
                 group_by=IndicatorGrouping.park,
                 rows=[],
+                definition_versions=versions,
             ),
             maintenance_companies=0,
             top_companies=[],
+            rescue=rules.rescue_section([], elevators_in_use=0),
         ),
         inspections=rules.inspection_section([], []),
         hazards=rules.hazard_section([]),
@@ -75,6 +80,8 @@ def test_a_year_without_data_renders_every_section_with_dashes_not_errors() -> N
         assert heading in page
     assert 'data-figure="equipment.on_register">0<' in page
     assert 'data-figure="inspections.average_rate">—<' in page
+    assert 'data-figure="elevators.rescue.incidents">0<' in page
+    assert 'data-figure="elevators.rescue.response_rate">—<' in page
     assert page.count("data:image/png;base64,") == 8
 
 

@@ -157,3 +157,58 @@ def test_hazards_of_the_read_model_give_the_rate_and_the_rectification_rate_per_
         (NO_PARK, 1, 0, None, None),
     ]
     assert "隐患读模型" in section.source
+
+
+def _incident(
+    dispatched_minute: int,
+    *,
+    acknowledged: float | None = None,
+    arrived: float | None = None,
+    released: float | None = None,
+    freed: int | None = None,
+) -> dict[str, Any]:
+    from datetime import UTC, datetime, timedelta
+
+    dispatched = datetime(2026, 5, 1, 8, tzinfo=UTC) + timedelta(minutes=dispatched_minute)
+
+    def after(minutes: float | None) -> datetime | None:
+        return None if minutes is None else dispatched + timedelta(minutes=minutes)
+
+    return {
+        "dispatched_at": dispatched,
+        "acknowledged_at": after(acknowledged),
+        "arrived_at": after(arrived),
+        "released_at": None if released is None or arrived is None else after(arrived + released),
+        "people_freed": freed,
+    }
+
+
+def test_rescue_figures_count_from_dispatch_and_hold_missing_steps_against_the_rates() -> None:
+    from reporting.annual_report.rules import rescue_section
+
+    rows = [
+        _incident(0, acknowledged=3, arrived=30, released=10, freed=2),  # both limits exactly
+        _incident(60, acknowledged=3.5, arrived=31, released=20, freed=1),  # both a little late
+        _incident(120, acknowledged=1, arrived=12),  # on site, not yet released
+        _incident(180),  # never acknowledged nor reached
+    ]
+
+    section = rescue_section(rows, elevators_in_use=500)
+
+    assert (section.incidents, section.people_freed) == (4, 3)
+    assert (section.acknowledged_within_3_min, section.arrived_within_30_min) == (2, 2)
+    assert (section.response_rate, section.arrival_rate) == (50.0, 50.0)
+    assert section.average_arrival_minutes == 24.33  # (30 + 31 + 12) / 3
+    assert section.average_rescue_minutes == 15.0  # (10 + 20) / 2
+    assert section.trappings_per_1000_elevators_per_month == 0.67  # 4 × 1000 / 500 / 12
+
+
+def test_a_year_without_incidents_or_elevators_has_no_rates() -> None:
+    from reporting.annual_report.rules import rescue_section
+
+    section = rescue_section([], elevators_in_use=0)
+
+    assert section.incidents == 0
+    assert section.response_rate is None
+    assert section.average_arrival_minutes is None
+    assert section.trappings_per_1000_elevators_per_month is None

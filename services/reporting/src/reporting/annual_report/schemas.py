@@ -69,6 +69,24 @@ class LicenceRow(BaseModel):
     issued: int = Field(description="licences whose validity began in the year (新发/换发)")
 
 
+class RescueSection(BaseModel):
+    """困人救援 (96333): the incidents dispatched in the year, as the elevator-maintenance
+    service's rescue figures count them — times from dispatch; an incident never acknowledged
+    or never reached counts against its rate."""
+
+    incidents: int
+    people_freed: int
+    acknowledged_within_3_min: int
+    arrived_within_30_min: int
+    response_rate: float | None = Field(description="3 分钟响应率 (%)")
+    arrival_rate: float | None = Field(description="30 分钟到达率 (%)")
+    average_arrival_minutes: float | None = Field(description="平均到达用时 (dispatch → arrival)")
+    average_rescue_minutes: float | None = Field(description="平均救援用时 (arrival → release)")
+    trappings_per_1000_elevators_per_month: float | None = Field(
+        description="困人率: incidents per 1,000 elevators in use per month"
+    )
+
+
 class ElevatorSection(BaseModel):
     """电梯维保情况 with Table 3 and Table 4."""
 
@@ -77,6 +95,7 @@ class ElevatorSection(BaseModel):
     by_park: ElevatorIndicatorRanking = Field(description="Table 3, one row per park")
     maintenance_companies: int = Field(description="companies holding a valid contract")
     top_companies: list[CompanyRow] = Field(description="Table 4: the first ten by rank")
+    rescue: RescueSection
 
 
 class InspectionCategoryRow(BaseModel):

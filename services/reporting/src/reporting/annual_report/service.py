@@ -17,6 +17,7 @@ from reporting.annual_report.rules import (
     inspection_section,
     licence_rows,
     month_ends,
+    rescue_section,
     year_end,
 )
 from reporting.annual_report.schemas import (
@@ -59,6 +60,7 @@ async def annual_report(
         certificate_rows = await queries.certificates_by_item(conn, first, last)
         licence_count_rows = await queries.licences_by_kind(conn, first, last)
         due_rows = await queries.due_stage_counts(conn, first, last)
+        rescue_rows = await queries.rescues_in_year(conn, first, last, business_timezone)
         plan = await queries.get_plan(conn, year)
     whole = Region()
     table3 = await indicators.elevator_indicators(
@@ -99,6 +101,7 @@ async def annual_report(
             by_park=table3_by_park,
             maintenance_companies=len(table4.rows),
             top_companies=table4.rows[:TOP_COMPANIES],
+            rescue=rescue_section(rescue_rows, elevators_in_use=table3.elevators_in_use),
         ),
         inspections=inspection_section(inspection_rows, coverage_rows),
         hazards=hazard_section(inspection_rows, hazard_rows),
