@@ -367,6 +367,11 @@ class Build:
             results = response.json()["results"]
             refused = [r for r in results if r["status"] != "accepted"]
             assert not refused, refused[:3]
+        # Believable visits: no short one, no overlap, no worker in too many in a day.
+        anomalies = await self.api.call(
+            "GET", "elevator-maintenance", "/api/v1/anomalies", self.bureau, params={"limit": 10}
+        )
+        assert anomalies.json()["items"] == []
 
 
 INDICATORS = [
