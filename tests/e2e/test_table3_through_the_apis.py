@@ -10,7 +10,10 @@ read-model rows written directly; this one goes through everything in front of t
 
 The period is the previous calendar month, so the monthly visit roll-up is what is read. Swipes
 of that month are up to about two months old when posted: the platform runs with
-SWIPE_MAX_AGE_DAYS=70 (the default 30 would reject the month's first weeks `time_too_old`).
+SWIPE_MAX_AGE_DAYS=70 (the default 30 would reject the month's first weeks `time_too_old`), and
+with REPORT_CACHE_SECONDS=0 so the indicators can be asked again until the last events are in.
+About two and a half minutes here: a minute to start and stop the platform, the rest loading
+(one import of the register, 6,692 inspections, 24,680 swipes) and waiting for the consumers.
 """
 
 from __future__ import annotations
