@@ -69,7 +69,7 @@ PARKS = tuple(f"{d}{n}园区" for d in DISTRICTS for n in ("一", "二", "三"))
 
 _SEED = [
     # Elevator g lives in park g % 12, whose district is park // 3.
-    f"""  # noqa: S608 (constants of this module)
+    f"""
     INSERT INTO equipment (equipment_code, category, variety, status, status_since, registered,
                            registration_number, registered_on, use_unit_id, province, city,
                            district, park, commissioned_on, rescue_code, rescue_sign_posted,
@@ -83,7 +83,7 @@ _SEED = [
            date '2015-01-01' + (g % 3000), CASE WHEN g % 2500 = 11 THEN NULL ELSE 'J' || g END,
            g % 25 <> 13, g % 3000 <> 17, 1
     FROM generate_series(1, $1) AS g
-    """,
+    """,  # noqa: S608 (the module's own constants)
     """
     INSERT INTO contract_elevators (equipment_code, contract_id, maintenance_company_id,
                                     valid_from, in_force_until, maintenance_interval_days)
