@@ -6,8 +6,8 @@ counts the recent stored periods again before they expire, so the dashboards' re
 questions never wait for a count. Its price is a full count per recent stored period every
 half `indicator_snapshot_seconds` (on a million elevators 25–35 s of one core on a shared
 two-core machine, so a few periods at the default 300 s keep a core busy a fifth of the time
-or more); a longer setting trades freshness for that load. Several replicas may each refresh: the counts are the same
-and the last write wins, so nothing is locked.
+or more); a longer setting trades freshness for that load. Several replicas may each
+refresh: the counts are the same and the last write wins, so nothing is locked.
 """
 
 from __future__ import annotations
