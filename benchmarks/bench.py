@@ -633,7 +633,22 @@ async def _due_scan(platform: Platform) -> list[dict[str, Any]]:
     return rows
 
 
-MACHINERY = (_bulk_write, _consumer_apply, _outbox_retention, _event_latency, _due_scan)
+async def _reporting_indicators(platform: Platform) -> list[dict[str, Any]]:
+    module = importlib.import_module("reporting_indicators")
+    rows: list[dict[str, Any]] = await module.measure(
+        await _scratch_database(platform, "tzsb_bench_reporting_indicators")
+    )
+    return rows
+
+
+MACHINERY = (
+    _bulk_write,
+    _consumer_apply,
+    _outbox_retention,
+    _event_latency,
+    _due_scan,
+    _reporting_indicators,
+)
 
 
 async def machinery_rows(platform: Platform) -> list[Row]:

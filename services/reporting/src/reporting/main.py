@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from reporting.annual_report.routes import router as annual_report_router
 from reporting.db import inbox, load_metadata, outbox
 from reporting.indicators.routes import router as indicators_router
+from reporting.indicators.snapshots import snapshot_refresh_hook
 from reporting.rankings.routes import router as rankings_router
 from reporting.ratings.routes import router as ratings_router
 from reporting.read_models.consumers import read_model_consumers
@@ -30,5 +31,6 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
             inbox_table=inbox,
             routers=[indicators_router, rankings_router, ratings_router, annual_report_router],
             consumers=[*read_model_consumers(zone), *safety_event_consumers(zone)],
+            hooks=[snapshot_refresh_hook(settings)],
         )
     )

@@ -20,6 +20,15 @@ class ReportingSettings(ServiceSettings):
     report_cache_seconds: float = Field(default=30.0, ge=0)
     """How long a process answers a repeated report request (indicators, rankings) from its
     last answer; 0 computes every request afresh."""
+    indicator_snapshot_seconds: float = Field(default=300.0, ge=0)
+    """How long the elevator indicators of a period, counted per park over every elevator, are
+    answered from that stored count (`indicator_snapshots`) by every process, for any region or
+    grouping, instead of counting the read models again; a figure is at most this much older
+    than the read models. 0 counts every request afresh."""
+    indicator_count_timeout_s: float = Field(default=60.0, gt=0)
+    """The statement time-out of a count over every elevator (the stored counts' refresh, or a
+    request for a period not stored yet): a million elevators take seconds, longer than the
+    request path's `database_statement_timeout_s`."""
     star_rating_floors: tuple[float, float, float, float] = (790.0, 760.0, 720.0, 680.0)
     """星级评定: the lowest score for five, four, three and two stars (a company below the last
     has one star). The Lanzhou plan proposes the rating without figures; these are defaults for

@@ -150,3 +150,50 @@ def test_every_day_of_any_period_is_read_exactly_once() -> None:
                 read += _days(first, last)
             assert sorted(read) == _days(start, end), (start, end, months)
             assert len(months.partial) <= 2
+
+
+def test_regional_counts_sum_parks_as_a_filtered_grouped_count_would() -> None:
+    from reporting.indicators.rules import COUNT_COLUMNS, regional_counts
+
+    def park(district: str, name: str | None, in_use: int) -> dict[str, object]:
+        return {
+            "province": "甘肃省",
+            "city": "兰州市",
+            "district": district,
+            "park": name,
+            **{column: in_use for column in COUNT_COLUMNS},
+        }
+
+    rows = [park("城关区", "一园", 3), park("城关区", None, 2), park("新区", "一园", 5)]
+
+    [everything] = regional_counts(rows, {}, ())
+    assert everything["elevators_in_use"] == 10
+    # A named park leaves out the rows whose park is not named, as `park = $1` does.
+    [named] = regional_counts(rows, {"park": "一园"}, ())
+    assert named["label"] == 8
+    by_district = regional_counts(rows, {}, ("province", "city", "district"))
+    assert {r["district"]: r["elevators_in_use"] for r in by_district} == {"城关区": 5, "新区": 5}
+    levels = ("province", "city", "district", "park")
+    by_park = regional_counts(rows, {"district": "城关区"}, levels)
+    assert {r["park"]: r["registration"] for r in by_park} == {"一园": 3, None: 2}
+    # No elevators: one row of zeros ungrouped, none grouped, as the statement answers.
+    assert regional_counts(rows, {"province": "四川省"}, ()) == [
+        {column: 0 for column in COUNT_COLUMNS}
+    ]
+    assert regional_counts(rows, {"province": "四川省"}, ("province", "city")) == []
+
+
+def test_the_judgement_key_changes_with_any_version_or_parameter() -> None:
+    from reporting.indicators.rules import Indicator, Judgement, judgement_key
+
+    versions = dict.fromkeys(Indicator, 1)
+    base = Judgement(interval_days=15, passing_conclusions=("pass",), versions=versions)
+    assert judgement_key(base) == judgement_key(
+        Judgement(interval_days=15, passing_conclusions=("pass",), versions=dict(versions))
+    )
+    others = [
+        Judgement(15, ("pass",), {**versions, Indicator.label: 2}),
+        Judgement(10, ("pass",), versions),
+        Judgement(15, ("pass", "pass_after_reinspection"), versions),
+    ]
+    assert len({judgement_key(j) for j in [base, *others]}) == 4

@@ -156,9 +156,11 @@ async def count_indicators(
     passing_conclusions: Sequence[str],
     whole_months: tuple[date | None, date | None],
     partial_ranges: Sequence[tuple[date, date]],
+    timeout_s: float | None = None,
 ) -> list[dict[str, Any]]:
     """Per region of `group_levels` (none: one row for the whole filtered region), the
-    elevators in use and the number meeting each indicator."""
+    elevators in use and the number meeting each indicator. `timeout_s` lets a count over
+    every elevator outlast the request path's statement time-out."""
     if group_levels not in _STATEMENTS:
         raise ValueError(f"cannot group by {group_levels}")
     ranges: list[date | None] = []
@@ -167,6 +169,10 @@ async def count_indicators(
     ranges += [None] * (4 - len(ranges))
     async with conn.transaction(readonly=True):
         await conn.execute(REPORT_SESSION)
+        if timeout_s is not None:
+            await conn.execute(
+                "SELECT set_config('statement_timeout', $1, true)", f"{int(timeout_s * 1000)}ms"
+            )
         rows = await conn.fetch(
             _STATEMENTS[group_levels],
             period_start,
@@ -176,8 +182,55 @@ async def count_indicators(
             *whole_months,
             *ranges,
             list(passing_conclusions),
+            timeout=None if timeout_s is None else timeout_s + 5,
         )
     return [dict(row) for row in rows]
+
+
+_SNAPSHOT = (
+    "SELECT park_counts FROM indicator_snapshots WHERE period_start = $1 AND period_end = $2 "
+    "AND judgement = $3 AND computed_at > now() - make_interval(secs => $4)"
+)
+_PUT_SNAPSHOT = (
+    "INSERT INTO indicator_snapshots (period_start, period_end, judgement, park_counts) "
+    "VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (period_start, period_end, judgement) "
+    "DO UPDATE SET park_counts = excluded.park_counts, computed_at = excluded.computed_at"
+)
+
+
+async def fresh_snapshot(
+    conn: Connection, *, period_start: date, period_end: date, judgement: str, max_age_s: float
+) -> list[dict[str, Any]] | None:
+    """The stored counts per park of the period, if computed within `max_age_s`."""
+    counts = await conn.fetchval(_SNAPSHOT, period_start, period_end, judgement, max_age_s)
+    if counts is None:
+        return None
+    return list(counts)
+
+
+_RECENT_SNAPSHOTS = (
+    "SELECT period_start, period_end FROM indicator_snapshots "
+    "WHERE period_end >= $1 AND computed_at <= now() - make_interval(secs => $2) "
+    "GROUP BY period_start, period_end ORDER BY max(computed_at)"
+)
+
+
+async def snapshots_to_refresh(
+    conn: Connection, *, ending_since: date, older_than_s: float
+) -> list[tuple[date, date]]:
+    rows = await conn.fetch(_RECENT_SNAPSHOTS, ending_since, older_than_s)
+    return [(row["period_start"], row["period_end"]) for row in rows]
+
+
+async def put_snapshot(
+    conn: Connection,
+    *,
+    period_start: date,
+    period_end: date,
+    judgement: str,
+    park_counts: Sequence[dict[str, Any]],
+) -> None:
+    await conn.execute(_PUT_SNAPSHOT, period_start, period_end, judgement, list(park_counts))
 
 
 _DEFINITIONS = (

@@ -96,6 +96,8 @@ async def get_elevator_indicators(
                 region=region,
                 group_by=group_by,
                 default_interval_days=interval,
+                snapshot_seconds=request.app.state.settings.indicator_snapshot_seconds,
+                count_timeout_s=request.app.state.settings.indicator_count_timeout_s,
             )
         except NoDefinition as exc:
             raise Conflict(str(exc), code="no_definition_in_effect") from None

@@ -261,3 +261,44 @@ def period_months(start: date, end: date) -> PeriodMonths:
     if after_last_whole <= end:
         partial.append((after_last_whole, end))
     return PeriodMonths(first_whole, last_whole, tuple(partial))
+
+
+COUNT_COLUMNS = ("elevators_in_use", *(indicator.value for indicator in Indicator))
+"""The columns of a count row besides its region: additive, so a region's counts are the sums
+of its parks' counts."""
+
+
+def judgement_key(judged: Judgement) -> str:
+    """Names what a stored count was judged by: two periods counted under different versions or
+    parameters never share counts."""
+    versions = ",".join(f"{i.value}={v}" for i, v in sorted(judged.versions.items()))
+    conclusions = ",".join(sorted(judged.passing_conclusions))
+    return f"{versions};interval={judged.interval_days};pass={conclusions}"
+
+
+def regional_counts(
+    park_rows: Sequence[Mapping[str, Any]],
+    region: Mapping[str, str | None],
+    levels: Sequence[str],
+) -> list[dict[str, Any]]:
+    """From counts per park (every region level named, park possibly null), the counts the
+    counting statement answers for `region` grouped by `levels`: one row per region that has
+    elevators, or with no levels exactly one row (zeros for an empty region), as an aggregate
+    without GROUP BY answers. A filter on a level excludes rows where that level is null, as
+    `column = $n` does."""
+    sums: dict[tuple[Any, ...], dict[str, Any]] = {}
+    if not levels:
+        sums[()] = {column: 0 for column in COUNT_COLUMNS}
+    for row in park_rows:
+        if any(value is not None and row[level] != value for level, value in region.items()):
+            continue
+        key = tuple(row[level] for level in levels)
+        into = sums.get(key)
+        if into is None:
+            into = sums[key] = {
+                **dict(zip(levels, key, strict=True)),
+                **{column: 0 for column in COUNT_COLUMNS},
+            }
+        for column in COUNT_COLUMNS:
+            into[column] += int(row[column])
+    return list(sums.values())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,9 +22,11 @@ from reporting.indicators.rules import (
     definition,
     definitions_in_effect,
     judgement,
+    judgement_key,
     period_months,
     ranked,
     rates_of,
+    regional_counts,
 )
 from reporting.indicators.schemas import (
     DefinitionVersions,
@@ -91,21 +93,117 @@ async def _counts(
     region: Region,
     group_levels: tuple[str, ...],
     default_interval_days: int,
+    snapshot_seconds: float = 0,
+    count_timeout_s: float | None = None,
 ) -> tuple[Judgement, list[dict[str, Any]]]:
+    """The counts per region of `group_levels`. With `snapshot_seconds`, from the period's
+    stored counts per park when they are that fresh; a request over every elevator (no region
+    named) that finds none counts per park and stores them, so later requests for any region
+    or grouping of the period sum a few rows. A request for a named region without a stored
+    count counts that region alone, as cheaply as before."""
     months = period_months(period_start, period_end)
+    filters = region.model_dump()
     async with database.connection() as conn:
         judged = await judgement_on(conn, period_end, default_interval_days=default_interval_days)
-        return judged, await queries.count_indicators(
+        key = judgement_key(judged)
+        if snapshot_seconds > 0:
+            stored = await queries.fresh_snapshot(
+                conn,
+                period_start=period_start,
+                period_end=period_end,
+                judgement=key,
+                max_age_s=snapshot_seconds,
+            )
+            if stored is not None:
+                return judged, regional_counts(stored, filters, group_levels)
+        everywhere = snapshot_seconds > 0 and all(v is None for v in filters.values())
+        rows = await queries.count_indicators(
             conn,
             period_start=period_start,
             period_end=period_end,
-            region=region.model_dump(),
-            group_levels=group_levels,
+            region=filters,
+            group_levels=queries.REGION_COLUMNS if everywhere else group_levels,
             default_interval_days=judged.interval_days,
             passing_conclusions=judged.passing_conclusions,
             whole_months=(months.whole_from, months.whole_to),
             partial_ranges=months.partial,
+            timeout_s=count_timeout_s if everywhere else None,
         )
+        if not everywhere:
+            return judged, rows
+        await queries.put_snapshot(
+            conn,
+            period_start=period_start,
+            period_end=period_end,
+            judgement=key,
+            park_counts=rows,
+        )
+        return judged, regional_counts(rows, filters, group_levels)
+
+
+async def refresh_snapshot(
+    database: Database,
+    *,
+    period_start: date,
+    period_end: date,
+    default_interval_days: int,
+    count_timeout_s: float,
+) -> None:
+    """Count the period per park over every elevator again and store it, whatever is stored."""
+    months = period_months(period_start, period_end)
+    async with database.connection() as conn:
+        judged = await judgement_on(conn, period_end, default_interval_days=default_interval_days)
+        rows = await queries.count_indicators(
+            conn,
+            period_start=period_start,
+            period_end=period_end,
+            region={},
+            group_levels=queries.REGION_COLUMNS,
+            default_interval_days=judged.interval_days,
+            passing_conclusions=judged.passing_conclusions,
+            whole_months=(months.whole_from, months.whole_to),
+            partial_ranges=months.partial,
+            timeout_s=count_timeout_s,
+        )
+        await queries.put_snapshot(
+            conn,
+            period_start=period_start,
+            period_end=period_end,
+            judgement=judgement_key(judged),
+            park_counts=rows,
+        )
+
+
+async def refresh_recent_snapshots(
+    database: Database,
+    *,
+    today: date,
+    snapshot_seconds: float,
+    default_interval_days: int,
+    count_timeout_s: float,
+) -> int:
+    """Count again, before they expire, the stored periods that end within the last
+    `RECENT_PERIOD_DAYS` (those dashboards keep asking about and events still change), so a
+    request for them never waits for a count; older periods are counted again when next asked.
+    Returns how many periods were counted."""
+    async with database.connection() as conn:
+        due = await queries.snapshots_to_refresh(
+            conn,
+            ending_since=today - timedelta(days=RECENT_PERIOD_DAYS),
+            older_than_s=snapshot_seconds / 2,
+        )
+    for period_start, period_end in due:
+        await refresh_snapshot(
+            database,
+            period_start=period_start,
+            period_end=period_end,
+            default_interval_days=default_interval_days,
+            count_timeout_s=count_timeout_s,
+        )
+    return len(due)
+
+
+RECENT_PERIOD_DAYS = 62
 
 
 async def elevator_indicators(
@@ -115,6 +213,8 @@ async def elevator_indicators(
     period_end: date,
     region: Region,
     default_interval_days: int,
+    snapshot_seconds: float = 0,
+    count_timeout_s: float | None = None,
 ) -> ElevatorIndicators:
     """Table 3's figures for one region. A region without elevators in use answers 0 in use,
     null rates and a null composite: there is nothing to divide by."""
@@ -125,6 +225,8 @@ async def elevator_indicators(
         region=region,
         group_levels=(),
         default_interval_days=default_interval_days,
+        snapshot_seconds=snapshot_seconds,
+        count_timeout_s=count_timeout_s,
     )
     rates, score = _scored(row)
     return ElevatorIndicators(
@@ -146,6 +248,8 @@ async def elevator_indicator_ranking(
     region: Region,
     group_by: IndicatorGrouping,
     default_interval_days: int,
+    snapshot_seconds: float = 0,
+    count_timeout_s: float | None = None,
 ) -> ElevatorIndicatorRanking:
     """Table 3 as the seed prints it: a row per region of `group_by`, ranked by composite."""
     levels = GROUPING_LEVELS[RegionLevel(group_by.value)]
@@ -156,6 +260,8 @@ async def elevator_indicator_ranking(
         region=region,
         group_levels=tuple(level.value for level in levels),
         default_interval_days=default_interval_days,
+        snapshot_seconds=snapshot_seconds,
+        count_timeout_s=count_timeout_s,
     )
     scored = []
     for row in rows:
@@ -190,6 +296,8 @@ async def elevator_report(
     region: Region,
     group_by: IndicatorGrouping | None,
     default_interval_days: int,
+    snapshot_seconds: float = 0,
+    count_timeout_s: float | None = None,
 ) -> ElevatorIndicators | ElevatorIndicatorRanking:
     """The region's figures, or with `group_by` its ranked table."""
     if group_by is None:
@@ -199,6 +307,8 @@ async def elevator_report(
             period_end=period_end,
             region=region,
             default_interval_days=default_interval_days,
+            snapshot_seconds=snapshot_seconds,
+            count_timeout_s=count_timeout_s,
         )
     return await elevator_indicator_ranking(
         database,
@@ -207,6 +317,8 @@ async def elevator_report(
         region=region,
         group_by=group_by,
         default_interval_days=default_interval_days,
+        snapshot_seconds=snapshot_seconds,
+        count_timeout_s=count_timeout_s,
     )
 
 

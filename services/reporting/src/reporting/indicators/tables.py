@@ -65,12 +65,29 @@ indicator_publications = Table(
 """Figures the bureau published (公布), as they were answered, with the definition versions
 they were computed by. Never changed."""
 
+indicator_snapshots = Table(
+    "indicator_snapshots",
+    metadata,
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("judgement", Text, nullable=False),  # rules.judgement_key: versions and parameters
+    Column("park_counts", JSONB, nullable=False),  # [{province, city, district, park, counts…}]
+    Column("computed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("period_start", "period_end", "judgement"),
+)
+"""The indicator counts of a period per park (the finest region), as the counting statement
+answered them over every elevator at `computed_at`, under the definition versions and
+parameters `judgement` names. A report for any region or grouping of that period sums these
+rows instead of reading a million elevators' read models again, for as long as
+`indicator_snapshot_seconds` allows; a row per period asked, a few kilobytes each."""
+
 __all__ = [
     "contract_elevators",
     "elevator_visit_months",
     "equipment",
     "indicator_definitions",
     "indicator_publications",
+    "indicator_snapshots",
     "inspections",
     "visits",
 ]
