@@ -34,6 +34,9 @@ class ReportingSettings(ServiceSettings):
     has one star). The Lanzhou plan proposes the rating without figures; these are defaults for
     a bureau to set."""
 
+    rating_rescue_breach_points: float = Field(default=5.0, ge=0, le=100)
+    """维保单位季度评级: points off a company's quarterly score per 96333 rescue it did not reach
+    by the arrival deadline (30 minutes urban, 60 elsewhere)."""
     rating_min_elevators: int = Field(default=5, ge=1)
     """维保单位季度评级: a company maintaining fewer elevators on a quarter's last day is listed
     but not rated (EMSD rates only contractors with enough lifts to judge)."""

@@ -149,3 +149,47 @@ async def test_a_quarter_without_a_company_to_rate_is_not_published(
     assert (preview.json()["ratings"], preview.json()["published"]) == ([], False)
     assert published.status_code == 409
     assert published.json()["code"] == "nothing_to_rate"
+
+
+_RESCUES = """
+INSERT INTO rescue_incidents (incident_id, equipment_code, maintenance_company_id, state,
+    state_rank, dispatched_at, arrival_due_at, arrived_at, acknowledgement_overdue)
+VALUES
+    -- 安达: one late arrival (a breach), one in time, one late but in the next quarter
+    (gen_random_uuid(), '311000000000000001', $1, 'arrived', 2,
+     '2026-02-01 08:00+08', '2026-02-01 08:30+08', '2026-02-01 08:45+08', false),
+    (gen_random_uuid(), '311000000000000002', $1, 'arrived', 2,
+     '2026-02-02 08:00+08', '2026-02-02 08:30+08', '2026-02-02 08:20+08', false),
+    (gen_random_uuid(), '311000000000000003', $1, 'arrived', 2,
+     '2026-04-01 08:00+08', '2026-04-01 08:30+08', '2026-04-01 09:00+08', false),
+    -- 博远: never reached, deadline passed (a breach); dispatched ten minutes before the
+    -- quarter ended, its deadline in the next quarter (not a breach of this one)
+    (gen_random_uuid(), '311000000000000007', $2, 'dispatched', 0,
+     '2026-03-10 08:00+08', '2026-03-10 09:00+08', NULL, false),
+    (gen_random_uuid(), '311000000000000008', $2, 'dispatched', 0,
+     '2026-03-31 23:50+08', '2026-04-01 00:20+08', NULL, false)
+"""
+
+
+async def test_a_rescue_not_reached_in_time_costs_its_company_points_in_the_quarter(
+    app: FastAPI, client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    anda, boyuan, small = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with app.state.database.connection() as conn:
+        await conn.execute(_SEED.replace("$1", f"'{anda}'").replace("$2", f"'{boyuan}'")
+                           .replace("$3", f"'{small}'"))  # fmt: skip
+        await conn.execute(_RESCUES.replace("$1", f"'{anda}'").replace("$2", f"'{boyuan}'"))
+
+    preview = await client.get(URL, params=Q1, headers=tokens.bureau())
+
+    assert preview.status_code == 200, preview.text
+    ratings = preview.json()["ratings"]
+    assert [
+        (r["company_name"], r["rescue_breaches"], r["rescue_deduction"], r["score"], r["rank"])
+        for r in ratings
+    ] == [
+        ("兰州安达电梯维保有限公司", 1, 5.0, 495.0, 1),  # 500 − 5
+        ("兰州博远电梯工程有限公司", 1, 5.0, 475.0, 2),  # 480 − 5
+    ]
+    assert ratings[0]["formula"].endswith("加分 0.00 - 救援超时 1 × 5.00 = 495.00")
+    assert "救援超时扣分" in preview.json()["formula"]

@@ -16,6 +16,7 @@ from reporting.ratings.rules import (
     decision_problems,
     is_rated,
     quarter_period,
+    rescue_deduction,
     score_formula,
 )
 
@@ -52,6 +53,18 @@ def test_the_formula_writes_out_a_deduction_with_its_sign() -> None:
 
     assert formula.startswith("档案信息完整率 97.50 + 登记率 97.50 + ")
     assert formula.endswith("贴牌率 97.50 - 加分 3.00 = 777.00")
+
+
+def test_the_formula_writes_out_the_rescue_breaches_after_the_bonus() -> None:
+    rates = dict.fromkeys(Indicator, Decimal("100"))
+
+    formula = score_formula(
+        rates, Decimal("6"), Decimal("796.00"), breaches=2, points_per_breach=Decimal("5")
+    )
+
+    assert formula.endswith("贴牌率 100.00 + 加分 6.00 - 救援超时 2 × 5.00 = 796.00")
+    assert rescue_deduction(2, Decimal("5")) == Decimal("10")
+    assert rescue_deduction(0, Decimal("5")) == 0
 
 
 def test_another_company_may_not_appeal_and_one_appeal_waits_at_a_time() -> None:

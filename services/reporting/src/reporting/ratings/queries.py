@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from tzsb_common.pg import Connection
@@ -18,6 +19,8 @@ RATING_COLUMNS = (
     "rates",
     "composite",
     "bonus_points",
+    "rescue_breaches",
+    "rescue_deduction",
     "score",
     "formula",
     "stars",
@@ -52,6 +55,19 @@ _INSERT_RATING = (
     f"INSERT INTO contractor_ratings ({', '.join(RATING_COLUMNS)}) "  # noqa: S608
     f"VALUES ({', '.join(f'${n}' for n in range(1, len(RATING_COLUMNS) + 1))})"
 )
+# A breach: not on site by the arrival deadline — arrived late, or not arrived and the deadline
+# passed before the quarter ended (or before now, for a quarter still running).
+_RESCUE_BREACHES = """
+SELECT maintenance_company_id, count(*)::int AS breaches
+FROM rescue_incidents
+WHERE maintenance_company_id IS NOT NULL
+  AND (dispatched_at AT TIME ZONE $3)::date BETWEEN $1 AND $2
+  AND arrival_due_at IS NOT NULL
+  AND (arrived_at > arrival_due_at
+       OR (arrived_at IS NULL
+           AND arrival_due_at < least(now(), (($2 + 1)::timestamp AT TIME ZONE $3))))
+GROUP BY maintenance_company_id
+"""
 _SELECT_APPEALS = f"SELECT {', '.join(APPEAL_COLUMNS)} FROM rating_appeals"  # noqa: S608
 _APPEALS_OF = f"{_SELECT_APPEALS} WHERE rating_id = ANY($1::uuid[]) ORDER BY lodged_at, appeal_id"
 _LOCK_RATING = (
@@ -120,3 +136,12 @@ async def decide_appeal(conn: Connection, values: Sequence[Any]) -> dict[str, An
     row = await conn.fetchrow(_DECIDE_APPEAL, *values)
     assert row is not None
     return dict(row)
+
+
+async def rescue_breaches(
+    conn: Connection, first: date, last: date, zone: str
+) -> dict[uuid.UUID, int]:
+    """Per company, the 96333 rescues dispatched in the period (business days in `zone`) that
+    it did not reach by their arrival deadline."""
+    rows = await conn.fetch(_RESCUE_BREACHES, first, last, zone)
+    return {row["maintenance_company_id"]: row["breaches"] for row in rows}

@@ -4,6 +4,7 @@ answer."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, status
@@ -58,6 +59,8 @@ def _rating_settings(request: Request) -> service.RatingSettings:
         default_interval_days=settings.maintenance_interval_days,
         star_floors=settings.star_rating_floors,
         minimum=settings.rating_min_elevators,
+        rescue_breach_points=Decimal(str(settings.rating_rescue_breach_points)),
+        business_timezone=settings.business_timezone,
     )
 
 

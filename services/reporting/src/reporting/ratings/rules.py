@@ -19,7 +19,8 @@ from reporting.indicators.rules import INDICATOR_LABELS, Indicator, last_day_of_
 
 GENERAL_FORMULA = (
     "得分 = 档案信息完整率 + 登记率 + 检验率 + 维保合同有效率 + 刷卡维保率 + 按期维保率 "
-    "+ 处置平台进入率 + 贴牌率 + 加分（各率为季度末维保的在用电梯之百分比，四舍五入保留两位小数）"
+    "+ 处置平台进入率 + 贴牌率 + 加分 − 救援超时扣分（各率为季度末维保的在用电梯之百分比，"
+    "四舍五入保留两位小数；季度内每起困人救援未按时到达扣 RATING_RESCUE_BREACH_POINTS 分）"
 )
 
 
@@ -41,12 +42,28 @@ def _two(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def score_formula(rates: Mapping[Indicator, Decimal], bonus: Decimal, score: Decimal) -> str:
+def rescue_deduction(breaches: int, points_per_breach: Decimal) -> Decimal:
+    """救援超时扣分: a 96333 rescue the company did not reach by its arrival deadline (30
+    minutes in an urban district, 60 elsewhere) costs it `points_per_breach`."""
+    return Decimal(breaches) * points_per_breach
+
+
+def score_formula(
+    rates: Mapping[Indicator, Decimal],
+    bonus: Decimal,
+    score: Decimal,
+    *,
+    breaches: int = 0,
+    points_per_breach: Decimal = Decimal(0),
+) -> str:
     """The sum written out with the company's own figures, e.g. `档案信息完整率 99.97 + … +
-    加分 6.00 = 784.12`."""
+    加分 6.00 - 救援超时 1 × 5.00 = 779.12`."""
     terms = [f"{INDICATOR_LABELS[indicator]} {_two(rates[indicator])}" for indicator in Indicator]
     sign = "+" if bonus >= 0 else "-"
-    return f"{' + '.join(terms)} {sign} 加分 {_two(abs(bonus))} = {_two(score)}"
+    written = f"{' + '.join(terms)} {sign} 加分 {_two(abs(bonus))}"
+    if breaches:
+        written += f" - 救援超时 {breaches} × {_two(points_per_breach)}"
+    return f"{written} = {_two(score)}"
 
 
 class AppealStatus(StrEnum):

@@ -72,6 +72,10 @@ class RatingRead(BaseModel):
     rates: IndicatorRates
     composite: float
     bonus_points: float
+    rescue_breaches: int = Field(
+        description="救援超时: 96333 rescues of the quarter not reached by their arrival deadline"
+    )
+    rescue_deduction: float = Field(description="points taken off for them")
     score: float = Field(description="得分 as published")
     formula: str = Field(description="计算公式: the sum with this company's figures")
     stars: int = Field(description="星级 1–5")

@@ -11,6 +11,7 @@ from typing import Any
 
 from reporting.indicators.rules import Indicator, competition_ranks
 from reporting.indicators.schemas import IndicatorRates, Region
+from reporting.rankings.rules import star_rating
 from reporting.rankings.schemas import CompanyRow
 from reporting.rankings.service import maintenance_company_ranking
 from reporting.ratings import queries
@@ -23,6 +24,7 @@ from reporting.ratings.rules import (
     decision_problems,
     is_rated,
     quarter_period,
+    rescue_deduction,
     score_formula,
 )
 from reporting.ratings.schemas import (
@@ -43,6 +45,9 @@ class RatingSettings:
     star_floors: Sequence[float]
     minimum: int
     """RATING_MIN_ELEVATORS: fewer maintained elevators are listed, not rated."""
+    rescue_breach_points: Decimal = Decimal(0)
+    """RATING_RESCUE_BREACH_POINTS: points off per 96333 rescue not reached by its deadline."""
+    business_timezone: str = "Asia/Shanghai"
 
 
 class RatingRefused(Exception):
@@ -61,11 +66,11 @@ def _decimal(value: float | None) -> Decimal:
 
 
 def _rated_rows(
-    rows: Sequence[CompanyRow], minimum: int
+    rows: Sequence[CompanyRow], minimum: int, scores: dict[uuid.UUID, Decimal]
 ) -> tuple[list[tuple[int, CompanyRow]], list[CompanyRow]]:
     rated = [row for row in rows if is_rated(row.elevators, minimum) and row.score is not None]
     unrated = [row for row in rows if row not in rated]
-    ranks = competition_ranks([_decimal(row.score) for row in rated])
+    ranks = competition_ranks([scores[row.maintenance_company_id] for row in rated])
     return [(rank or 0, row) for rank, row in zip(ranks, rated, strict=True)], unrated
 
 
@@ -81,25 +86,47 @@ async def _computed(
         default_interval_days=rating.default_interval_days,
         star_floors=rating.star_floors,
     )
-    rated, unrated = _rated_rows(ranking.rows, rating.minimum)
+    async with database.connection() as conn:
+        breaches = await queries.rescue_breaches(conn, start, end, rating.business_timezone)
+    deductions = {
+        row.maintenance_company_id: rescue_deduction(
+            breaches.get(row.maintenance_company_id, 0), rating.rescue_breach_points
+        )
+        for row in ranking.rows
+    }
+    scores = {
+        row.maintenance_company_id: _decimal(row.score) - deductions[row.maintenance_company_id]
+        for row in ranking.rows
+    }
+    rated, unrated = _rated_rows(ranking.rows, rating.minimum, scores)
     versions = ranking.definition_versions.model_dump(mode="json")
     rows = []
     for rank, row in rated:
+        company = row.maintenance_company_id
         rates = {i: _decimal(getattr(row.rates, i.value)) for i in Indicator}
+        score = scores[company]
         rows.append(
             {
                 "rating_id": None,
                 "year": year,
                 "quarter": quarter,
-                "maintenance_company_id": row.maintenance_company_id,
+                "maintenance_company_id": company,
                 "company_name": row.name,
                 "elevators": row.elevators,
                 "rates": row.rates.model_dump(mode="json"),
                 "composite": _decimal(row.composite),
                 "bonus_points": _decimal(row.bonus_points),
-                "score": _decimal(row.score),
-                "formula": score_formula(rates, _decimal(row.bonus_points), _decimal(row.score)),
-                "stars": row.stars,
+                "rescue_breaches": breaches.get(company, 0),
+                "rescue_deduction": deductions[company],
+                "score": score,
+                "formula": score_formula(
+                    rates,
+                    _decimal(row.bonus_points),
+                    score,
+                    breaches=breaches.get(company, 0),
+                    points_per_breach=rating.rescue_breach_points,
+                ),
+                "stars": star_rating(score, rating.star_floors),
                 "rank": rank,
                 "definition_versions": versions,
                 "published_at": None,
@@ -139,6 +166,8 @@ def _rating(row: dict[str, Any], appeals: Sequence[AppealRead]) -> RatingRead:
         rates=IndicatorRates.model_validate(row["rates"]),
         composite=float(row["composite"]),
         bonus_points=float(row["bonus_points"]),
+        rescue_breaches=row["rescue_breaches"],
+        rescue_deduction=float(row["rescue_deduction"]),
         score=float(row["score"]),
         formula=row["formula"],
         stars=row["stars"],

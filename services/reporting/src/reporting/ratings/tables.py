@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -34,6 +35,8 @@ contractor_ratings = Table(
     Column("rates", JSONB, nullable=False),  # the eight rates, as published
     Column("composite", Numeric(8, 2), nullable=False),
     Column("bonus_points", Numeric(8, 2), nullable=False),
+    Column("rescue_breaches", Integer, nullable=False, server_default=text("0")),  # 救援超时
+    Column("rescue_deduction", Numeric(8, 2), nullable=False, server_default=text("0")),
     Column("score", Numeric(8, 2), nullable=False),
     Column("formula", Text, nullable=False),  # the sum written out, shown beside the score
     Column("stars", SmallInteger, nullable=False),  # 星级

@@ -160,7 +160,12 @@ def rescue_sighting(event: TypedEvent[Any]) -> Sighting:
     }
     step = RescueStep.dispatched
     if isinstance(p, RescueDispatchedV1):
-        known |= {"source": p.source, "urban": p.urban, "reported_at": p.reported_at}
+        known |= {
+            "source": p.source,
+            "urban": p.urban,
+            "reported_at": p.reported_at,
+            "arrival_due_at": p.arrival_due_at,
+        }
     elif isinstance(p, RescueAcknowledgedV1):
         step = RescueStep.acknowledged
         known |= {"acknowledged_at": p.acknowledged_at, "acknowledged_in_time": p.within_limit}

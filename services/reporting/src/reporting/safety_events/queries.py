@@ -37,6 +37,7 @@ RESCUE_TYPES = {
     "urban": "bool[]",
     "reported_at": "timestamptz[]",
     "dispatched_at": "timestamptz[]",
+    "arrival_due_at": "timestamptz[]",
     "acknowledged_at": "timestamptz[]",
     "acknowledged_in_time": "bool[]",
     "acknowledgement_overdue": "bool[]",

@@ -74,6 +74,7 @@ rescue_incidents = Table(
     Column("state_rank", Integer, nullable=False),
     Column("reported_at", DateTime(timezone=True)),
     Column("dispatched_at", DateTime(timezone=True)),
+    Column("arrival_due_at", DateTime(timezone=True)),  # 到达时限: 30 min urban, 60 elsewhere
     Column("acknowledged_at", DateTime(timezone=True)),
     Column("acknowledged_in_time", Boolean),
     Column("acknowledgement_overdue", Boolean, nullable=False),  # 响应超时
