@@ -12,10 +12,11 @@ it is handed to opens the transaction (`async with conn.transaction():`) — rou
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 from fastapi import Depends, Request
@@ -75,25 +76,54 @@ async def connect_outside_pool(settings: ServiceSettings) -> asyncpg.Connection:
 class Database:
     """The pool as service functions use it: a connection for reads, a transaction for a use
     case. Each borrows a connection only for as long as it needs one, and waits at most the
-    pool time-out for it (a 503 after that, like every other wait on the database)."""
+    pool time-out for it (a 503 after that, like every other wait on the database).
+
+    Borrowers wait their turn in arrival order, on a semaphore sized to the pool (FIFO since
+    Python 3.11.1), so a borrower that has its turn always finds a connection free."""
 
     def __init__(self, pool: asyncpg.Pool, *, acquire_timeout_s: float) -> None:
         self.pool = pool
         self._acquire_timeout_s = acquire_timeout_s
+        self._turns = asyncio.Semaphore(pool.get_max_size())
 
     def connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
-        acquired: AbstractAsyncContextManager[asyncpg.Connection] = self.pool.acquire(
-            timeout=self._acquire_timeout_s
-        )
-        return acquired
+        return _Borrowed(self)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        async with (
-            self.pool.acquire(timeout=self._acquire_timeout_s) as conn,
-            conn.transaction(),
-        ):
+        async with _Borrowed(self) as conn, conn.transaction():
             yield conn
+
+
+class _Borrowed:
+    """A connection borrowed in turn (a class, not a generator: this is on every request)."""
+
+    __slots__ = ("_acquired", "_database")
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._acquired: Any = None
+
+    async def __aenter__(self) -> asyncpg.Connection:
+        database = self._database
+        if database._turns.locked():
+            async with asyncio.timeout(database._acquire_timeout_s):
+                await database._turns.acquire()
+        else:
+            await database._turns.acquire()  # free: returns at once, no timer needed
+        try:
+            self._acquired = database.pool.acquire(timeout=database._acquire_timeout_s)
+            connection: asyncpg.Connection = await self._acquired.__aenter__()
+        except BaseException:
+            database._turns.release()
+            raise
+        return connection
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        try:
+            await self._acquired.__aexit__(*exc_info)
+        finally:
+            self._database._turns.release()
 
 
 async def _database(request: Request) -> Database:
