@@ -18,21 +18,17 @@ new fill ids.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import random
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-import httpx
+from ingestion_support import organisation_with_token, reference_server
 
 from tzsb_common.migrations import upgrade_to_head
 from tzsb_common.pg import Database
@@ -128,40 +124,6 @@ def _script(
 # -- the station and its replicas ---------------------------------------------------------------
 
 
-def filling_station(registry_url: str, bureau_token: str, credit_code: str) -> tuple[str, str]:
-    """A filling station registered in the registry, and a token of its own client."""
-    bureau = {"Authorization": f"Bearer {bureau_token}"}
-    organisation = httpx.post(
-        f"{registry_url}/api/v1/organisations",
-        headers=bureau,
-        json={
-            "credit_code": credit_code,
-            "name": f"压测充装单位 {uuid.uuid4().hex[:8]}",
-            "kind": "filling_station",
-            "region": {"province": "甘肃省", "city": "兰州市", "district": "兰州新区"},
-        },
-        timeout=30,
-    )
-    organisation.raise_for_status()
-    station: str = organisation.json()["id"]
-    client = httpx.post(
-        f"{registry_url}/api/v1/organisations/{station}/clients",
-        headers=bureau,
-        json={"name": "bench filling scales"},
-        timeout=30,
-    )
-    client.raise_for_status()
-    credentials = client.json()
-    token = httpx.post(
-        f"{registry_url}/api/v1/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=(credentials["client_id"], credentials["client_secret"]),
-        timeout=30,
-    )
-    token.raise_for_status()
-    return station, token.json()["access_token"]
-
-
 async def seed_replicas(url: str, station: uuid.UUID, prefix: str, cert_prefix: str) -> None:
     today = datetime.now(ZONE).date()
     conn = await asyncpg.connect(url)
@@ -233,30 +195,6 @@ async def prepare_reference_database(server_url: str) -> str:
     return url
 
 
-@contextlib.contextmanager
-def reference_server(url: str) -> Iterator[str]:
-    from bench import free_port
-
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "ingestion_reference_app:app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        env={**os.environ, "FILL_REFERENCE_DATABASE_URL": url, "PYTHONPATH": str(BENCH_DIR)},
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"{base}/", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 async def copy_reference(url: str, seconds: float, prefix: str, cert_prefix: str) -> float:
     """Rows/s of asyncpg's copy_records_to_table of 1,000 fill rows per call into the
     partitioned fills table, on `BATCH_CLIENTS` connections at once."""
@@ -318,7 +256,13 @@ async def measure(
     seconds: int,
     run_wrk: Callable[..., Any],
 ) -> list[dict[str, Any]]:
-    station, token = filling_station(registry_url, bureau_token, credit_code)
+    station, token = organisation_with_token(
+        registry_url,
+        bureau_token,
+        credit_code=credit_code,
+        kind="filling_station",
+        name="压测充装单位",
+    )
     prefix = f"GSB{random.randrange(10**5):05d}"
     cert_prefix = f"PB{uuid.uuid4().hex[:6].upper()}-"
     service_url = server_url.rsplit("/", 1)[0] + "/tzsb_cylinder_trace"
@@ -327,7 +271,7 @@ async def measure(
     await seed_replicas(reference_url, uuid.UUID(int=2), prefix, cert_prefix)
     names = {"prefix": prefix, "cert_prefix": cert_prefix}
     rows: list[dict[str, Any]] = []
-    with reference_server(reference_url) as reference:
+    with reference_server("FILL_REFERENCE_DATABASE_URL", reference_url) as reference:
         for clients in (32, 200):
             tag = uuid.uuid4().hex[:8]
             ours = run_wrk(

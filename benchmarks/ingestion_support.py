@@ -1,0 +1,78 @@
+"""What the ingestion rows of `make bench` share: a posting organisation with a token of its own,
+and the bare reference server (ingestion_reference_app) on a database of the service's schema."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+BENCH_DIR = Path(__file__).resolve().parent
+
+
+def organisation_with_token(
+    registry_url: str, bureau_token: str, *, credit_code: str, kind: str, name: str
+) -> tuple[str, str]:
+    """An organisation of `kind` registered in the registry, and a token of its own client."""
+    bureau = {"Authorization": f"Bearer {bureau_token}"}
+    organisation = httpx.post(
+        f"{registry_url}/api/v1/organisations",
+        headers=bureau,
+        json={
+            "credit_code": credit_code,
+            "name": f"{name} {uuid.uuid4().hex[:8]}",
+            "kind": kind,
+            "region": {"province": "甘肃省", "city": "兰州市", "district": "兰州新区"},
+        },
+        timeout=30,
+    )
+    organisation.raise_for_status()
+    organisation_id: str = organisation.json()["id"]
+    client = httpx.post(
+        f"{registry_url}/api/v1/organisations/{organisation_id}/clients",
+        headers=bureau,
+        json={"name": "bench terminals"},
+        timeout=30,
+    )
+    client.raise_for_status()
+    credentials = client.json()
+    token = httpx.post(
+        f"{registry_url}/api/v1/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(credentials["client_id"], credentials["client_secret"]),
+        timeout=30,
+    )
+    token.raise_for_status()
+    return organisation_id, token.json()["access_token"]
+
+
+@contextlib.contextmanager
+def reference_server(database_variable: str, url: str) -> Iterator[str]:
+    """ingestion_reference_app under uvicorn, its route's database in `database_variable`."""
+    from bench import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "ingestion_reference_app:app", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        env={**os.environ, database_variable: url, "PYTHONPATH": str(BENCH_DIR)},
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"{base}/", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
