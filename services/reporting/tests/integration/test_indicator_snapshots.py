@@ -239,3 +239,50 @@ async def test_the_refresh_counts_recent_stored_periods_again(app: FastAPI) -> N
         count_timeout_s=60,
     )
     assert skipped == 0
+
+
+async def test_the_calendar_periods_are_counted_before_anyone_asks(app: FastAPI) -> None:
+    await _seed(app)
+    counted = await service.count_calendar_periods_ahead(
+        app.state.database,
+        today=date(2026, 2, 14),
+        snapshot_seconds=300,
+        default_interval_days=INTERVAL,
+        count_timeout_s=60,
+    )
+    assert counted == 3
+    stored = await fetch_value(
+        app,
+        "SELECT string_agg(period_start || '/' || period_end, ' ' ORDER BY period_end) "
+        "FROM indicator_snapshots",
+    )
+    assert stored == "2026-02-01/2026-02-28 2026-01-01/2026-03-31 2026-01-01/2026-12-31"
+    # What is stored answers as counting does, and the next pass finds it fresh.
+    q1 = (date(2026, 1, 1), date(2026, 3, 31))
+    for region in REGIONS:
+        assert await _report(app, q1, region, None, 300) == await _report(app, q1, region, None, 0)
+    again = await service.count_calendar_periods_ahead(
+        app.state.database,
+        today=date(2026, 2, 20),
+        snapshot_seconds=300,
+        default_interval_days=INTERVAL,
+        count_timeout_s=60,
+    )
+    assert again == 0
+    # Once half the lifetime has passed, it is counted again with what changed since.
+    async with app.state.database.connection() as conn:
+        await conn.execute("UPDATE equipment SET rescue_sign_posted = true")
+        await conn.execute(
+            "UPDATE indicator_snapshots SET computed_at = now() - interval '200 seconds'"
+        )
+    assert (
+        await service.count_calendar_periods_ahead(
+            app.state.database,
+            today=date(2026, 2, 20),
+            snapshot_seconds=300,
+            default_interval_days=INTERVAL,
+            count_timeout_s=60,
+        )
+        == 3
+    )
+    assert (await _report(app, q1, Region(), None, 300))["rates"]["label"] == 100.0

@@ -11,6 +11,7 @@ import pytest
 from reporting.indicators.rules import (
     Indicator,
     PeriodMonths,
+    calendar_periods,
     competition_ranks,
     composite,
     last_day_of_month,
@@ -197,3 +198,25 @@ def test_the_judgement_key_changes_with_any_version_or_parameter() -> None:
         Judgement(15, ("pass", "pass_after_reinspection"), versions),
     ]
     assert len({judgement_key(j) for j in [base, *others]}) == 4
+
+
+@pytest.mark.parametrize(
+    ("today", "month", "quarter", "year"),
+    [
+        (date(2026, 11, 26), ("2026-11-01", "2026-11-30"), ("2026-10-01", "2026-12-31"), 2026),
+        (date(2024, 2, 29), ("2024-02-01", "2024-02-29"), ("2024-01-01", "2024-03-31"), 2024),
+        (date(2026, 6, 30), ("2026-06-01", "2026-06-30"), ("2026-04-01", "2026-06-30"), 2026),
+        (date(2027, 7, 1), ("2027-07-01", "2027-07-31"), ("2027-07-01", "2027-09-30"), 2027),
+    ],
+)
+def test_calendar_periods_are_the_month_quarter_and_year_holding_the_day(
+    today: date, month: tuple[str, str], quarter: tuple[str, str], year: int
+) -> None:
+    def days(pair: tuple[str, str]) -> tuple[date, date]:
+        return date.fromisoformat(pair[0]), date.fromisoformat(pair[1])
+
+    assert calendar_periods(today) == (
+        days(month),
+        days(quarter),
+        (date(year, 1, 1), date(year, 12, 31)),
+    )

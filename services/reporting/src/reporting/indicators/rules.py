@@ -229,6 +229,18 @@ def last_day_of_month(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
+def calendar_periods(today: date) -> tuple[tuple[date, date], ...]:
+    """The calendar month, quarter and year that hold `today`, each from its first day to its
+    last: the periods the dashboards and the year's report keep asking about while they run,
+    so they are counted before anyone asks."""
+    quarter_start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
+    return (
+        (today.replace(day=1), last_day_of_month(today)),
+        (quarter_start, last_day_of_month(quarter_start.replace(month=quarter_start.month + 2))),
+        (today.replace(month=1, day=1), today.replace(month=12, day=31)),
+    )
+
+
 @dataclass(frozen=True)
 class PeriodMonths:
     """How a period is read: its whole months from the monthly roll-up, and the days of the

@@ -17,7 +17,9 @@ from reporting.indicators.rules import (
     Indicator,
     IndicatorDefinition,
     Judgement,
+    NoDefinition,
     RegionLevel,
+    calendar_periods,
     composite,
     definition,
     definitions_in_effect,
@@ -172,6 +174,48 @@ async def refresh_snapshot(
             judgement=judgement_key(judged),
             park_counts=rows,
         )
+
+
+async def count_calendar_periods_ahead(
+    database: Database,
+    *,
+    today: date,
+    snapshot_seconds: float,
+    default_interval_days: int,
+    count_timeout_s: float,
+) -> int:
+    """Count the calendar month, quarter and year holding `today` over every elevator and store
+    them, unless a count of the period under the definitions in effect is younger than half
+    `snapshot_seconds`, so the first request for them finds them stored instead of counting a
+    million elevators. A period no definition covers is left alone. Returns how many periods
+    were counted."""
+    counted = 0
+    for period_start, period_end in calendar_periods(today):
+        async with database.connection() as conn:
+            try:
+                judged = await judgement_on(
+                    conn, period_end, default_interval_days=default_interval_days
+                )
+            except NoDefinition:
+                continue
+            stored = await queries.fresh_snapshot(
+                conn,
+                period_start=period_start,
+                period_end=period_end,
+                judgement=judgement_key(judged),
+                max_age_s=snapshot_seconds / 2,
+            )
+        if stored is not None:
+            continue
+        await refresh_snapshot(
+            database,
+            period_start=period_start,
+            period_end=period_end,
+            default_interval_days=default_interval_days,
+            count_timeout_s=count_timeout_s,
+        )
+        counted += 1
+    return counted
 
 
 async def refresh_recent_snapshots(
