@@ -18,6 +18,11 @@ from tzsb_common.settings import ServiceSettings
 log = get_logger(__name__)
 
 
+MAX_RECORD_BYTES = 1_048_576
+"""The producer's `max_request_size`, below Apache Kafka's default `message.max.bytes`: a record
+above it is refused by the client, alone, before it could fail a request of good ones."""
+
+
 def new_producer(settings: ServiceSettings) -> AIOKafkaProducer:
     """acks=all explicitly: aiokafka defaults to acks=1, which loses writes on a leader change."""
     return AIOKafkaProducer(
@@ -26,6 +31,7 @@ def new_producer(settings: ServiceSettings) -> AIOKafkaProducer:
         acks="all",
         enable_idempotence=settings.kafka_idempotence,
         linger_ms=5,
+        max_request_size=MAX_RECORD_BYTES,
         request_timeout_ms=settings.kafka_request_timeout_ms,
         retry_backoff_ms=200,
     )
