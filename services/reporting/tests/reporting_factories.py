@@ -156,7 +156,7 @@ def maintenance_company(name: str) -> tuple[uuid.UUID, tuple[EventPayload, Cloud
 
 
 def staff_member(
-    body: str,
+    body: str | None,
     *,
     level: str | None = "B",
     active: bool = True,
