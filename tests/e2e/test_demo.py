@@ -132,6 +132,27 @@ def test_demo_loads_through_the_apis_and_a_second_run_writes_nothing(
     assert len(equipment) == loaded
     assert {e["category"] for e in equipment} >= {"1000", "2000", "3000", "4000", "8000"}
 
+    table1 = httpx.get(
+        f"{registry}/staff/counts",
+        params={"group_by": "supervision_body"},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert figures["supervision staff"] == 30
+    assert {
+        g["supervision_body"]: [
+            g["staff"],
+            g["certificate_level_a"],
+            g["certificate_level_b"],
+            g["active"],
+        ]
+        for g in table1["groups"]
+    } == {
+        "兰州新区市场监督管理局": [6, 1, 5, 4],
+        "中川园区市场监督管理局": [11, 0, 11, 2],
+        "秦川园区市场监督管理局": [6, 0, 6, 2],
+        "西岔园区市场监督管理局": [7, 0, 7, 4],
+    }
+
     hazards = _all(f"{inspection}/hazards", token)
     assert len({h["state"] for h in hazards}) >= 3, hazards
     patrol = httpx.get(f"{inspection}/patrol", headers={"Authorization": f"Bearer {token}"}).json()
