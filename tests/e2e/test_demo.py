@@ -12,8 +12,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -106,6 +108,25 @@ def _all(url: str, token: str, params: dict[str, Any] | None = None) -> list[dic
         query["cursor"] = page["next_cursor"]
 
 
+def _table_1(reporting: str, token: str, rows: int) -> dict[str, Any]:
+    """The annual report's Table 1 for this year, once reporting has read `rows` bodies of
+    staff from the registry's events."""
+    year = datetime.now(ZoneInfo("Asia/Shanghai")).year
+    deadline = time.monotonic() + 120
+    while True:
+        answer = httpx.get(
+            f"{reporting}/reports/annual/{year}",
+            params={"format": "json"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        )
+        assert answer.status_code == 200, answer.text
+        staff: dict[str, Any] = answer.json()["staff"]
+        if len(staff["rows"]) >= rows or time.monotonic() > deadline:
+            return staff
+        time.sleep(1)
+
+
 def test_demo_loads_through_the_apis_and_a_second_run_writes_nothing(
     platform: dict[str, str],
 ) -> None:
@@ -123,6 +144,7 @@ def test_demo_loads_through_the_apis_and_a_second_run_writes_nothing(
     inspection = f"http://127.0.0.1:{platform['INSPECTION_PORT']}/api/v1"
     maintenance = f"http://127.0.0.1:{platform['ELEVATOR_MAINTENANCE_PORT']}/api/v1"
     cylinders = f"http://127.0.0.1:{platform['CYLINDER_TRACE_PORT']}/api/v1"
+    reporting = f"http://127.0.0.1:{platform['REPORTING_PORT']}/api/v1"
 
     companies = _all(f"{registry}/organisations", token, {"kind": "maintenance_company"})
     assert len(companies) == figures["maintenance companies"] == 8
@@ -131,6 +153,37 @@ def test_demo_loads_through_the_apis_and_a_second_run_writes_nothing(
     loaded = sum(count for name, count in figures.items() if name.startswith("equipment "))
     assert len(equipment) == loaded
     assert {e["category"] for e in equipment} >= {"1000", "2000", "3000", "4000", "8000"}
+
+    # Table 1 as the registry counts it, and as the annual report prints it from the events.
+    seed_table_1 = {
+        "兰州新区市场监督管理局": [6, 1, 5, 4],
+        "中川园区市场监督管理局": [11, 0, 11, 2],
+        "秦川园区市场监督管理局": [6, 0, 6, 2],
+        "西岔园区市场监督管理局": [7, 0, 7, 4],
+    }
+    counts = httpx.get(
+        f"{registry}/staff/counts",
+        params={"group_by": "supervision_body"},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert figures["supervision staff"] == 30
+
+    def lines(rows: list[dict[str, Any]]) -> dict[str, list[int]]:
+        return {
+            r["supervision_body"]: [
+                r["staff"],
+                r["certificate_level_a"],
+                r["certificate_level_b"],
+                r["active"],
+            ]
+            for r in rows
+        }
+
+    assert lines(counts["groups"]) == seed_table_1
+    report = _table_1(reporting, token, rows=4)
+    assert lines(report["rows"]) == seed_table_1
+    assert report["rows"][0]["supervision_body"] == "兰州新区市场监督管理局"
+    assert (report["bodies"], report["certified"], report["total"]["active"]) == (4, 30, 12)
 
     hazards = _all(f"{inspection}/hazards", token)
     assert len({h["state"] for h in hazards}) >= 3, hazards

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date
 
+from registry.staff.schemas import StaffCreate
 from tzsb_platform.demo import (
     CHEMICAL_PARK_COUNTS,
     SEED_COUNTS,
     build_plan,
     credit_code,
     id_number,
+    staff_bodies,
 )
 
 TODAY = date(2026, 11, 26)
@@ -49,3 +52,30 @@ def test_codes_carry_valid_check_characters() -> None:
     # GB 32100-2015's worked example and a GB 11643-1999 number ending in X.
     assert credit_code("91350100M000100Y4"[:17]) == "91350100M000100Y43"
     assert id_number("11010519491231002") == "11010519491231002X"
+
+
+def test_the_staff_are_the_seeds_table_1_with_distinct_names_from_the_seed() -> None:
+    staff = staff_bodies(2020)
+    table: dict[str, list[int]] = {}
+    for member in staff:
+        line = table.setdefault(member["supervision_body"], [0, 0, 0, 0])
+        line[0] += 1
+        line[1] += member["certificate_level"] == "A"
+        line[2] += member["certificate_level"] == "B"
+        line[3] += member["active"]
+    # 表1 兰州新区特种设备安全监察机构情况: staff, A, B, on duty
+    assert table == {
+        "兰州新区市场监督管理局": [6, 1, 5, 4],
+        "中川园区市场监督管理局": [11, 0, 11, 2],
+        "秦川园区市场监督管理局": [6, 0, 6, 2],
+        "西岔园区市场监督管理局": [7, 0, 7, 4],
+    }
+    assert {m["region"]["park"] for m in staff} == {None, "中川园区", "秦川园区", "西岔园区"}
+    names = [m["name"] for m in staff]
+    assert len(set(names)) == len(names) == 30
+    assert all(2 <= len(name) <= 3 for name in names)
+    assert len({m["certificate_number"] for m in staff}) == 30
+    for member in staff:  # each is a body POST /api/v1/staff takes
+        StaffCreate.model_validate_json(json.dumps(member))
+    assert staff_bodies(2020) == staff
+    assert [m["name"] for m in staff_bodies(2021)] != names

@@ -21,6 +21,10 @@ from tzsb_common.contracts.registry import (
     EquipmentSnapshot,
     OrganisationCreatedV1,
     OrganisationSnapshot,
+    StaffCreatedV1,
+    StaffRegionPayload,
+    StaffSnapshot,
+    StaffUpdatedV1,
 )
 from tzsb_common.events import CloudEvent, EventPayload
 from tzsb_common.settings import ServiceSettings
@@ -149,3 +153,36 @@ def maintenance_company(name: str) -> tuple[uuid.UUID, tuple[EventPayload, Cloud
     )
     payload = OrganisationCreatedV1(organisation=snapshot)
     return snapshot.organisation_id, event(payload, str(snapshot.organisation_id))
+
+
+def staff_member(
+    body: str | None,
+    *,
+    level: str | None = "B",
+    active: bool = True,
+    park: str | None = None,
+    entered_at: datetime | None = None,
+) -> StaffSnapshot:
+    """A member of the bureau's supervision staff (监察人员), as the registry publishes one."""
+    entered = entered_at or datetime(2020, 3, 1, 2, tzinfo=SHANGHAI)
+    return StaffSnapshot(
+        staff_id=uuid.uuid4(),
+        name="王伟",
+        region=StaffRegionPayload(province="甘肃省", city="兰州市", district="兰州新区", park=park),
+        supervision_body=body,
+        certificate_number=f"JC{uuid.uuid4().int % 10**8:08d}" if level else None,
+        certificate_level=level,
+        active=active,
+        version=1,
+        created_at=entered,
+        updated_at=entered,
+    )
+
+
+def staff_event(snapshot: StaffSnapshot, **changes: Any) -> tuple[EventPayload, CloudEvent]:
+    """Created at version 1; with `changes`, the next version's update."""
+    if not changes:
+        return event(StaffCreatedV1(staff=snapshot), str(snapshot.staff_id))
+    changed = snapshot.model_copy(update={**changes, "version": snapshot.version + 1})
+    payload = StaffUpdatedV1(staff=changed, changed_fields=sorted(changes))
+    return event(payload, str(snapshot.staff_id))

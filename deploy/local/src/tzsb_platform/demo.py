@@ -311,6 +311,33 @@ def build_plan(seed: int, scale: float, today: date) -> Plan:
     )  # fmt: skip
 
 
+def staff_bodies(seed: int) -> list[dict[str, Any]]:
+    """表1's supervision staff as `POST /api/v1/staff` bodies: per body its staff, the first
+    ones holding the A-class certificate and the rest B-class, the first ones on duty; a
+    distinct name for everyone, the same for the same seed."""
+    rng = random.Random(seed * 31 + 7)  # a stream of its own: the roster hangs on the seed alone
+    bodies: list[dict[str, Any]] = []
+    names: set[str] = set()
+    for body_name, park, count, a_class, on_duty in SUPERVISION_BODIES:
+        for i in range(count):
+            name = ""
+            while not name or name in names:
+                given = rng.sample(GIVEN_NAMES, rng.choice((1, 2)))
+                name = rng.choice(SURNAMES) + "".join(given)
+            names.add(name)
+            bodies.append(
+                {
+                    "name": name,
+                    "region": {**REGION, "park": park},
+                    "supervision_body": body_name,
+                    "certificate_number": f"JC{seed % 10000:04d}{len(bodies):04d}",
+                    "certificate_level": "A" if i < a_class else "B",
+                    "active": i < on_duty,
+                }
+            )
+    return bodies
+
+
 def _equipment(
     rng: random.Random, code: str, category: str, variety: str, park: str, unit: Org, today: date
 ) -> Equipment:
@@ -719,20 +746,7 @@ class Loader:
         self.figures.counts["certificates"] = len(bodies)
 
     async def staff(self) -> None:
-        bodies: list[dict[str, Any]] = []
-        for body_name, park, count, a_class, on_duty in SUPERVISION_BODIES:
-            for i in range(count):
-                bodies.append(
-                    {
-                        "supervision_body": body_name,
-                        "certificate_number": f"JC{self.plan.seed % 10000:04d}{len(bodies):04d}",
-                        "certificate_level": "A" if i < a_class else "B",
-                        "name": self.rng.choice(SURNAMES)
-                        + "".join(self.rng.sample(GIVEN_NAMES, 2)),
-                        "region": {**REGION, "park": park},
-                        "active": i < on_duty,
-                    }
-                )
+        bodies = staff_bodies(self.plan.seed)
 
         async def create() -> int:
             for body in bodies:

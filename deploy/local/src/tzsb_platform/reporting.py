@@ -33,6 +33,7 @@ from tzsb_common.contracts.registry import (
     EQUIPMENT_TOPIC,
     LICENCE_TOPIC,
     ORGANISATION_TOPIC,
+    STAFF_TOPIC,
 )
 from tzsb_common.db import async_url, create_engine
 from tzsb_common.settings import ServiceSettings
@@ -45,6 +46,7 @@ REGISTRY_TOPICS = (
     CERTIFICATE_TOPIC,
     EQUIPMENT_TOPIC,
     CONTRACT_TOPIC,
+    STAFF_TOPIC,
 )
 """The registry's snapshot topics reporting builds read models from."""
 

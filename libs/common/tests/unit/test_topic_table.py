@@ -20,6 +20,7 @@ def test_the_registry_snapshot_topics_are_compacted_and_the_others_are_not() -> 
         "tzsb.registry.contract",
         "tzsb.registry.certificate",
         "tzsb.registry.licence",
+        "tzsb.registry.staff",
     }
     for topic in ALL_TOPICS:
         expected = SNAPSHOT_TOPIC_CONFIG if topic in SNAPSHOT_TOPICS else EVENT_TOPIC_CONFIG

@@ -25,7 +25,7 @@ from registry.organisations.tables import organisations
 from registry.republish.service import NotRepublishable, republish_topic
 from registry.settings import RegistrySettings
 from tzsb_common.consumer import ConsumerLoop, ConsumerSpec
-from tzsb_common.contracts.registry import EQUIPMENT_TOPIC, ORGANISATION_TOPIC
+from tzsb_common.contracts.registry import EQUIPMENT_TOPIC, ORGANISATION_TOPIC, STAFF_TOPIC
 from tzsb_common.db import async_url, create_session_factory
 from tzsb_common.events import CloudEvent
 from tzsb_common.kafka import stop_quietly
@@ -355,3 +355,45 @@ async def test_the_republish_command_sends_the_original_events_again(
     )
     assert refused == 2
     assert "not tzsb.inspection.due" in message
+
+
+async def test_staff_is_republished_with_the_ids_of_its_original_events(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    tokens: TokenFactory,
+    engine: AsyncEngine,
+    topic_reader: TopicReader,
+) -> None:
+    settings: RegistrySettings = app.state.settings
+    region = {"province": "甘肃省", "city": "兰州市", "district": "兰州新区", "park": "西岔园区"}
+    ids = []
+    for name in ("赵敏", "孙强"):
+        answer = await client.post(
+            "/api/v1/staff",
+            json={"name": name, "region": region, "supervision_body": "西岔园区市场监督管理局"},
+            headers=tokens.bureau(),
+        )
+        assert answer.status_code == 201, answer.text
+        ids.append(answer.json()["id"])
+    off_duty = await client.patch(
+        f"/api/v1/staff/{ids[0]}", json={"active": False}, headers=tokens.bureau()
+    )
+    assert off_duty.status_code == 200, off_duty.text
+    await eventually(lambda: _unsent(engine), until=lambda n: n == 0)
+
+    queued = await republish_topic(
+        app.state.session_factory, Outbox(outbox, settings), topic=STAFF_TOPIC, batch_size=1
+    )
+
+    assert queued == 2
+    events = [json.loads(r.value) for r in await topic_reader.read(STAFF_TOPIC, count=5)]
+    assert len(events) == 5
+    # Three states were published; the two current ones went out again under the same ids.
+    ids_by_state: dict[tuple[str, int], set[str]] = {}
+    for event in events:
+        state = (event["subject"], event["data"]["staff"]["version"])
+        ids_by_state.setdefault(state, set()).add(event["id"])
+    assert set(ids_by_state) == {(ids[0], 1), (ids[0], 2), (ids[1], 1)}
+    assert all(len(event_ids) == 1 for event_ids in ids_by_state.values()), ids_by_state
+    sent = {state: sum(e["id"] in i for e in events) for state, i in ids_by_state.items()}
+    assert sent == {(ids[0], 1): 1, (ids[0], 2): 2, (ids[1], 1): 2}

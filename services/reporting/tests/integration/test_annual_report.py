@@ -29,6 +29,8 @@ from reporting_factories import (
     inspection,
     maintenance_company,
     publish,
+    staff_event,
+    staff_member,
 )
 from safety_event_factories import hazard_closed, hazard_found, hazard_order_issued
 from tzsb_common.auth import CallerKind
@@ -148,6 +150,35 @@ def _hazards(lift: str, vessel: str, boiler: str) -> list[Any]:
     ]
 
 
+def _staff() -> list[tuple[EventPayload, CloudEvent]]:
+    """Table 1: the area's bureau (1 A on duty, 1 B off duty), 中川园区's (two B, one of them
+    later off duty; and one entered half an hour into 2026 in Shanghai, which the year leaves
+    out), and a member entered without a body."""
+    area, zhongchuan = "兰州新区市场监督管理局", "中川园区市场监督管理局"
+    moved_off = staff_member(zhongchuan, park="中川园区")
+    return [
+        staff_event(staff_member(area, level="A")),
+        staff_event(staff_member(area, active=False)),
+        staff_event(moved_off),
+        staff_event(moved_off, active=False),
+        staff_event(
+            staff_member(
+                zhongchuan,
+                park="中川园区",
+                entered_at=datetime(YEAR, 12, 31, 23, 30, tzinfo=SHANGHAI),
+            )
+        ),
+        staff_event(
+            staff_member(
+                zhongchuan,
+                park="中川园区",
+                entered_at=datetime(YEAR + 1, 1, 1, 0, 30, tzinfo=SHANGHAI),
+            )
+        ),
+        staff_event(staff_member(None, level=None)),
+    ]
+
+
 async def _seed(producer: AIOKafkaProducer, settings: ServiceSettings) -> dict[str, Any]:
     lifts = [
         elevator("中川园区", registered_on=date(2023, 5, 1)),
@@ -206,6 +237,7 @@ async def _seed(producer: AIOKafkaProducer, settings: ServiceSettings) -> dict[s
         _due(lifts[1].equipment_code, "overdue", date(2025, 6, 2), unit),
         _due(lifts[2].equipment_code, "reminder", date(2024, 11, 1), unit),
         *_hazards(lifts[0].equipment_code, vessel.equipment_code, boiler.equipment_code),
+        *_staff(),
     ]
     await publish(producer, settings, *events)
     return {"events": len(events)}
@@ -223,6 +255,8 @@ async def _read_models_filled(app: FastAPI) -> tuple[int, ...]:
             await fetch_value(app, "SELECT count(*) FROM organisations"),
             await fetch_value(app, "SELECT count(*) FROM hazards WHERE state = 'closed'"),
             await fetch_value(app, "SELECT count(*) FROM hazards WHERE order_deadline IS NOT NULL"),
+            await fetch_value(app, "SELECT count(*) FROM staff WHERE version = 2"),
+            await fetch_value(app, "SELECT count(*) FROM staff"),
         ]
     )
 
@@ -249,6 +283,9 @@ async def _independent_figures(app: FastAPI) -> dict[str, Any]:
         )
         hazard_rows = await conn.fetch(
             "SELECT found_at, deadline, order_deadline, rectified_within_deadline FROM hazards"
+        )
+        staff = await conn.fetch(
+            "SELECT supervision_body, certificate_level, active, entered_at FROM staff"
         )
         due = {
             row["stage"]: row["n"]
@@ -315,6 +352,15 @@ async def _independent_figures(app: FastAPI) -> dict[str, Any]:
     found = [h for h in hazard_rows if h["found_at"].astimezone(SHANGHAI).year == YEAR]
     due_hazards = [h for h in hazard_rows if (h["order_deadline"] or h["deadline"]).year == YEAR]
     in_time = [h for h in due_hazards if h["rectified_within_deadline"]]
+    table1: dict[str, list[int]] = {}
+    for member in staff:
+        if member["entered_at"].astimezone(SHANGHAI).date() > YEAR_END:
+            continue
+        line = table1.setdefault(member["supervision_body"] or "未注明监察机构", [0, 0, 0, 0])
+        line[0] += 1
+        line[1] += member["certificate_level"] == "A"
+        line[2] += member["certificate_level"] == "B"
+        line[3] += member["active"]
     return {
         "on_register": counted(YEAR_END),
         "on_register_last_year": counted(date(YEAR - 1, 12, 31)),
@@ -330,6 +376,7 @@ async def _independent_figures(app: FastAPI) -> dict[str, Any]:
         "category_rates": {c: average_rate(c) for c in ("1000", "2000", "3000", "4000", "5000")},
         "valid_certificates": valid_certificates,
         "due": due,
+        "table1": table1,
     }
 
 
@@ -357,7 +404,8 @@ async def test_the_annual_report_shows_the_read_models_figures_as_html_and_pdf(
 ) -> None:
     await _seed(producer, settings)
     await eventually(
-        lambda: _read_models_filled(app), until=lambda c: c == (10, 5, 4, 3, 5, 4, 1, 2, 1)
+        lambda: _read_models_filled(app),
+        until=lambda c: c == (10, 5, 4, 3, 5, 4, 1, 2, 1, 1, 6),
     )
     expected = await _independent_figures(app)
 
@@ -421,7 +469,32 @@ async def test_the_annual_report_shows_the_read_models_figures_as_html_and_pdf(
             "overdue": 1,
         }
     )
-    assert report["staff"]["available"] is False
+    staff = report["staff"]
+    rows = {
+        r["supervision_body"]: [
+            r["staff"],
+            r["certificate_level_a"],
+            r["certificate_level_b"],
+            r["active"],
+        ]
+        for r in staff["rows"]
+    }
+    assert rows == expected["table1"]
+    assert list(rows) == ["兰州新区市场监督管理局", "中川园区市场监督管理局", "未注明监察机构"]
+    assert rows["中川园区市场监督管理局"] == [2, 0, 2, 1]  # the 2026 entry left out
+    total = staff["total"]
+    assert total == {
+        "supervision_body": "合计",
+        "staff": 5,
+        "certificate_level_a": 1,
+        "certificate_level_b": 3,
+        "active": 3,
+    }
+    assert [total["staff"], total["active"]] == [
+        sum(line[0] for line in expected["table1"].values()),
+        sum(line[3] for line in expected["table1"].values()),
+    ]
+    assert (staff["bodies"], staff["certified"], staff["note"]) == (2, 4, None)
     assert report["plan"] is None
 
     # Table 3 and Table 4 are the indicators' and the ranking's own answers for the year.
@@ -446,6 +519,12 @@ async def test_the_annual_report_shows_the_read_models_figures_as_html_and_pdf(
     assert re.search(r'data-figure="inspections.inspections">3<', page)
     assert re.search(r'data-figure="due.reminder">2<', page)
     assert re.search(r'data-figure="hazards.rectification_rate">66.67%<', page)
+    assert re.search(r'data-figure="staff.bodies">2<', page)
+    assert re.search(r'data-figure="staff.certified">4<', page)
+    assert re.search(r'data-figure="staff.active">3<', page)
+    assert re.search(r'data-figure="staff.total">5<', page)
+    assert "表 1 特种设备安全监察机构情况" in page
+    assert "中川园区市场监督管理局" in page
     assert "表 3" in page
     assert "表 4" in page
     assert "甘肃永日电梯设备有限公司" in page

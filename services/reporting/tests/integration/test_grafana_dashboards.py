@@ -360,6 +360,23 @@ async def test_the_reader_sees_the_grafana_schema_and_no_table(app: FastAPI) -> 
         assert await _as_reader(conn, "SELECT count(*) AS n FROM grafana.hazards") == [(0,)]
 
 
+async def test_the_reader_sees_table_1_per_supervision_body_but_not_the_staff(
+    app: FastAPI,
+) -> None:
+    async with app.state.database.connection() as conn:
+        await conn.execute(
+            "INSERT INTO staff (staff_id, province, city, district, park, supervision_body, "
+            "certificate_level, active, entered_at, version) "
+            "SELECT gen_random_uuid(), '甘肃省', '兰州市', '兰州新区', '中川园区', "
+            "'中川园区市场监督管理局', level, active, now(), 1 "
+            "FROM unnest(ARRAY['A', 'B', NULL], ARRAY[true, false, true]) AS m(level, active)"
+        )
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await _as_reader(conn, "SELECT 1 FROM public.staff LIMIT 1")
+        rows = await _as_reader(conn, "SELECT * FROM grafana.staff_by_body")
+    assert [tuple(row.values()) for row in rows] == [("中川园区市场监督管理局", 3, 1, 1, 2)]
+
+
 # -- every PromQL expression -------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
-from reporting_factories import SHANGHAI, event, fetch_value, publish
+from reporting_factories import SHANGHAI, event, fetch_value, publish, staff_event, staff_member
 from tzsb_common.contracts.cylinder import FillAcceptedV1, FillRecord, FillRefusedV1
 from tzsb_common.contracts.registry import (
     LicenceCreatedV1,
@@ -140,3 +140,32 @@ async def test_licences_and_fill_counts_follow_their_topics(
     assert await fetch_value(
         app, "SELECT scope FROM licences WHERE licence_id = $1", licence.licence_id
     ) == ["LPG", "O2"]
+
+
+async def test_staff_keep_their_newest_version_whatever_order_it_arrives_in(
+    app: FastAPI, settings: ServiceSettings, producer: AIOKafkaProducer
+) -> None:
+    inspector = staff_member("中川园区市场监督管理局", park="中川园区")
+    created = staff_event(inspector)
+    off_duty = staff_event(inspector, active=False, certificate_level="A")
+    uncertified = staff_member("兰州新区市场监督管理局", level=None)
+    await publish(producer, settings, created, off_duty, created, staff_event(uncertified))
+
+    expected = "中川园区:中川园区市场监督管理局:A:f:2,-:兰州新区市场监督管理局:-:t:1"
+    rows = await eventually(
+        lambda: fetch_value(
+            app,
+            "SELECT string_agg(concat_ws(':', coalesce(park, '-'), supervision_body, "
+            "coalesce(certificate_level, '-'), active, version), ',' ORDER BY version DESC) "
+            "FROM staff",
+        ),
+        until=lambda value: value == expected,
+    )
+    # Version 1 delivered again after version 2 leaves version 2.
+    assert rows == expected
+    assert (
+        await fetch_value(
+            app, "SELECT entered_at FROM staff WHERE staff_id = $1", inspector.staff_id
+        )
+        == inspector.created_at
+    )

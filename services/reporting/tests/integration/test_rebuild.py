@@ -26,6 +26,8 @@ from reporting_factories import (
     inspection,
     maintenance_company,
     publish,
+    staff_event,
+    staff_member,
     visit,
 )
 from tzsb_common.contracts.cylinder import FillAcceptedV1, FillRecord, FillRefusedV1
@@ -77,6 +79,7 @@ EXPECTED_ROWS = {
     "licences": 0,
     "fill_days": 1,
     "fill_refusal_days": 1,
+    "staff": 2,
 }
 """Every event of the history applied, so the live state is whole before it is compared (read
 models of other topics stay empty here)."""
@@ -134,6 +137,7 @@ async def test_rebuilt_read_models_equal_the_live_ones(
         valid_to=date(2028, 1, 1),
         version=1,
     )
+    inspector = staff_member("中川园区市场监督管理局", park="中川园区")
     code = lifts[0].equipment_code
     repeated_visit = uuid.uuid4()
     station = uuid.uuid4()
@@ -161,6 +165,9 @@ async def test_rebuilt_read_models_equal_the_live_ones(
         visit(lifts[1].equipment_code, company, date(2026, 2, 4), repeated_visit),  # moved
         fill(station, None),
         fill(station, ["inspection_overdue"]),
+        staff_event(inspector),
+        staff_event(inspector, active=False),
+        staff_event(staff_member("兰州新区市场监督管理局", level="A")),
     ]
     await publish(producer, settings, *history)
     live = await eventually(
@@ -171,6 +178,7 @@ async def test_rebuilt_read_models_equal_the_live_ones(
             and any(row[0] == code and "经二路" in str(row) for row in state["equipment"])
             and any(row[0] == repeated_visit and row[5] == date(2026, 2, 4)
                     for row in state["visits"])
+            and any(row[0] == inspector.staff_id and row[-1] == 2 for row in state["staff"])
         ),
     )  # fmt: skip
     # A row no event made: a rebuild must not keep it.

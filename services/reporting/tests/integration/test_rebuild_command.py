@@ -17,14 +17,14 @@ from registry.main import create_app as create_registry_app
 from registry.organisations.rules import CREDIT_CODE_ALPHABET, credit_code_check_character
 from registry.settings import RegistrySettings
 from reporting.settings import ReportingSettings
-from tzsb_common.contracts.registry import EQUIPMENT_TOPIC, ORGANISATION_TOPIC
+from tzsb_common.contracts.registry import EQUIPMENT_TOPIC, ORGANISATION_TOPIC, STAFF_TOPIC
 from tzsb_common.kafka import stop_quietly
 from tzsb_common.signing import SigningKey
 from tzsb_common.testing import DatabaseFactory, TokenFactory, eventually
 from tzsb_platform.reporting import rebuild
 from tzsb_platform.services import REGISTRY
 
-REGISTRY_TABLES = ("organisations", "equipment")
+REGISTRY_TABLES = ("organisations", "equipment", "staff")
 
 
 @pytest.fixture
@@ -132,15 +132,31 @@ async def test_the_command_rebuilds_from_the_registrys_republishing(
             headers=bureau,
         )
         assert lift.status_code == 201, lift.text
+    inspector = await client.post(
+        "/api/v1/staff",
+        json={
+            "name": "刘洋",
+            "region": {"province": "甘肃省", "city": "兰州市", "district": "兰州新区"},
+            "supervision_body": "兰州新区市场监督管理局",
+            "certificate_number": "JC-REBUILD-0001",
+            "certificate_level": "A",
+        },
+        headers=bureau,
+    )
+    assert inspector.status_code == 201, inspector.text
     live = await eventually(
         lambda: _rows(app),
-        until=lambda state: len(state["organisations"]) == 1 and len(state["equipment"]) == 2,
+        until=lambda state: (
+            len(state["organisations"]) == 1
+            and len(state["equipment"]) == 2
+            and len(state["staff"]) == 1
+        ),
     )
-    # The broker lost both topics: only the registry can say what they held.
+    # The broker lost these topics: only the registry can say what they held.
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
-        gone = [settings.topic(t) for t in (ORGANISATION_TOPIC, EQUIPMENT_TOPIC)]
+        gone = [settings.topic(t) for t in (ORGANISATION_TOPIC, EQUIPMENT_TOPIC, STAFF_TOPIC)]
         await admin.delete_topics(gone)
         await eventually(admin.list_topics, until=lambda names: not set(gone) & set(names))
     finally:
@@ -150,4 +166,5 @@ async def test_the_command_rebuilds_from_the_registrys_republishing(
 
     assert report.rows["organisations"] == 1
     assert report.rows["equipment"] == 2
+    assert report.rows["staff"] == 1
     assert _without_applied_at(await _rows(app)) == _without_applied_at(live)

@@ -11,7 +11,6 @@ from reporting.annual_report.schemas import (
     AnnualReport,
     ElevatorSection,
     PlanRead,
-    StaffSection,
 )
 from reporting.indicators.schemas import (
     DefinitionVersions,
@@ -33,7 +32,7 @@ def _empty_report(plan_text: str) -> AnnualReport:
         period_end=last,
         generated_at=datetime(2031, 1, 5, tzinfo=UTC),
         equipment=rules.equipment_section([], 2030),
-        staff=StaffSection(available=False, note="本表暂缺。"),
+        staff=rules.staff_section([], 2030),
         licences=rules.licence_rows([]),
         elevators=ElevatorSection(
             on_register=0,
@@ -83,6 +82,7 @@ def test_a_year_without_data_renders_every_section_with_dashes_not_errors() -> N
     assert 'data-figure="elevators.rescue.incidents">0<' in page
     assert 'data-figure="elevators.rescue.response_rate">—<' in page
     assert page.count("data:image/png;base64,") == 8
+    assert "表 1 特种设备安全监察机构情况：截止本年底，登记系统中没有监察人员记录" in page
 
 
 def test_the_plan_text_is_escaped() -> None:

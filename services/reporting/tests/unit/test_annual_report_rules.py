@@ -8,6 +8,7 @@ from typing import Any
 
 from reporting.annual_report.rules import (
     NO_PARK,
+    NO_SUPERVISION_BODY,
     certificate_item_label,
     certificate_section,
     due_stage_rows,
@@ -19,6 +20,7 @@ from reporting.annual_report.rules import (
     licence_rows,
     month_ends,
     share,
+    staff_section,
     yearly_average_rate,
 )
 
@@ -212,3 +214,60 @@ def test_a_year_without_incidents_or_elevators_has_no_rates() -> None:
     assert section.response_rate is None
     assert section.average_arrival_minutes is None
     assert section.trappings_per_1000_elevators_per_month is None
+
+
+def _body(
+    name: str | None, staff: int, a: int, b: int, active: int, outside_parks: bool
+) -> dict[str, Any]:
+    return {
+        "supervision_body": name,
+        "staff": staff,
+        "certificate_level_a": a,
+        "certificate_level_b": b,
+        "active": active,
+        "outside_parks": outside_parks,
+    }
+
+
+def test_table_1_reproduces_the_seed_with_the_area_bureau_first_and_a_total() -> None:
+    # As the database may return them: in no particular order.
+    rows = [
+        _body("西岔园区市场监督管理局", 7, 0, 7, 4, False),
+        _body("秦川园区市场监督管理局", 6, 0, 6, 2, False),
+        _body("兰州新区市场监督管理局", 6, 1, 5, 4, True),
+        _body("中川园区市场监督管理局", 11, 0, 11, 2, False),
+    ]
+    section = staff_section(rows, 2020)
+    assert [
+        (r.supervision_body, r.staff, r.certificate_level_a, r.certificate_level_b, r.active)
+        for r in [*section.rows, section.total]
+    ] == [
+        ("兰州新区市场监督管理局", 6, 1, 5, 4),
+        ("中川园区市场监督管理局", 11, 0, 11, 2),
+        ("秦川园区市场监督管理局", 6, 0, 6, 2),
+        ("西岔园区市场监督管理局", 7, 0, 7, 4),
+        ("合计", 30, 1, 29, 12),
+    ]
+    # 共有监察机构4个，持证特种设备安全监察员30人，实际在岗12人
+    assert (section.bodies, section.certified, section.total.active) == (4, 30, 12)
+    assert section.as_of == date(2020, 12, 31)
+    assert section.note is None
+
+
+def test_staff_without_a_body_are_a_row_of_their_own_but_no_body() -> None:
+    section = staff_section(
+        [_body(None, 2, 0, 0, 1, True), _body("中川园区市场监督管理局", 3, 1, 1, 3, False)], 2025
+    )
+    assert [r.supervision_body for r in section.rows] == [
+        "中川园区市场监督管理局",
+        NO_SUPERVISION_BODY,
+    ]
+    assert (section.bodies, section.certified, section.total.staff) == (1, 2, 5)
+
+
+def test_a_year_without_staff_says_so_instead_of_an_empty_table() -> None:
+    section = staff_section([], 2025)
+    assert section.rows == []
+    assert section.total.staff == 0
+    assert section.note is not None
+    assert "没有监察人员" in section.note

@@ -1,10 +1,10 @@
 """Events the registry publishes (登记). Consumers keep replicas of equipment, organisations,
-licences, maintenance contracts and personnel certificates."""
+licences, maintenance contracts, personnel certificates and the bureau's supervision staff."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -20,12 +20,14 @@ ORGANISATION_TOPIC = "tzsb.registry.organisation"
 CONTRACT_TOPIC = "tzsb.registry.contract"
 CERTIFICATE_TOPIC = "tzsb.registry.certificate"
 LICENCE_TOPIC = "tzsb.registry.licence"
+STAFF_TOPIC = "tzsb.registry.staff"
 SNAPSHOT_TOPICS = (
     EQUIPMENT_TOPIC,
     ORGANISATION_TOPIC,
     CONTRACT_TOPIC,
     CERTIFICATE_TOPIC,
     LICENCE_TOPIC,
+    STAFF_TOPIC,
 )
 """Every event on these carries a record's whole state: the topics are compacted, so the latest
 state of every record stays readable for a replica built at any later time."""
@@ -312,4 +314,58 @@ class CertificateUpdatedV1(EventPayload):
     snapshot_field: ClassVar[str | None] = "certificate"
 
     certificate: CertificateSnapshot
+    changed_fields: list[str] = Field(description=_CHANGED_FIELDS)
+
+
+class StaffRegionPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    province: str
+    city: str
+    district: str
+    park: str | None = Field(description="园区; null outside a park")
+
+
+class StaffSnapshot(BaseModel):
+    """A member of the bureau's supervision staff (特种设备安全监察人员) after the change: the
+    record as the registry answers it, its id named `staff_id`.
+
+    `created_at` travels too: it is the only date the record has, and a yearly count (table 1
+    of the annual report) leaves out staff entered after the year it counts.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    staff_id: uuid.UUID
+    name: str = Field(description="姓名")
+    region: StaffRegionPayload
+    supervision_body: str | None = Field(description="监察机构, e.g. 中川园区市场监督管理局")
+    certificate_number: str | None = Field(description="特种设备安全监察员证编号")
+    certificate_level: str | None = Field(description="A类 | B类; null without a certificate")
+    active: bool = Field(description="在岗 — on duty now")
+    version: int = Field(description=_SNAPSHOT_VERSION)
+    created_at: datetime = Field(description="entered in the registry")
+    updated_at: datetime = Field(description="last changed")
+
+
+@register_event
+class StaffCreatedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.registry.staff.created.v1"
+    topic: ClassVar[str] = STAFF_TOPIC
+    summary: ClassVar[str] = "A member of the bureau's supervision staff (监察人员) was entered"
+    snapshot_field: ClassVar[str | None] = "staff"
+
+    staff: StaffSnapshot
+
+
+@register_event
+class StaffUpdatedV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.registry.staff.updated.v1"
+    topic: ClassVar[str] = STAFF_TOPIC
+    summary: ClassVar[str] = (
+        "A supervision staff record changed (body, certificate, on duty or not, region)"
+    )
+    snapshot_field: ClassVar[str | None] = "staff"
+
+    staff: StaffSnapshot
     changed_fields: list[str] = Field(description=_CHANGED_FIELDS)

@@ -13,6 +13,7 @@ from registry.contracts.tables import maintenance_contract_elevators, maintenanc
 from registry.equipment.tables import equipment
 from registry.licences.tables import licences
 from registry.organisations.tables import organisations
+from registry.staff.tables import supervision_staff
 
 
 async def equipment_page(
@@ -90,4 +91,18 @@ async def certificates_page(
     )
     if after_number is not None:
         query = query.where(personnel_certificates.c.number > after_number)
+    return list((await session.execute(query)).all())
+
+
+async def staff_page(
+    session: AsyncSession, *, after_id: uuid.UUID | None, limit: int
+) -> list[Row[Any]]:
+    query = (
+        select(supervision_staff)
+        .order_by(supervision_staff.c.id)
+        .limit(limit)
+        .with_for_update(read=True)
+    )
+    if after_id is not None:
+        query = query.where(supervision_staff.c.id > after_id)
     return list((await session.execute(query)).all())

@@ -27,12 +27,15 @@ from registry.licences.service import to_snapshot as licence_snapshot
 from registry.organisations.service import to_read as organisation_read
 from registry.organisations.service import to_snapshot as organisation_snapshot
 from registry.republish import queries
+from registry.staff.service import to_read as staff_read
+from registry.staff.service import to_snapshot as staff_snapshot
 from tzsb_common.contracts.registry import (
     CERTIFICATE_TOPIC,
     CONTRACT_TOPIC,
     EQUIPMENT_TOPIC,
     LICENCE_TOPIC,
     ORGANISATION_TOPIC,
+    STAFF_TOPIC,
     CertificateCreatedV1,
     CertificateUpdatedV1,
     ContractCreatedV1,
@@ -42,6 +45,8 @@ from tzsb_common.contracts.registry import (
     LicenceCreatedV1,
     OrganisationCreatedV1,
     OrganisationUpdatedV1,
+    StaffCreatedV1,
+    StaffUpdatedV1,
 )
 from tzsb_common.events import EventPayload
 from tzsb_common.outbox import Outbox
@@ -161,12 +166,33 @@ async def _certificate_states(
     return states
 
 
+async def _staff_states(
+    session: AsyncSession, after_id: uuid.UUID | None, limit: int
+) -> Sequence[CurrentState[uuid.UUID]]:
+    states = []
+    for row in await queries.staff_page(session, after_id=after_id, limit=limit):
+        record = staff_read(row._asdict())
+        snapshot = staff_snapshot(record)
+        payload: EventPayload = (
+            StaffCreatedV1(staff=snapshot)
+            if record.version == _FIRST_VERSION
+            else StaffUpdatedV1(staff=snapshot, changed_fields=[])
+        )
+        states.append(
+            CurrentState(
+                key=record.id, subject=str(record.id), payload=payload, changed_at=record.updated_at
+            )
+        )
+    return states
+
+
 SOURCES: dict[str, SnapshotSource[Any]] = {
     EQUIPMENT_TOPIC: SnapshotSource(EQUIPMENT_TOPIC, _equipment_states),
     ORGANISATION_TOPIC: SnapshotSource(ORGANISATION_TOPIC, _organisation_states),
     LICENCE_TOPIC: SnapshotSource(LICENCE_TOPIC, _licence_states),
     CONTRACT_TOPIC: SnapshotSource(CONTRACT_TOPIC, _contract_states),
     CERTIFICATE_TOPIC: SnapshotSource(CERTIFICATE_TOPIC, _certificate_states),
+    STAFF_TOPIC: SnapshotSource(STAFF_TOPIC, _staff_states),
 }
 """Every snapshot topic of the registry."""
 

@@ -20,6 +20,7 @@ from registry.staff.schemas import (
 )
 from registry.staff.service import StaffRefused
 from tzsb_common.auth import BureauPrincipal, SupervisoryPrincipal
+from tzsb_common.outbox import CurrentOutbox
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,
     PageCursor,
@@ -50,10 +51,12 @@ def _refused(exc: StaffRefused) -> ValidationFailed:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=StaffRead)
-async def add_staff(_: BureauPrincipal, data: StaffCreate, database: CurrentDatabase) -> Response:
+async def add_staff(
+    _: BureauPrincipal, data: StaffCreate, database: CurrentDatabase, outbox: CurrentOutbox
+) -> Response:
     """登记监察人员 — a member of the bureau's supervision staff."""
     try:
-        record = await service.add_staff(database, data=data)
+        record = await service.add_staff(database, outbox, data=data)
     except StaffRefused as exc:
         raise _refused(exc) from None
     return record_response(record, status_code=status.HTTP_201_CREATED, version=record.version)
@@ -117,6 +120,7 @@ async def change_staff(
     staff_id: StaffId,
     changes: StaffUpdate,
     database: CurrentDatabase,
+    outbox: CurrentOutbox,
     if_match: Annotated[
         str | None,
         Header(
@@ -128,6 +132,7 @@ async def change_staff(
     try:
         record = await service.change_staff(
             database,
+            outbox,
             staff_id=staff_id,
             changes=changes,
             expected_versions=matching_versions(if_match),

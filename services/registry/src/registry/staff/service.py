@@ -1,5 +1,6 @@
 """Supervision staff (特种设备安全监察人员): who inspects where, certified how, on duty or not —
-enough to write table 1 of the annual report (监察机构情况)."""
+enough to write table 1 of the annual report (监察机构情况). Each write is one transaction
+with its event (`tzsb.registry.staff`) in the outbox."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from registry.staff.schemas import (
     StaffRegion,
     StaffUpdate,
 )
+from tzsb_common.contracts.registry import StaffCreatedV1, StaffSnapshot, StaffUpdatedV1
+from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Database
 from tzsb_common.problems import NotFound, PreconditionFailed
 
@@ -36,6 +39,13 @@ class StaffRefused(Exception):
 def to_read(values: dict[str, Any]) -> StaffRead:
     values["region"] = StaffRegion(**{part: values.pop(part) for part in _REGION})
     return StaffRead.model_validate(values)
+
+
+def to_snapshot(record: StaffRead) -> StaffSnapshot:
+    """The record as GET answers it, its id named after the record (it travels alone)."""
+    values = record.model_dump(mode="json")
+    values["staff_id"] = values.pop("id")
+    return StaffSnapshot.model_validate(values)
 
 
 def _flatten(values: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +67,7 @@ def _certificate_taken() -> StaffRefused:
     )
 
 
-async def add_staff(database: Database, *, data: StaffCreate) -> StaffRead:
+async def add_staff(database: Database, outbox: Outbox, *, data: StaffCreate) -> StaffRead:
     values = data.model_dump(mode="json")
     problem = certificate_problem(values)
     if problem is not None:
@@ -70,17 +80,24 @@ async def add_staff(database: Database, *, data: StaffCreate) -> StaffRead:
             row = await queries.insert_staff(conn, _flatten(values))
         except CertificateTaken:
             raise _certificate_taken() from None
-    return to_read(row)
+        record = to_read(row)
+        await outbox.add_on_connection(
+            conn, StaffCreatedV1(staff=to_snapshot(record)), subject=str(record.id)
+        )
+    return record
 
 
 async def change_staff(
     database: Database,
+    outbox: Outbox,
     *,
     staff_id: uuid.UUID,
     changes: StaffUpdate,
     expected_versions: frozenset[int] | None,
 ) -> StaffRead:
-    requested = changes.model_dump(mode="json", exclude_unset=True)
+    # Unset at the top level only: a region sent without `park` is a region outside any park
+    # (exclude_unset would also drop the nested `park` and keep the old one).
+    requested = changes.model_dump(mode="json", include=changes.model_fields_set)
     nulls = sorted(k for k in NOT_NULLABLE_ON_UPDATE if k in requested and requested[k] is None)
     if nulls:
         raise StaffRefused(
@@ -110,14 +127,20 @@ async def change_staff(
         changed = {k: v for k, v in requested.items() if v != before[k]}
         if not changed:
             return current
+        changed_fields = sorted(changed)  # the API's names (`region`), before flattening
         values = _flatten(changed)
         values["version"] = current.version + 1
         values["updated_at"] = datetime.now(UTC)
         try:
-            updated = await queries.update_staff(conn, staff_id, values)
+            updated = to_read(await queries.update_staff(conn, staff_id, values))
         except CertificateTaken:
             raise _certificate_taken() from None
-    return to_read(updated)
+        await outbox.add_on_connection(
+            conn,
+            StaffUpdatedV1(staff=to_snapshot(updated), changed_fields=changed_fields),
+            subject=str(staff_id),
+        )
+    return updated
 
 
 async def get_staff(database: Database, *, staff_id: uuid.UUID) -> StaffRead | None:

@@ -26,6 +26,8 @@ from reporting.annual_report.schemas import (
     ParkHazards,
     ParkRate,
     RescueSection,
+    StaffRow,
+    StaffSection,
     YearCount,
 )
 from reporting.indicators.rules import last_day_of_month, percentage
@@ -90,6 +92,13 @@ CERTIFICATE_ITEM_LABELS: dict[str, str] = {
     "F": "安全阀校验",
 }
 """作业项目 of TSG Z6001; an item not listed is shown by its code."""
+
+NO_SUPERVISION_BODY = "未注明监察机构"
+"""Staff entered without a supervision body are shown under this name, and are no body."""
+
+STAFF_TOTAL = "合计"
+
+NO_STAFF = "截止本年底，登记系统中没有监察人员记录，本表无数据。"
 
 NO_PARK = "未划定园区"
 """Equipment outside any park is reported under this name."""
@@ -473,4 +482,40 @@ def rescue_section(rows: Sequence[Mapping[str, Any]], *, elevators_in_use: int) 
         average_arrival_minutes=_mean_minutes(arrivals),
         average_rescue_minutes=_mean_minutes(rescues),
         trappings_per_1000_elevators_per_month=trapping_rate,
+    )
+
+
+def _staff_row(body: str, rows: Sequence[Mapping[str, Any]]) -> StaffRow:
+    return StaffRow(
+        supervision_body=body,
+        staff=sum(int(r["staff"]) for r in rows),
+        certificate_level_a=sum(int(r["certificate_level_a"]) for r in rows),
+        certificate_level_b=sum(int(r["certificate_level_b"]) for r in rows),
+        active=sum(int(r["active"]) for r in rows),
+    )
+
+
+def staff_section(rows: Sequence[Mapping[str, Any]], year: int) -> StaffSection:
+    """表 1 from the staff counts per body: a body whose staff all sit outside any park (the
+    area's own bureau, as the seed lists it first) comes first, then the others by name, and
+    staff without a body last; the total (合计) sums every row.
+
+    The registry does not say a body's level (地市级/县区级), so only the number of bodies is
+    given."""
+    named = sorted(
+        (r for r in rows if r["supervision_body"] is not None),
+        key=lambda r: (not r["outside_parks"], r["supervision_body"]),
+    )
+    unnamed = [r for r in rows if r["supervision_body"] is None]
+    lines = [_staff_row(str(r["supervision_body"]), [r]) for r in named]
+    if unnamed:
+        lines.append(_staff_row(NO_SUPERVISION_BODY, unnamed))
+    total = _staff_row(STAFF_TOTAL, rows)
+    return StaffSection(
+        as_of=year_end(year),
+        bodies=len(named),
+        certified=total.certificate_level_a + total.certificate_level_b,
+        rows=lines,
+        total=total,
+        note=None if lines else NO_STAFF,
     )

@@ -55,11 +55,29 @@ class EquipmentSection(BaseModel):
     elevator_trend: list[YearCount] = Field(description="figure 6: elevators in service")
 
 
-class StaffSection(BaseModel):
-    """表 1 特种设备安全监察机构情况."""
+class StaffRow(BaseModel):
+    """One line of table 1: a supervision body (监察机构), or the total (合计)."""
 
-    available: bool
-    note: str
+    supervision_body: str = Field(description="监察机构; 合计 in the total")
+    staff: int = Field(description="监察人员数")
+    certificate_level_a: int = Field(description="安全监察员证数 A类")
+    certificate_level_b: int = Field(description="安全监察员证数 B类")
+    active: int = Field(description="在岗人数")
+
+
+class StaffSection(BaseModel):
+    """表 1 特种设备安全监察机构情况: the supervision staff the registry holds, by body.
+
+    Counted as at the year's end as far as the data allows: a member entered in the registry
+    after the year's end is left out, but body, certificate and on duty (在岗) are each
+    member's current state, since the registry publishes no history of them."""
+
+    as_of: date
+    bodies: int = Field(description="监察机构数 (staff without a body named are not one)")
+    certified: int = Field(description="持证特种设备安全监察员 (A类 + B类)")
+    rows: list[StaffRow] = Field(description="one per body")
+    total: StaffRow = Field(description="合计")
+    note: str | None = Field(description="why the table is empty; null when it is not")
 
 
 class LicenceRow(BaseModel):

@@ -18,6 +18,7 @@ from reporting.annual_report.rules import (
     licence_rows,
     month_ends,
     rescue_section,
+    staff_section,
     year_end,
 )
 from reporting.annual_report.schemas import (
@@ -25,7 +26,6 @@ from reporting.annual_report.schemas import (
     ElevatorSection,
     PlanRead,
     PlanUpdate,
-    StaffSection,
 )
 from reporting.indicators import service as indicators
 from reporting.indicators.schemas import IndicatorGrouping, Region
@@ -35,10 +35,6 @@ from tzsb_common.pg import Database
 
 TOP_COMPANIES = 10
 """Table 4 prints the first ten (前十名)."""
-
-STAFF_NOT_AVAILABLE = (
-    "监察机构与监察人员（持 A/B 类安全监察员证）不在登记系统的事件中发布，平台无其数据，本表暂缺。"
-)
 
 
 async def annual_report(
@@ -61,6 +57,7 @@ async def annual_report(
         licence_count_rows = await queries.licences_by_kind(conn, first, last)
         due_rows = await queries.due_stage_counts(conn, first, last)
         rescue_rows = await queries.rescues_in_year(conn, first, last, business_timezone)
+        staff_rows = await queries.staff_by_body(conn, last, business_timezone)
         plan = await queries.get_plan(conn, year)
     whole = Region()
     table3 = await indicators.elevator_indicators(
@@ -93,7 +90,7 @@ async def annual_report(
         period_end=last,
         generated_at=now,
         equipment=equipment,
-        staff=StaffSection(available=False, note=STAFF_NOT_AVAILABLE),
+        staff=staff_section(staff_rows, year),
         licences=licence_rows(licence_count_rows),
         elevators=ElevatorSection(
             on_register=equipment.elevators_on_register,

@@ -40,6 +40,7 @@ from tzsb_common.contracts.registry import (
     EQUIPMENT_TOPIC,
     LICENCE_TOPIC,
     ORGANISATION_TOPIC,
+    STAFF_TOPIC,
     CertificateCreatedV1,
     CertificateUpdatedV1,
     ContractCreatedV1,
@@ -52,6 +53,8 @@ from tzsb_common.contracts.registry import (
     LicenceStatusChangedV1,
     OrganisationCreatedV1,
     OrganisationUpdatedV1,
+    StaffCreatedV1,
+    StaffUpdatedV1,
 )
 from tzsb_common.events import EventPayload
 
@@ -244,6 +247,41 @@ class CertificateSeen(_Tolerant):
         }
 
 
+class StaffRegionSeen(_Tolerant):
+    province: str
+    city: str
+    district: str
+    park: str | None = None
+
+
+class StaffSeen(_Tolerant):
+    staff_id: uuid.UUID
+    region: StaffRegionSeen
+    supervision_body: str | None = None
+    certificate_level: str | None = None
+    active: bool
+    created_at: datetime
+    version: int
+
+    @property
+    def key(self) -> str:
+        return str(self.staff_id)
+
+    def read_model_row(self) -> dict[str, Any]:
+        return {
+            "staff_id": self.staff_id,
+            "province": self.region.province,
+            "city": self.region.city,
+            "district": self.region.district,
+            "park": self.region.park,
+            "supervision_body": self.supervision_body,
+            "certificate_level": self.certificate_level,
+            "active": self.active,
+            "entered_at": self.created_at,
+            "version": self.version,
+        }
+
+
 def _seen(
     contract: type[EventPayload], field: str, snapshot: type[BaseModel]
 ) -> type[EventPayload]:
@@ -358,9 +396,16 @@ LICENCE_EVENTS = [
 CERTIFICATE_EVENTS = [
     _seen(c, "certificate", CertificateSeen) for c in (CertificateCreatedV1, CertificateUpdatedV1)
 ]
+STAFF_EVENTS = [_seen(c, "staff", StaffSeen) for c in (StaffCreatedV1, StaffUpdatedV1)]
 
 Snapshot = TypeVar(
-    "Snapshot", EquipmentSeen, OrganisationSeen, ContractSeen, CertificateSeen, LicenceSeen
+    "Snapshot",
+    EquipmentSeen,
+    OrganisationSeen,
+    ContractSeen,
+    CertificateSeen,
+    LicenceSeen,
+    StaffSeen,
 )
 
 
@@ -397,6 +442,10 @@ async def apply_certificates(context: HandlerContext, events: Sequence[TypedEven
 
 async def apply_licences(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
     await queries.upsert_licences(context.session, _rows(events, "licence"))
+
+
+async def apply_staff(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
+    await queries.upsert_staff(context.session, _rows(events, "staff"))
 
 
 async def apply_inspections(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
@@ -526,6 +575,7 @@ def read_model_consumers(zone: ZoneInfo) -> list[BatchConsumerSpec]:
         _spec("contract-read-model", CONTRACT_TOPIC, CONTRACT_EVENTS, apply_contracts),
         _spec("certificate-read-model", CERTIFICATE_TOPIC, CERTIFICATE_EVENTS, apply_certificates),
         _spec("licence-read-model", LICENCE_TOPIC, LICENCE_EVENTS, apply_licences),
+        _spec("staff-read-model", STAFF_TOPIC, STAFF_EVENTS, apply_staff),
         _spec("inspection-read-model", RESULT_TOPIC, [InspectionResultSeen], apply_inspections),
         _spec("due-stage-read-model", DUE_TOPIC, [InspectionDueSeen], apply_due_stages),
         _spec(

@@ -191,6 +191,30 @@ _UPSERT_LICENCES = _upsert_newer(
     {"scope": "ARRAY(SELECT jsonb_array_elements_text(u.scope::jsonb))"},
 )
 
+STAFF_COLUMNS = (
+    "staff_id",
+    "province",
+    "city",
+    "district",
+    "park",
+    "supervision_body",
+    "certificate_level",
+    "active",
+    "entered_at",
+    "version",
+)
+_UPSERT_STAFF = _upsert_newer(
+    "staff",
+    "staff_id",
+    STAFF_COLUMNS,
+    {
+        "staff_id": "uuid[]",
+        "active": "bool[]",
+        "entered_at": "timestamptz[]",
+        "version": "int4[]",
+    },
+)
+
 # The counts of a chunk are summed in Python first: ON CONFLICT cannot touch one row twice.
 _ADD_FILL_DAYS = text(
     "INSERT INTO fill_days (station_id, day, medium, accepted, refused) "
@@ -364,6 +388,13 @@ async def upsert_licences(session: AsyncSession, rows: Sequence[dict[str, Any]])
     if not rows:
         return []
     result = await session.execute(_UPSERT_LICENCES, _arrays(rows, LICENCE_COLUMNS))
+    return list(result.scalars())
+
+
+async def upsert_staff(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Any]:
+    if not rows:
+        return []
+    result = await session.execute(_UPSERT_STAFF, _arrays(rows, STAFF_COLUMNS))
     return list(result.scalars())
 
 

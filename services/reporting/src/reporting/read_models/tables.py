@@ -250,3 +250,22 @@ fill_refusal_days = Table(
 )
 """Refused fills (拒绝充装) per station, day and reason; a fill refused for two reasons counts
 under each."""
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("staff_id", Uuid, primary_key=True),  # 特种设备安全监察人员
+    Column("province", Text, nullable=False),
+    Column("city", Text, nullable=False),
+    Column("district", Text, nullable=False),
+    Column("park", Text),
+    Column("supervision_body", Text),  # 监察机构, e.g. 中川园区市场监督管理局
+    Column("certificate_level", Text),  # 安全监察员证 A类 | B类; null without one
+    Column("active", Boolean, nullable=False),  # 在岗, as the registry holds it now
+    Column("entered_at", DateTime(timezone=True), nullable=False),  # entered in the registry
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    info=READ_MODEL,
+)
+"""The bureau's supervision staff as the registry publishes them (table 1 of the annual
+report); names and certificate numbers stay in the registry, since only counts are reported."""
