@@ -26,6 +26,7 @@ from reporting_factories import (
     inspection,
     maintenance_company,
     publish,
+    swipe_day,
     visit,
 )
 from tzsb_common.contracts.cylinder import FillAcceptedV1, FillRecord, FillRefusedV1
@@ -77,6 +78,7 @@ EXPECTED_ROWS = {
     "licences": 0,
     "fill_days": 1,
     "fill_refusal_days": 1,
+    "swipe_days": 2,
 }
 """Every event of the history applied, so the live state is whole before it is compared (read
 models of other topics stay empty here)."""
@@ -161,6 +163,9 @@ async def test_rebuilt_read_models_equal_the_live_ones(
         visit(lifts[1].equipment_code, company, date(2026, 2, 4), repeated_visit),  # moved
         fill(station, None),
         fill(station, ["inspection_overdue"]),
+        swipe_day(company, date(2026, 3, 2), 3, version=1),
+        swipe_day(company, date(2026, 3, 2), 4, {"outside_geofence": 1}, version=2),
+        swipe_day(company, date(2026, 3, 3), 2, {"no_valid_contract": 2}, version=1),
     ]
     await publish(producer, settings, *history)
     live = await eventually(
@@ -168,6 +173,7 @@ async def test_rebuilt_read_models_equal_the_live_ones(
         until=lambda state: (
             all(len(state[name]) == rows for name, rows in EXPECTED_ROWS.items())
             and state["fill_days"][0][3:] == (1, 1)
+            and sorted(row[-1] for row in state["swipe_days"]) == [1, 2]
             and any(row[0] == code and "经二路" in str(row) for row in state["equipment"])
             and any(row[0] == repeated_visit and row[5] == date(2026, 2, 4)
                     for row in state["visits"])

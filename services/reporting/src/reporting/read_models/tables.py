@@ -16,7 +16,7 @@ from sqlalchemy import (
     Uuid,
     func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from reporting.db import metadata
 
@@ -250,3 +250,21 @@ fill_refusal_days = Table(
 )
 """Refused fills (拒绝充装) per station, day and reason; a fill refused for two reasons counts
 under each."""
+
+swipe_days = Table(
+    "swipe_days",
+    metadata,
+    Column("company_id", Uuid, nullable=False),  # 维保单位
+    Column("day", Date, nullable=False),  # business date of the swipes' time
+    Column("accepted", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("rejected_by_reason", JSONB, nullable=False),  # {reason code: rejected swipes}
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("company_id", "day"),
+    Index("ix_swipe_days_day", "day"),
+    info=READ_MODEL,
+)
+"""Swipes (维保刷卡) per maintenance company and day, accepted and rejected (被拒) by reason: the
+day's totals as the elevator-maintenance service last published them (its highest version),
+since a rejected swipe is no event of its own."""
