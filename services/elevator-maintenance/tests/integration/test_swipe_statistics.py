@@ -4,6 +4,7 @@ with the day's new totals and a growing version; a company reads only its own.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
@@ -200,3 +201,24 @@ async def test_statistics_are_paged_by_day_then_company(
     assert [i["day"] for i in first.json()["items"]] == [d.isoformat() for d in days[:2]]
     assert [i["day"] for i in rest.json()["items"]] == [days[2].isoformat()]
     assert rest.json()["next_cursor"] is None
+
+
+async def test_the_same_batch_posted_twice_at_once_is_counted_and_published_once(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    day = two_days_ago()
+    batch = {
+        "swipes": [
+            swipe(world.elevator, world.certificate, at=local(day, 8, minute))
+            for minute in range(20)
+        ]
+    }
+
+    await asyncio.gather(
+        client.post("/api/v1/swipes", json=batch, headers=world.headers),
+        client.post("/api/v1/swipes", json=batch, headers=world.headers),
+    )
+    answer = await client.get("/api/v1/swipe-statistics", headers=world.headers)
+
+    assert [(i["day"], i["accepted"]) for i in answer.json()["items"]] == [(day.isoformat(), 20)]
+    assert [(s["accepted"], s["version"]) for _, s in await statistics_events(app)] == [(20, 1)]
