@@ -12,7 +12,12 @@ from zoneinfo import ZoneInfo
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
-from tzsb_common.contracts.elevator import VisitCompletedV1
+from tzsb_common.contracts.elevator import (
+    SwipeDayStatistics,
+    SwipeStatisticsV1,
+    VisitCompletedV1,
+    swipe_statistics_subject,
+)
 from tzsb_common.contracts.inspection import InspectionResultV1
 from tzsb_common.contracts.registry import (
     ContractCreatedV1,
@@ -130,6 +135,31 @@ def visit(
         workers=["TS0000000001", "TS0000000002"],
     )
     return event(payload, code)
+
+
+def swipe_day(
+    company: uuid.UUID,
+    on: date,
+    accepted: int,
+    rejected_by_reason: dict[str, int] | None = None,
+    *,
+    rejected: int | None = None,
+    version: int = 1,
+) -> tuple[EventPayload, CloudEvent]:
+    """A company's swipe statistics of a day as the elevator-maintenance service publishes
+    them; `rejected` defaults to one swipe per reason."""
+    by_reason = rejected_by_reason or {}
+    payload = SwipeStatisticsV1(
+        statistics=SwipeDayStatistics(
+            maintenance_company_id=company,
+            day=on,
+            accepted=accepted,
+            rejected=sum(by_reason.values()) if rejected is None else rejected,
+            rejected_by_reason=by_reason,
+            version=version,
+        )
+    )
+    return event(payload, swipe_statistics_subject(company, on))
 
 
 def every(first: date, days: int, until: date) -> list[date]:

@@ -21,6 +21,7 @@ def load_metadata() -> MetaData:
     from elevator_maintenance.monitoring import tables as _monitoring  # noqa: F401
     from elevator_maintenance.replicas import tables as _replicas  # noqa: F401
     from elevator_maintenance.rescue import tables as _rescue  # noqa: F401
+    from elevator_maintenance.swipe_statistics import tables as _swipe_statistics  # noqa: F401
     from elevator_maintenance.swipes import tables as _swipes  # noqa: F401
     from elevator_maintenance.visits import tables as _visits  # noqa: F401
 

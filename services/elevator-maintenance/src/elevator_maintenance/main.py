@@ -17,6 +17,7 @@ from elevator_maintenance.replicas.consumers import replica_consumers
 from elevator_maintenance.rescue.routes import router as rescue_router
 from elevator_maintenance.rescue.service import clock_scanner
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
+from elevator_maintenance.swipe_statistics.routes import router as swipe_statistics_router
 from elevator_maintenance.swipes.ingestion import ingestion_pool
 from elevator_maintenance.swipes.partitions import swipe_partitions
 from elevator_maintenance.swipes.routes import router as swipes_router
@@ -58,6 +59,7 @@ def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
             inbox_table=inbox,
             routers=[
                 swipes_router,
+                swipe_statistics_router,
                 visits_router,
                 elevators_router,
                 anomalies_router,

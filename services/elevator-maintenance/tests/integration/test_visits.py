@@ -47,7 +47,7 @@ async def events(app: FastAPI) -> list[dict[str, Any]]:
     async with app.state.database.connection() as conn:
         rows = await conn.fetch(
             "SELECT event::text AS event FROM outbox WHERE topic LIKE '%tzsb.elevator.maintenance' "
-            "ORDER BY id"
+            "AND event->>'type' LIKE '%.visit_completed.v1' ORDER BY id"
         )
     return [json.loads(row["event"]) for row in rows]
 

@@ -1,7 +1,7 @@
 """the staff read model: the registry's supervision staff (监察人员), for table 1 of the
 annual report; its counts per supervision body as a read-only Grafana view
 
-Revision ID: 0009_staff_read_model
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-26 01:00:00.000000
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_staff_read_model"
+revision: str = "0009"
 down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -42,6 +42,7 @@ from reporting_factories import (
     inspection,
     maintenance_company,
     publish,
+    swipe_day,
     visit,
 )
 from safety_event_factories import (
@@ -308,6 +309,7 @@ def _seed(today: date, now: datetime) -> list[Published]:
         *rescue(uuid.uuid4(), b, company, recently),
         _fill(station, recently),
         _fill(station, recently, ["inspection_overdue", "overfilled"]),
+        swipe_day(company, today, 4, {"outside_geofence": 2, "no_valid_contract": 1}),
     ]
 
 
@@ -319,6 +321,7 @@ SELECT concat_ws(',', (SELECT count(*) FROM equipment), (SELECT count(*) FROM co
        (SELECT count(*) FROM maintenance_anomalies),
        (SELECT count(*) FROM rescue_incidents WHERE state = 'released' AND source IS NOT NULL),
        (SELECT coalesce(sum(accepted + refused), 0) FROM fill_days),
+       (SELECT coalesce(sum(accepted + rejected), 0) FROM swipe_days),
        (SELECT count(*) FROM organisations))
 """
 
@@ -330,9 +333,9 @@ async def test_every_sql_panel_returns_rows_for_the_read_only_reader(
     today = now.astimezone(SHANGHAI).date()
     await publish(producer, settings, *_seed(today, now))
     filled = await eventually(
-        lambda: fetch_value(app, _FILLED), until=lambda v: v == "3,2,2,2,2,3,1,1,2,2"
+        lambda: fetch_value(app, _FILLED), until=lambda v: v == "3,2,2,2,2,3,1,1,2,7,2"
     )
-    assert filled == "3,2,2,2,2,3,1,1,2,2"
+    assert filled == "3,2,2,2,2,3,1,1,2,7,2"
 
     empty = []
     async with app.state.database.connection() as conn:

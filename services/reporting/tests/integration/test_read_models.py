@@ -1,5 +1,6 @@
 """Read models the indicators do not use yet, fed through Kafka: licences keep their newest
-version, and fills are counted once per station, day and medium, refusals per reason."""
+version, fills are counted once per station, day and medium, refusals per reason, and each
+company-day of swipe statistics keeps its newest version."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
-from reporting_factories import SHANGHAI, event, fetch_value, publish, staff_event, staff_member
+from reporting_factories import (
+    SHANGHAI,
+    event,
+    fetch_value,
+    publish,
+    staff_event,
+    staff_member,
+    swipe_day,
+)
 from tzsb_common.contracts.cylinder import FillAcceptedV1, FillRecord, FillRefusedV1
 from tzsb_common.contracts.registry import (
     LicenceCreatedV1,
@@ -169,3 +178,48 @@ async def test_staff_keep_their_newest_version_whatever_order_it_arrives_in(
         )
         == inspector.created_at
     )
+
+
+async def test_swipe_statistics_keep_each_company_days_newest_version(
+    app: FastAPI, settings: ServiceSettings, producer: AIOKafkaProducer
+) -> None:
+    company = uuid.uuid4()
+    day, next_day = date(2026, 3, 2), date(2026, 3, 3)
+    newest = swipe_day(
+        company, day, 7, {"outside_geofence": 2, "certificate_expired": 1}, version=3
+    )
+    await publish(
+        producer,
+        settings,
+        swipe_day(company, day, 5, {"outside_geofence": 1}, version=1),
+        newest,
+        # An older version arriving late (a retried outbox batch) and the newest one twice.
+        swipe_day(company, day, 6, {"outside_geofence": 2}, version=2),
+        newest,
+        swipe_day(company, next_day, 1, version=1),
+    )
+
+    days = await eventually(
+        lambda: fetch_value(
+            app,
+            "SELECT string_agg(concat_ws(':', day, accepted, rejected, version), ',' "
+            "ORDER BY day) FROM swipe_days WHERE company_id = $1",
+            company,
+        ),
+        until=lambda value: value == "2026-03-02:7:3:3,2026-03-03:1:0:1",
+    )
+    assert days == "2026-03-02:7:3:3,2026-03-03:1:0:1"
+    reasons = await fetch_value(
+        app,
+        "SELECT string_agg(concat_ws(':', reason, reason_name, swipes), ',' ORDER BY reason) "
+        "FROM grafana.swipe_rejection_days WHERE company_id = $1",
+        company,
+    )
+    assert reasons == "certificate_expired:作业人员证过期:1,outside_geofence:超出电子围栏:2"
+    totals = await fetch_value(
+        app,
+        "SELECT string_agg(concat_ws(':', day, swipes), ',' ORDER BY day) "
+        "FROM grafana.swipe_days WHERE company_id = $1",
+        company,
+    )
+    assert totals == "2026-03-02:10,2026-03-03:1"

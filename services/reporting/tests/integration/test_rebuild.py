@@ -28,6 +28,7 @@ from reporting_factories import (
     publish,
     staff_event,
     staff_member,
+    swipe_day,
     visit,
 )
 from tzsb_common.contracts.cylinder import FillAcceptedV1, FillRecord, FillRefusedV1
@@ -80,6 +81,7 @@ EXPECTED_ROWS = {
     "fill_days": 1,
     "fill_refusal_days": 1,
     "staff": 2,
+    "swipe_days": 2,
 }
 """Every event of the history applied, so the live state is whole before it is compared (read
 models of other topics stay empty here)."""
@@ -168,6 +170,9 @@ async def test_rebuilt_read_models_equal_the_live_ones(
         staff_event(inspector),
         staff_event(inspector, active=False),
         staff_event(staff_member("兰州新区市场监督管理局", level="A")),
+        swipe_day(company, date(2026, 3, 2), 3, version=1),
+        swipe_day(company, date(2026, 3, 2), 4, {"outside_geofence": 1}, version=2),
+        swipe_day(company, date(2026, 3, 3), 2, {"no_valid_contract": 2}, version=1),
     ]
     await publish(producer, settings, *history)
     live = await eventually(
@@ -175,6 +180,7 @@ async def test_rebuilt_read_models_equal_the_live_ones(
         until=lambda state: (
             all(len(state[name]) == rows for name, rows in EXPECTED_ROWS.items())
             and state["fill_days"][0][3:] == (1, 1)
+            and sorted(row[-1] for row in state["swipe_days"]) == [1, 2]
             and any(row[0] == code and "经二路" in str(row) for row in state["equipment"])
             and any(row[0] == repeated_visit and row[5] == date(2026, 2, 4)
                     for row in state["visits"])

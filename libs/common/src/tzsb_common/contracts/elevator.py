@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from tzsb_common.events import EventPayload, register_event
 
@@ -89,3 +89,41 @@ class MaintenanceOverdueV1(EventPayload):
     stage: Literal["overdue"]
     due_by: date = Field(description="the last day the next visit could have ended")
     as_of: date = Field(description="the business day of the pass that found it")
+
+
+class SwipeDayStatistics(BaseModel):
+    """One maintenance company's swipes on one business day, as they stand after a batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    maintenance_company_id: uuid.UUID = Field(description="维保单位")
+    day: date = Field(description="营业日 (Asia/Shanghai) of the swipes' time `at`")
+    accepted: int = Field(description="刷卡受理: swipes accepted")
+    rejected: int = Field(description="刷卡被拒: swipes rejected (stored, never malformed ones)")
+    rejected_by_reason: dict[str, int] = Field(
+        description="被拒原因: rejected swipes per reason code (e.g. outside_geofence 超出电子"
+        "围栏); a swipe rejected for two reasons counts under both"
+    )
+    version: int = Field(
+        description="grows by one with every batch that adds to the day: keep the highest"
+    )
+
+
+@register_event
+class SwipeStatisticsV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.elevator.maintenance.swipe_statistics.v1"
+    topic: ClassVar[str] = MAINTENANCE_TOPIC
+    summary: ClassVar[str] = (
+        "A maintenance company's swipe statistics of a business day changed (刷卡统计): the "
+        "day's new totals, accepted and rejected by reason, published once per batch that "
+        "stored swipes of that day. Keyed `<company id>:<day>`; a consumer keeps the highest "
+        "version"
+    )
+    snapshot_field: ClassVar[str | None] = "statistics"
+
+    statistics: SwipeDayStatistics
+
+
+def swipe_statistics_subject(company_id: uuid.UUID, day: date) -> str:
+    """The key of one company's day: every version of it lands on one partition, in order."""
+    return f"{company_id}:{day.isoformat()}"

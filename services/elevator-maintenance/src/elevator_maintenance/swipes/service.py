@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from elevator_maintenance.anomalies.service import history_windows, judge_new_visits
 from elevator_maintenance.anomalies.service import limits_of as anomaly_limits_of
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
+from elevator_maintenance.swipe_statistics.rules import CountedSwipe
+from elevator_maintenance.swipe_statistics.service import count_new_swipes
 from elevator_maintenance.swipes import queries
 from elevator_maintenance.swipes.chain import (
     GENESIS,
@@ -325,6 +327,17 @@ async def ingest_swipes(
                 plans=paired.plans,
                 limits=anomaly_limits_of(settings),
                 history=paired.history,
+            )
+            await count_new_swipes(
+                conn,
+                outbox,
+                company_id,
+                [
+                    CountedSwipe(first[r.key].at, r.outcome.status, r.outcome.reasons)
+                    for r in results
+                    if not r.duplicate
+                ],
+                zone=ZoneInfo(settings.business_timezone),
             )
             # Last, so the company's chain head is locked for as short a time as can be: from
             # here to the commit, one company's batches extend its chain one after another.

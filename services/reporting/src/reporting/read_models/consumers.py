@@ -27,7 +27,11 @@ from reporting.read_models.rules import (
 )
 from tzsb_common.consumer import BatchConsumerSpec, HandlerContext, TypedEvent
 from tzsb_common.contracts.cylinder import FILL_TOPIC, FillAcceptedV1, FillRefusedV1
-from tzsb_common.contracts.elevator import MAINTENANCE_TOPIC, VisitCompletedV1
+from tzsb_common.contracts.elevator import (
+    MAINTENANCE_TOPIC,
+    SwipeStatisticsV1,
+    VisitCompletedV1,
+)
 from tzsb_common.contracts.inspection import (
     DUE_TOPIC,
     RESULT_TOPIC,
@@ -374,6 +378,37 @@ class VisitCompletedSeen(EventPayload):
     workers: list[str] = Field(default_factory=list)
 
 
+class SwipeDaySeen(_Tolerant):
+    maintenance_company_id: uuid.UUID
+    day: date
+    accepted: int
+    rejected: int
+    rejected_by_reason: dict[str, int] = Field(default_factory=dict)
+    version: int
+
+    @property
+    def key(self) -> tuple[uuid.UUID, date]:
+        return (self.maintenance_company_id, self.day)
+
+    def read_model_row(self) -> dict[str, Any]:
+        return {
+            "company_id": self.maintenance_company_id,
+            "day": self.day,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "rejected_by_reason": json.dumps(self.rejected_by_reason, sort_keys=True),
+            "version": self.version,
+        }
+
+
+class SwipeStatisticsSeen(EventPayload):
+    model_config = ConfigDict(extra="ignore")
+    event_type: ClassVar[str] = SwipeStatisticsV1.event_type
+    topic: ClassVar[str] = MAINTENANCE_TOPIC
+
+    statistics: SwipeDaySeen
+
+
 EQUIPMENT_EVENTS = [
     _seen(c, "equipment", EquipmentSeen)
     for c in (
@@ -529,6 +564,23 @@ def fill_consumer_handler(
     return apply_fills
 
 
+def latest_swipe_days(days: Sequence[SwipeDaySeen]) -> list[SwipeDaySeen]:
+    """One company-day each, its highest version, in key order (a stable lock order)."""
+    latest: dict[tuple[uuid.UUID, date], SwipeDaySeen] = {}
+    for day in days:
+        held = latest.get(day.key)
+        if held is None or held.version < day.version:
+            latest[day.key] = day
+    return [latest[key] for key in sorted(latest)]
+
+
+async def apply_swipe_days(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
+    """Keep each company-day's newest totals: the publisher's version orders them, so a
+    redelivered or re-published older event changes nothing."""
+    days = latest_swipe_days([event.payload.statistics for event in events])
+    await queries.upsert_swipe_days(context.session, [day.read_model_row() for day in days])
+
+
 def visit_consumer_handler(
     zone: ZoneInfo,
 ) -> Callable[[HandlerContext, Sequence[TypedEvent[Any]]], Any]:
@@ -583,6 +635,12 @@ def read_model_consumers(zone: ZoneInfo) -> list[BatchConsumerSpec]:
             MAINTENANCE_TOPIC,
             [VisitCompletedSeen],
             visit_consumer_handler(zone),
+        ),
+        _spec(
+            "swipe-statistics-read-model",
+            MAINTENANCE_TOPIC,
+            [SwipeStatisticsSeen],
+            apply_swipe_days,
         ),
         _spec(
             "fill-read-model",

@@ -232,6 +232,30 @@ _ADD_FILL_REFUSAL_DAYS = text(
     "fills = fill_refusal_days.fills + EXCLUDED.fills"
 )
 
+SWIPE_DAY_COLUMNS = ("company_id", "day", "accepted", "rejected", "rejected_by_reason", "version")
+# A day's totals replace the older ones only: a retried or re-published event of an older
+# version leaves the newer figures standing.
+_UPSERT_SWIPE_DAYS = text(
+    f"INSERT INTO swipe_days ({', '.join(SWIPE_DAY_COLUMNS)}) "  # noqa: S608
+    "SELECT u.company_id, u.day, u.accepted, u.rejected, u.rejected_by_reason::jsonb, u.version "
+    "FROM unnest("
+    + _unnest(
+        SWIPE_DAY_COLUMNS,
+        {
+            "company_id": "uuid[]",
+            "day": "date[]",
+            "accepted": "int4[]",
+            "rejected": "int4[]",
+            "version": "int4[]",
+        },
+    )
+    + f") AS u({', '.join(SWIPE_DAY_COLUMNS)}) "
+    "ON CONFLICT (company_id, day) DO UPDATE SET accepted = EXCLUDED.accepted, "
+    "rejected = EXCLUDED.rejected, rejected_by_reason = EXCLUDED.rejected_by_reason, "
+    "version = EXCLUDED.version, updated_at = now() "
+    "WHERE swipe_days.version < EXCLUDED.version"
+)
+
 INSPECTION_COLUMNS = (
     "inspection_id",
     "equipment_code",
@@ -409,6 +433,13 @@ async def add_fill_refusal_days(session: AsyncSession, rows: Sequence[dict[str, 
         await session.execute(
             _ADD_FILL_REFUSAL_DAYS, _arrays(rows, ("station_id", "day", "reason", "fills"))
         )
+
+
+async def upsert_swipe_days(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows in key order, one per company-day (ON CONFLICT cannot touch one row twice), the
+    counts by reason as JSON text."""
+    if rows:
+        await session.execute(_UPSERT_SWIPE_DAYS, _arrays(rows, SWIPE_DAY_COLUMNS))
 
 
 async def insert_inspections(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:

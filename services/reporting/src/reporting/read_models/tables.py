@@ -16,7 +16,7 @@ from sqlalchemy import (
     Uuid,
     func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from reporting.db import metadata
 
@@ -269,3 +269,20 @@ staff = Table(
 )
 """The bureau's supervision staff as the registry publishes them (table 1 of the annual
 report); names and certificate numbers stay in the registry, since only counts are reported."""
+swipe_days = Table(
+    "swipe_days",
+    metadata,
+    Column("company_id", Uuid, nullable=False),  # 维保单位
+    Column("day", Date, nullable=False),  # business date of the swipes' time
+    Column("accepted", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("rejected_by_reason", JSONB, nullable=False),  # {reason code: rejected swipes}
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("company_id", "day"),
+    Index("ix_swipe_days_day", "day"),
+    info=READ_MODEL,
+)
+"""Swipes (维保刷卡) per maintenance company and day, accepted and rejected (被拒) by reason: the
+day's totals as the elevator-maintenance service last published them (its highest version),
+since a rejected swipe is no event of its own."""
