@@ -25,6 +25,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
+from tzsb_common.cancellation import raise_if_cancelled
 from tzsb_common.logging import get_logger
 from tzsb_common.problems import Forbidden, ServiceUnavailable, Unauthorized
 from tzsb_common.settings import ServiceSettings
@@ -123,6 +124,7 @@ class RevokedClients:
 
     async def run(self) -> None:
         while True:
+            raise_if_cancelled()
             await asyncio.sleep(self._refresh_seconds)
             await self.refresh()
 

@@ -39,6 +39,7 @@ from pydantic_core import ErrorDetails
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tzsb_common.cancellation import raise_if_cancelled
 from tzsb_common.events import CloudEvent, EventPayload, dlq_topic
 from tzsb_common.inbox import add_inbox_table, prune_inbox, record_new_events
 from tzsb_common.kafka import new_producer, stop_quietly
@@ -258,14 +259,6 @@ def _is_unhandled_type(error: ErrorDetails) -> bool:
     )
 
 
-def _raise_if_cancelled() -> None:
-    """Python 3.11's `asyncio.wait_for` swallows a cancellation that arrives as its inner call
-    completes; the request stays counted on the task, so the loop checks it and stops."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
-
-
 class _Transient(Exception):
     """Internal: stop this poll, keep what was applied, wait, and apply the event again."""
 
@@ -416,7 +409,7 @@ class ConsumerLoop:
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         last_check = time.monotonic()
         while True:
-            _raise_if_cancelled()
+            raise_if_cancelled()
             fetched = await consumer.getmany(
                 timeout_ms=1000, max_records=self.settings.consumer_batch_size
             )
@@ -438,7 +431,7 @@ class ConsumerLoop:
         try:
             for tp, records in fetched.items():
                 while done[tp] < len(records):
-                    _raise_if_cancelled()
+                    raise_if_cancelled()
                     if time.monotonic() >= budget.deadline:
                         raise _PollBudgetSpent
                     done[tp] += await self._apply_next(tp, records[done[tp] :], budget)

@@ -68,6 +68,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from tzsb_common.cancellation import raise_if_cancelled
 from tzsb_common.logging import get_logger
 from tzsb_common.pg import Database
 from tzsb_common.settings import ServiceSettings
@@ -353,6 +354,7 @@ class DeadlineScanner:
         `check_interval_s`, jittered so replicas do not all ask at once."""
         now_in_zone = clock or (lambda: datetime.now(zone))
         while True:
+            raise_if_cancelled()
             try:
                 now = now_in_zone()
                 if now.time() >= at:
@@ -375,6 +377,7 @@ class DeadlineScanner:
         `interval_s` (jittered), skipping rules another replica is scanning."""
         now = clock or (lambda: datetime.now(UTC))
         while True:
+            raise_if_cancelled()
             try:
                 for rule in self.rules:
                     if rule.instant:

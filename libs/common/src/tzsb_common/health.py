@@ -23,6 +23,7 @@ from prometheus_client import Gauge
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tzsb_common.cancellation import raise_if_cancelled
 from tzsb_common.logging import get_logger
 from tzsb_common.problems import ServiceUnavailable
 
@@ -146,6 +147,7 @@ async def track_readiness(app: FastAPI, *, interval_s: float) -> None:
     """Keep the readiness gauges current between probes, so `/metrics` shows an outage even
     where nothing polls `/readyz`. Runs until cancelled."""
     while True:
+        raise_if_cancelled()
         await asyncio.sleep(interval_s)
         checks: Sequence[ReadinessCheck] = getattr(app.state, "readiness_checks", [])
         try:

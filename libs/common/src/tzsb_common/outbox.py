@@ -91,6 +91,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from tzsb_common.auth import BureauPrincipal
+from tzsb_common.cancellation import raise_if_cancelled
 from tzsb_common.db import DbSession, asyncpg_dsn
 from tzsb_common.events import CLOUDEVENTS_CONTENT_TYPE, CloudEvent, EventPayload
 from tzsb_common.kafka import MAX_RECORD_BYTES, new_producer, stop_quietly
@@ -661,6 +662,7 @@ class OutboxRelay:
         retention = asyncio.create_task(self.keep_retention(), name="outbox-retention")
         try:
             while True:
+                raise_if_cancelled()
                 try:
                     await self._apply_bucket_count()
                     await self._ensure_listener()
@@ -950,6 +952,7 @@ class OutboxRelay:
         """Delete expired sent rows every `OUTBOX_CLEANUP_INTERVAL_S`, for ever (`run` starts
         it beside the publishing loop)."""
         while True:
+            raise_if_cancelled()
             try:
                 await self.delete_expired_sent_rows()
             except asyncio.CancelledError:

@@ -28,6 +28,7 @@ from fastapi import FastAPI
 from reporting.indicators import service
 from reporting.settings import ReportingSettings
 from tzsb_common.app import LifespanHook
+from tzsb_common.cancellation import raise_if_cancelled
 
 _log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def snapshot_refresh_hook(settings: ReportingSettings) -> LifespanHook:
 
     async def keep_fresh(app: FastAPI) -> None:
         while True:
+            raise_if_cancelled()
             today = datetime.now(zone).date()
             try:
                 await service.count_calendar_periods_ahead(

@@ -1,0 +1,39 @@
+"""A background loop stops on the first cancellation, even one an inner call swallowed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from tzsb_common.cancellation import raise_if_cancelled
+
+
+async def test_a_loop_stops_after_its_cancellation_was_swallowed_once() -> None:
+    turns = 0
+
+    async def loop() -> None:
+        nonlocal turns
+        while True:
+            raise_if_cancelled()
+            turns += 1
+            # What Python 3.11's wait_for does when its inner call has just finished:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(10)
+
+    task = asyncio.create_task(loop())
+    await asyncio.sleep(0)
+    task.cancel()
+    await asyncio.wait({task}, timeout=5)
+    try:
+        assert task.cancelled()
+        assert turns == 1
+    finally:
+        task.cancel()
+
+
+async def test_a_task_nobody_cancelled_goes_on() -> None:
+    async def once() -> str:
+        raise_if_cancelled()
+        return "went on"
+
+    assert await once() == "went on"
