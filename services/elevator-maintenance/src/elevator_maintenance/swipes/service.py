@@ -21,9 +21,8 @@ from elevator_maintenance.swipe_statistics.service import count_new_swipes
 from elevator_maintenance.swipes import queries
 from elevator_maintenance.swipes.chain import (
     GENESIS,
-    ChainedContent,
     ChainHead,
-    canonical_prefix,
+    canonical_prefix_of,
     extend_by_prefixes,
 )
 from elevator_maintenance.swipes.rules import (
@@ -163,29 +162,9 @@ def _judge(
     return items
 
 
-def _chained_content(row: Row, chain_seq: int) -> ChainedContent:
-    """The chained fields of a row in SWIPE_COLUMNS order."""
-    return ChainedContent(
-        company_id=row[0],
-        swipe_id=row[1],
-        equipment_code=row[2],
-        certificate_number=row[3],
-        kind=row[4],
-        at=row[5],
-        lat=row[6],
-        lon=row[7],
-        source=row[8],
-        visit_kind=row[9],
-        status=row[10],
-        reasons=row[11],
-        client_id=row[12],
-        chain_seq=chain_seq,
-    )
-
-
 def _chained_prefix(row: Row) -> bytes:
     """The canonical prefix (chain.canonical_prefix) of a row in SWIPE_COLUMNS order."""
-    return canonical_prefix(_chained_content(row, 0))  # the number is not part of it
+    return canonical_prefix_of(*row[:13])
 
 
 def _hold(new_items: Sequence[BulkItem], taken: list[BulkItem]) -> list[Row]:
