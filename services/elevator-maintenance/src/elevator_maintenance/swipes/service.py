@@ -32,7 +32,8 @@ from elevator_maintenance.swipes.rules import (
     SwipeFacts,
     SwipeLimits,
     SwipeReason,
-    check_swipe,
+    standing_reasons,
+    time_and_place_reasons,
 )
 from elevator_maintenance.swipes.schemas import InvalidSwipe, SwipeIn, SwipeRead
 from elevator_maintenance.visits.rules import PairingSwipe
@@ -118,20 +119,34 @@ def _judge(
     limits: SwipeLimits,
 ) -> list[BulkItem]:
     rejections: dict[tuple[str, ...], Outcome] = {}  # one Outcome per distinct set of reasons
+    # A batch holds many swipes of one worker at one elevator on one day: its standing is
+    # judged once for them all.
+    standing_codes: dict[tuple[str, str, date], tuple[str, ...]] = {}
     items: list[BulkItem] = []
     for swipe in swipes:
-        reasons = check_swipe(
-            SwipeFacts(
-                swipe.equipment_code, swipe.certificate_number, swipe.at, swipe.lat, swipe.lon
-            ),
-            company_id=company_id,
-            elevator=standing.elevators.get(swipe.equipment_code),
-            contracts=standing.contracts.get(swipe.equipment_code, []),
-            certificate=standing.certificates.get(swipe.certificate_number),
+        code, number, at = swipe.equipment_code, swipe.certificate_number, swipe.at
+        elevator = standing.elevators.get(code)
+        on = at.astimezone(limits.zone).date()
+        codes = standing_codes.get((code, number, on))
+        if codes is None:
+            codes = standing_codes[(code, number, on)] = tuple(
+                r.value
+                for r in standing_reasons(
+                    company_id=company_id,
+                    elevator=elevator,
+                    contracts=standing.contracts.get(code, []),
+                    certificate=standing.certificates.get(number),
+                    on=on,
+                )
+            )
+        place = time_and_place_reasons(
+            SwipeFacts(code, number, at, swipe.lat, swipe.lon),
+            elevator=elevator,
             now=now,
             limits=limits,
         )
-        codes = tuple(r.value for r in reasons)
+        if place:
+            codes += tuple(r.value for r in place)
         outcome = (
             ACCEPTED if not codes else rejections.setdefault(codes, Outcome("rejected", codes))
         )
@@ -142,10 +157,10 @@ def _judge(
                 row=(
                     company_id,
                     swipe.swipe_id,
-                    swipe.equipment_code,
-                    swipe.certificate_number,
+                    code,
+                    number,
                     swipe.kind.value,
-                    swipe.at,
+                    at,
                     swipe.lat,
                     swipe.lon,
                     swipe.source.value if swipe.source else None,
