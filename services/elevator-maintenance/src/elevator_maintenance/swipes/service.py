@@ -56,14 +56,15 @@ class SwipeAnswer:
     detail: str | None = None
 
 
-def _pairing(swipe: SwipeIn) -> PairingSwipe:
+def _pairing(row: Row) -> PairingSwipe:
+    """A swipe's row (SWIPE_COLUMNS order) as pairing sees it."""
     return PairingSwipe(
-        swipe_id=swipe.swipe_id,
-        equipment_code=swipe.equipment_code,
-        certificate_number=swipe.certificate_number,
-        kind=swipe.kind.value,
-        at=swipe.at,
-        visit_kind=swipe.visit_kind.value if swipe.visit_kind else None,
+        swipe_id=row[1],
+        equipment_code=row[2],
+        certificate_number=row[3],
+        kind=row[4],
+        at=row[5],
+        visit_kind=row[9],
     )
 
 
@@ -124,7 +125,9 @@ def _judge(
     standing_codes: dict[tuple[str, str, date], tuple[str, ...]] = {}
     items: list[BulkItem] = []
     for swipe in swipes:
-        code, number, at = swipe.equipment_code, swipe.certificate_number, swipe.at
+        # The same instant in UTC: pydantic's time zone objects make every comparison, sort and
+        # conversion of the time below (and the driver's encoding) several times dearer.
+        code, number, at = swipe.equipment_code, swipe.certificate_number, swipe.at.astimezone(UTC)
         elevator = standing.elevators.get(code)
         on = at.astimezone(limits.zone).date()
         codes = standing_codes.get((code, number, on))
@@ -301,7 +304,8 @@ async def ingest_swipes(
                 rows_of=lambda new: _hold(new, taken),
             )
             new_rows = _new_rows(taken)
-            first = {swipe.swipe_id: swipe for swipe in reversed(swipes)}
+            # The first row of each swipe id, in SWIPE_COLUMNS order (row[5] is its time).
+            first = {item.key: item.row for item in reversed(bulk) if item.row is not None}
             paired = await pair_new_swipes(
                 conn,
                 outbox,
@@ -327,7 +331,7 @@ async def ingest_swipes(
                 outbox,
                 company_id,
                 [
-                    CountedSwipe(first[r.key].at, r.outcome.status, r.outcome.reasons)
+                    CountedSwipe(first[r.key][5], r.outcome.status, r.outcome.reasons)
                     for r in results
                     if not r.duplicate
                 ],
