@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from elevator_maintenance.anomalies.service import history_windows, judge_new_visits
@@ -39,6 +40,7 @@ from elevator_maintenance.swipes.schemas import InvalidSwipe, SwipeIn, SwipeRead
 from elevator_maintenance.visits.rules import PairingSwipe
 from elevator_maintenance.visits.service import pair_new_swipes
 from tzsb_common.bulk import BulkItem, Outcome, Row
+from tzsb_common.events import CloudEvent
 from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Connection, Database
 
@@ -222,8 +224,10 @@ under the chain head's lock); more are chained here and copied (COPY is several 
 than that statement for 1,000 rows)."""
 
 
-async def _copy_chained(conn: Connection, company_id: uuid.UUID, new: _NewRows) -> None:
-    head = await queries.lock_chain_head(conn, company_id, GENESIS)
+async def _copy_chained(
+    conn: Connection, company_id: uuid.UUID, new: _NewRows, event_columns: list[list[Any]]
+) -> None:
+    head = await queries.lock_chain_head(conn, company_id, GENESIS, event_columns)
     chained, last = extend_by_prefixes(ChainHead(seq=head["seq"], link=head["link"]), new.prefixes)
     rows: list[Row] = []
     for row, number in zip(new.rows, new.chained, strict=True):
@@ -236,19 +240,26 @@ async def _copy_chained(conn: Connection, company_id: uuid.UUID, new: _NewRows) 
 
 
 async def _write_rows(
-    conn: Connection, company_id: uuid.UUID, client_id: str, new: _NewRows
+    conn: Connection,
+    outbox: Outbox,
+    company_id: uuid.UUID,
+    client_id: str,
+    new: _NewRows,
+    events: Sequence[tuple[CloudEvent, str]],
 ) -> None:
     """The rows, the accepted ones chained in the order sent after the company's chain head,
     and the head moved: one statement (queries), the last of the transaction, so the head is
-    held only from it to the commit."""
-    if not new.rows:
-        return
+    held only from it to the commit. `events`, still to be published, go in with the chain's
+    first statement."""
     if not new.prefixes:
-        await queries.copy_swipes(conn, new.rows)
+        await outbox.add_events_on_connection(conn, events)
+        if new.rows:
+            await queries.copy_swipes(conn, new.rows)
         return
+    event_columns = outbox.row_arrays(events)
 
     if len(new.prefixes) > _CHAINED_IN_SQL:
-        await _copy_chained(conn, company_id, new)
+        await _copy_chained(conn, company_id, new, event_columns)
         return
 
     async def write() -> int | None:
@@ -259,6 +270,7 @@ async def _write_rows(
             rows=new.rows,
             prefixes=new.prefixes,
             chained=new.chained,
+            event_columns=event_columns,
         )
 
     if await write() is None:
@@ -326,7 +338,7 @@ async def ingest_swipes(
                 limits=anomaly_limits_of(settings),
                 history=paired.history,
             )
-            await count_new_swipes(
+            statistics_events = await count_new_swipes(
                 conn,
                 outbox,
                 company_id,
@@ -339,7 +351,7 @@ async def ingest_swipes(
             )
             # Last, so the company's chain head is locked for as short a time as can be: from
             # here to the commit, one company's batches extend its chain one after another.
-            await _write_rows(conn, company_id, client_id, new_rows)
+            await _write_rows(conn, outbox, company_id, client_id, new_rows, statistics_events)
         written = [
             SwipeAnswer(r.key, "duplicate", r.outcome.reasons, first_status=r.outcome.status)
             if r.duplicate
