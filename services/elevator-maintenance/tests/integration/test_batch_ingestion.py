@@ -3,6 +3,7 @@ answered `duplicate` throughout with no second effect."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +27,18 @@ async def count(app: FastAPI, sql: str, *args: Any) -> int:
     async with app.state.database.connection() as conn:
         value: int = await conn.fetchval(sql, *args)
     return value
+
+
+async def statistics(app: FastAPI, company: uuid.UUID) -> list[dict[str, Any]]:
+    """The company's swipe statistics events in the outbox, oldest first."""
+    async with app.state.database.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT event::text AS event FROM outbox "
+            "WHERE event->>'type' = 'tzsb.elevator.maintenance.swipe_statistics.v1' "
+            "AND event->'data'->'statistics'->>'maintenance_company_id' = $1 ORDER BY id",
+            str(company),
+        )
+    return [json.loads(row["event"])["data"]["statistics"] for row in rows]
 
 
 async def test_a_batch_of_1000_mixed_swipes_is_answered_per_item_and_again_as_duplicates(
@@ -96,6 +109,14 @@ async def test_a_batch_of_1000_mixed_swipes_is_answered_per_item_and_again_as_du
     assert rejected == 700
     visits_made = await count(app, "SELECT count(*) FROM visits WHERE company_id = $1", company)
     assert visits_made == 100  # swipes 10n and 10n+1 are accepted, a start and its end
+    # The day totals are published with the batch: one event per business day it touched,
+    # which together count every swipe of it.
+    published = await statistics(app, company)
+    assert len(published) == await count(
+        app, "SELECT count(*) FROM swipe_daily_statistics WHERE company_id = $1", company
+    )
+    assert sum(s["accepted"] for s in published) == 300
+    assert sum(s["rejected"] for s in published) == 700
 
     again = await client.post("/api/v1/swipes", json={"swipes": batch}, headers=world.headers)
 
@@ -109,3 +130,4 @@ async def test_a_batch_of_1000_mixed_swipes_is_answered_per_item_and_again_as_du
         await count(app, "SELECT count(*) FROM visits WHERE company_id = $1", company)
         == visits_made
     )
+    assert await statistics(app, company) == published

@@ -15,6 +15,7 @@ about), so judging a visit again — it gained a worker — reports nothing twic
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -195,6 +196,13 @@ def too_many_visits(
             and v.started_at.astimezone(limits.zone).date() == day
         }
     )
+    return _too_many(judged, day, count, company_id=company_id, limits=limits)
+
+
+def _too_many(
+    judged: WorkerVisit, day: date, count: int, *, company_id: uuid.UUID, limits: AnomalyLimits
+) -> Finding | None:
+    """`too_many_visits` once the visits of the certificate on `day` are counted."""
     if count <= limits.max_visits_per_day:
         return None
     return Finding(
@@ -210,6 +218,61 @@ def too_many_visits(
             "max_visits": limits.max_visits_per_day,
         },
     )
+
+
+@dataclass(slots=True)
+class _Timeline:
+    """One certificate's visits, searchable by time: a batch judges hundreds of visits against
+    their certificates' days, so each judged visit looks only at the visits near it."""
+
+    visits: list[WorkerVisit]
+    """by start (then end, then id)"""
+    starts: list[datetime]
+    by_end: list[WorkerVisit]
+    """by end; visits ending together keep their order in `visits`"""
+    ends: list[datetime]
+    longest: timedelta
+    """the longest visit: nothing starting earlier than this before a visit can overlap it"""
+    per_day: dict[date, int]
+    """distinct visits starting on each business day"""
+
+
+def _timeline(visits: Iterable[WorkerVisit], zone: ZoneInfo) -> _Timeline:
+    ordered = sorted(visits, key=lambda v: (v.started_at, v.ended_at, str(v.visit_id)))
+    by_end = sorted(ordered, key=lambda v: v.ended_at)
+    days: dict[date, set[uuid.UUID]] = defaultdict(set)
+    for v in ordered:
+        days[v.started_at.astimezone(zone).date()].add(v.visit_id)
+    return _Timeline(
+        visits=ordered,
+        starts=[v.started_at for v in ordered],
+        by_end=by_end,
+        ends=[v.ended_at for v in by_end],
+        longest=max((v.ended_at - v.started_at for v in ordered), default=timedelta(0)),
+        per_day={day: len(ids) for day, ids in days.items()},
+    )
+
+
+def _just_before(timeline: _Timeline, visit: WorkerVisit) -> WorkerVisit | None:
+    """The other visit that ended last at or before `visit` started (the first of a tie)."""
+    i = bisect_right(timeline.ends, visit.started_at) - 1
+    found: WorkerVisit | None = None
+    while i >= 0:
+        candidate = timeline.by_end[i]
+        if found is not None and candidate.ended_at != found.ended_at:
+            break
+        if candidate.visit_id != visit.visit_id:
+            found = candidate
+        i -= 1
+    return found
+
+
+def _just_after(timeline: _Timeline, visit: WorkerVisit) -> WorkerVisit | None:
+    """The other visit that started first at or after `visit` ended."""
+    for i in range(bisect_left(timeline.starts, visit.ended_at), len(timeline.visits)):
+        if timeline.visits[i].visit_id != visit.visit_id:
+            return timeline.visits[i]
+    return None
 
 
 def certificate_findings(
@@ -232,35 +295,29 @@ def certificate_findings(
         if finding is not None:
             findings.setdefault(finding.key, finding)
 
-    # Each certificate's timeline sorted once, and its visits grouped by business day once: a
-    # batch judges hundreds of visits, several per certificate.
-    timelines: dict[str, list[WorkerVisit]] = {}
-    days: dict[str, dict[date, list[WorkerVisit]]] = {}
+    # Each certificate's timeline sorted and counted per business day once.
+    timelines: dict[str, _Timeline] = {}
     for visit in sorted(judged, key=lambda v: (v.started_at, str(v.visit_id))):
         timeline = timelines.get(visit.certificate_number)
         if timeline is None:
-            timeline = timelines[visit.certificate_number] = sorted(
-                by_certificate[visit.certificate_number].values(),
-                key=lambda v: (v.started_at, v.ended_at, str(v.visit_id)),
+            timeline = timelines[visit.certificate_number] = _timeline(
+                by_certificate[visit.certificate_number].values(), limits.zone
             )
-            by_day: dict[date, list[WorkerVisit]] = defaultdict(list)
-            for v in timeline:
-                by_day[v.started_at.astimezone(limits.zone).date()].append(v)
-            days[visit.certificate_number] = by_day
-        for other in timeline:
+        # Only visits starting within `longest` before it, up to its end, can overlap it.
+        low = bisect_right(timeline.starts, visit.started_at - timeline.longest)
+        high = bisect_left(timeline.starts, visit.ended_at)
+        for other in timeline.visits[low:high]:
             add(overlap(visit, other))
-        before = [
-            v for v in timeline if v.visit_id != visit.visit_id and v.ended_at <= visit.started_at
-        ]
-        after = [
-            v for v in timeline if v.visit_id != visit.visit_id and v.started_at >= visit.ended_at
-        ]
-        if before:
-            add(impossible_travel(max(before, key=lambda v: v.ended_at), visit, limits))
-        if after:
-            add(impossible_travel(visit, min(after, key=lambda v: v.started_at), limits))
-        that_day = days[visit.certificate_number].get(
-            visit.started_at.astimezone(limits.zone).date(), []
+        before = _just_before(timeline, visit)
+        if before is not None:
+            add(impossible_travel(before, visit, limits))
+        after = _just_after(timeline, visit)
+        if after is not None:
+            add(impossible_travel(visit, after, limits))
+        day = visit.started_at.astimezone(limits.zone).date()
+        add(
+            _too_many(
+                visit, day, timeline.per_day.get(day, 0), company_id=company_id, limits=limits
+            )
         )
-        add(too_many_visits(visit, that_day, company_id=company_id, limits=limits))
     return list(findings.values())

@@ -138,18 +138,9 @@ async def judge_new_visits(
         history = await queries.certificate_visits(
             conn, company_id=company_id, windows=history_windows(plans)
         )
-    known = [
-        WorkerVisit(
-            visit_id=row["visit_id"],
-            certificate_number=row["certificate_number"],
-            equipment_code=row["equipment_code"],
-            started_at=row["started_at"],
-            ended_at=row["ended_at"],
-            lat=row["lat"],
-            lon=row["lon"],
-        )
-        for row in history
-    ]
+    # The rows' columns are WorkerVisit's fields in order (queries.certificate_visits and
+    # visits.queries.write_visits): hundreds a batch, so unpacked rather than looked up by name.
+    known = [WorkerVisit(*row) for row in history]
     by_key = {(v.visit_id, v.certificate_number): v for v in known}
     findings += certificate_findings(
         [by_key[key] for key in judged if key in by_key],

@@ -53,19 +53,20 @@ async def count_new_swipes(
     swipes: Iterable[CountedSwipe],
     *,
     zone: ZoneInfo,
-) -> None:
-    """Add swipes stored for the first time to the company's days and publish each day touched
-    with its new totals, in the caller's transaction (the one that stores them: a swipe is
-    counted once, however often it is posted).
+) -> list[tuple[CloudEvent, str]]:
+    """Add swipes stored for the first time to the company's days, in the caller's transaction
+    (the one that stores them: a swipe is counted once, however often it is posted), and return
+    the events publishing each day touched with its new totals: the caller writes them to the
+    outbox in that transaction (the swipes path with its next statement, saving a round trip).
 
     The swipes path calls it before it takes the company's chain head, so its row locks come in
     one order everywhere (elevators' pairing locks, then these days sorted, then the head)."""
     tallies = daily_tallies(swipes, zone)
     if not tallies:
-        return
+        return []
     days = await queries.add_swipes(conn, company_id, tallies)
     source = outbox.settings.service_name
-    await outbox.add_events_on_connection(conn, [_event(day, source) for day in days])
+    return [_event(day, source) for day in days]
 
 
 def _item(row: dict[str, Any]) -> SwipeDayStatistics:

@@ -111,8 +111,30 @@ def check_swipe(
     swipe's own time, not of its arrival: a terminal that was offline posts yesterday's visit
     today, and yesterday's contract is what counts.
     """
+    return [
+        *standing_reasons(
+            company_id=company_id,
+            elevator=elevator,
+            contracts=contracts,
+            certificate=certificate,
+            on=swipe.at.astimezone(limits.zone).date(),
+        ),
+        *time_and_place_reasons(swipe, elevator=elevator, now=now, limits=limits),
+    ]
+
+
+def standing_reasons(
+    *,
+    company_id: uuid.UUID,
+    elevator: Elevator | None,
+    contracts: list[ContractTerm],
+    certificate: Certificate | None,
+    on: date,
+) -> list[SwipeReason]:
+    """check_swipe's reasons about the elevator, the contract and the certificate on the
+    business day `on` — the same for every swipe of one worker at one elevator that day, so a
+    batch judges them once per such triple."""
     reasons: list[SwipeReason] = []
-    on = swipe.at.astimezone(limits.zone).date()
     if elevator is None:
         reasons.append(SwipeReason.unknown_equipment)
     elif elevator.status != IN_USE:
@@ -128,6 +150,14 @@ def check_swipe(
             reasons.append(SwipeReason.certificate_wrong_item)
         if certificate.employer_id != company_id:
             reasons.append(SwipeReason.certificate_other_employer)
+    return reasons
+
+
+def time_and_place_reasons(
+    swipe: SwipeFacts, *, elevator: Elevator | None, now: datetime, limits: SwipeLimits
+) -> list[SwipeReason]:
+    """check_swipe's reasons about the swipe's own time and position, after standing_reasons'."""
+    reasons: list[SwipeReason] = []
     if swipe.at > now + limits.future_tolerance:
         reasons.append(SwipeReason.time_in_future)
     if swipe.at < now - limits.max_age:

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from elevator_maintenance.anomalies.service import history_windows, judge_new_visits
@@ -21,9 +22,8 @@ from elevator_maintenance.swipe_statistics.service import count_new_swipes
 from elevator_maintenance.swipes import queries
 from elevator_maintenance.swipes.chain import (
     GENESIS,
-    ChainedContent,
     ChainHead,
-    canonical_prefix,
+    canonical_prefix_of,
     extend_by_prefixes,
 )
 from elevator_maintenance.swipes.rules import (
@@ -33,12 +33,14 @@ from elevator_maintenance.swipes.rules import (
     SwipeFacts,
     SwipeLimits,
     SwipeReason,
-    check_swipe,
+    standing_reasons,
+    time_and_place_reasons,
 )
 from elevator_maintenance.swipes.schemas import InvalidSwipe, SwipeIn, SwipeRead
 from elevator_maintenance.visits.rules import PairingSwipe
 from elevator_maintenance.visits.service import pair_new_swipes
 from tzsb_common.bulk import BulkItem, Outcome, Row
+from tzsb_common.events import CloudEvent
 from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Connection, Database
 
@@ -56,14 +58,15 @@ class SwipeAnswer:
     detail: str | None = None
 
 
-def _pairing(swipe: SwipeIn) -> PairingSwipe:
+def _pairing(row: Row) -> PairingSwipe:
+    """A swipe's row (SWIPE_COLUMNS order) as pairing sees it."""
     return PairingSwipe(
-        swipe_id=swipe.swipe_id,
-        equipment_code=swipe.equipment_code,
-        certificate_number=swipe.certificate_number,
-        kind=swipe.kind.value,
-        at=swipe.at,
-        visit_kind=swipe.visit_kind.value if swipe.visit_kind else None,
+        swipe_id=row[1],
+        equipment_code=row[2],
+        certificate_number=row[3],
+        kind=row[4],
+        at=row[5],
+        visit_kind=row[9],
     )
 
 
@@ -119,20 +122,36 @@ def _judge(
     limits: SwipeLimits,
 ) -> list[BulkItem]:
     rejections: dict[tuple[str, ...], Outcome] = {}  # one Outcome per distinct set of reasons
+    # A batch holds many swipes of one worker at one elevator on one day: its standing is
+    # judged once for them all.
+    standing_codes: dict[tuple[str, str, date], tuple[str, ...]] = {}
     items: list[BulkItem] = []
     for swipe in swipes:
-        reasons = check_swipe(
-            SwipeFacts(
-                swipe.equipment_code, swipe.certificate_number, swipe.at, swipe.lat, swipe.lon
-            ),
-            company_id=company_id,
-            elevator=standing.elevators.get(swipe.equipment_code),
-            contracts=standing.contracts.get(swipe.equipment_code, []),
-            certificate=standing.certificates.get(swipe.certificate_number),
+        # The same instant in UTC: pydantic's time zone objects make every comparison, sort and
+        # conversion of the time below (and the driver's encoding) several times dearer.
+        code, number, at = swipe.equipment_code, swipe.certificate_number, swipe.at.astimezone(UTC)
+        elevator = standing.elevators.get(code)
+        on = at.astimezone(limits.zone).date()
+        codes = standing_codes.get((code, number, on))
+        if codes is None:
+            codes = standing_codes[(code, number, on)] = tuple(
+                r.value
+                for r in standing_reasons(
+                    company_id=company_id,
+                    elevator=elevator,
+                    contracts=standing.contracts.get(code, []),
+                    certificate=standing.certificates.get(number),
+                    on=on,
+                )
+            )
+        place = time_and_place_reasons(
+            SwipeFacts(code, number, at, swipe.lat, swipe.lon),
+            elevator=elevator,
             now=now,
             limits=limits,
         )
-        codes = tuple(r.value for r in reasons)
+        if place:
+            codes += tuple(r.value for r in place)
         outcome = (
             ACCEPTED if not codes else rejections.setdefault(codes, Outcome("rejected", codes))
         )
@@ -143,10 +162,10 @@ def _judge(
                 row=(
                     company_id,
                     swipe.swipe_id,
-                    swipe.equipment_code,
-                    swipe.certificate_number,
+                    code,
+                    number,
                     swipe.kind.value,
-                    swipe.at,
+                    at,
                     swipe.lat,
                     swipe.lon,
                     swipe.source.value if swipe.source else None,
@@ -163,29 +182,9 @@ def _judge(
     return items
 
 
-def _chained_content(row: Row, chain_seq: int) -> ChainedContent:
-    """The chained fields of a row in SWIPE_COLUMNS order."""
-    return ChainedContent(
-        company_id=row[0],
-        swipe_id=row[1],
-        equipment_code=row[2],
-        certificate_number=row[3],
-        kind=row[4],
-        at=row[5],
-        lat=row[6],
-        lon=row[7],
-        source=row[8],
-        visit_kind=row[9],
-        status=row[10],
-        reasons=row[11],
-        client_id=row[12],
-        chain_seq=chain_seq,
-    )
-
-
 def _chained_prefix(row: Row) -> bytes:
     """The canonical prefix (chain.canonical_prefix) of a row in SWIPE_COLUMNS order."""
-    return canonical_prefix(_chained_content(row, 0))  # the number is not part of it
+    return canonical_prefix_of(*row[:13])
 
 
 def _hold(new_items: Sequence[BulkItem], taken: list[BulkItem]) -> list[Row]:
@@ -225,8 +224,10 @@ under the chain head's lock); more are chained here and copied (COPY is several 
 than that statement for 1,000 rows)."""
 
 
-async def _copy_chained(conn: Connection, company_id: uuid.UUID, new: _NewRows) -> None:
-    head = await queries.lock_chain_head(conn, company_id, GENESIS)
+async def _copy_chained(
+    conn: Connection, company_id: uuid.UUID, new: _NewRows, event_columns: list[list[Any]]
+) -> None:
+    head = await queries.lock_chain_head(conn, company_id, GENESIS, event_columns)
     chained, last = extend_by_prefixes(ChainHead(seq=head["seq"], link=head["link"]), new.prefixes)
     rows: list[Row] = []
     for row, number in zip(new.rows, new.chained, strict=True):
@@ -239,19 +240,26 @@ async def _copy_chained(conn: Connection, company_id: uuid.UUID, new: _NewRows) 
 
 
 async def _write_rows(
-    conn: Connection, company_id: uuid.UUID, client_id: str, new: _NewRows
+    conn: Connection,
+    outbox: Outbox,
+    company_id: uuid.UUID,
+    client_id: str,
+    new: _NewRows,
+    events: Sequence[tuple[CloudEvent, str]],
 ) -> None:
     """The rows, the accepted ones chained in the order sent after the company's chain head,
     and the head moved: one statement (queries), the last of the transaction, so the head is
-    held only from it to the commit."""
-    if not new.rows:
-        return
+    held only from it to the commit. `events`, still to be published, go in with the chain's
+    first statement."""
     if not new.prefixes:
-        await queries.copy_swipes(conn, new.rows)
+        await outbox.add_events_on_connection(conn, events)
+        if new.rows:
+            await queries.copy_swipes(conn, new.rows)
         return
+    event_columns = outbox.row_arrays(events)
 
     if len(new.prefixes) > _CHAINED_IN_SQL:
-        await _copy_chained(conn, company_id, new)
+        await _copy_chained(conn, company_id, new, event_columns)
         return
 
     async def write() -> int | None:
@@ -262,6 +270,7 @@ async def _write_rows(
             rows=new.rows,
             prefixes=new.prefixes,
             chained=new.chained,
+            event_columns=event_columns,
         )
 
     if await write() is None:
@@ -307,7 +316,8 @@ async def ingest_swipes(
                 rows_of=lambda new: _hold(new, taken),
             )
             new_rows = _new_rows(taken)
-            first = {swipe.swipe_id: swipe for swipe in reversed(swipes)}
+            # The first row of each swipe id, in SWIPE_COLUMNS order (row[5] is its time).
+            first = {item.key: item.row for item in reversed(bulk) if item.row is not None}
             paired = await pair_new_swipes(
                 conn,
                 outbox,
@@ -328,12 +338,12 @@ async def ingest_swipes(
                 limits=anomaly_limits_of(settings),
                 history=paired.history,
             )
-            await count_new_swipes(
+            statistics_events = await count_new_swipes(
                 conn,
                 outbox,
                 company_id,
                 [
-                    CountedSwipe(first[r.key].at, r.outcome.status, r.outcome.reasons)
+                    CountedSwipe(first[r.key][5], r.outcome.status, r.outcome.reasons)
                     for r in results
                     if not r.duplicate
                 ],
@@ -341,7 +351,7 @@ async def ingest_swipes(
             )
             # Last, so the company's chain head is locked for as short a time as can be: from
             # here to the commit, one company's batches extend its chain one after another.
-            await _write_rows(conn, company_id, client_id, new_rows)
+            await _write_rows(conn, outbox, company_id, client_id, new_rows, statistics_events)
         written = [
             SwipeAnswer(r.key, "duplicate", r.outcome.reasons, first_status=r.outcome.status)
             if r.duplicate
