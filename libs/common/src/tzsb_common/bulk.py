@@ -233,9 +233,14 @@ class BulkWriter:
         items: Sequence[BulkItem],
         outbox: Outbox | None = None,
         rows_of: Callable[[Sequence[BulkItem]], Sequence[Row]] | None = None,
+        read_first: bool = True,
     ) -> list[ItemResult]:
         """The same on a raw asyncpg connection, in the transaction it is in (it needs one:
         the keys, rows and events are separate statements).
+
+        `read_first=False`: the caller has just read `stored_outcomes` of these keys in this
+        transaction and passes only those it did not find, so step 2's read is skipped and the
+        keys go straight to COPY (a key taken in between still falls back to the claim).
 
         `rows_of`, when given, makes the rows to COPY from the items whose keys this
         transaction took, in the order given (instead of their own `row`s): for rows that
@@ -249,7 +254,12 @@ class BulkWriter:
             records: list[asyncpg.Record] = await conn.fetch(self._outcomes_select, *arguments)
             return records
 
-        return await self._write(conn, read, scope, items, outbox, rows_of)
+        async def nothing_stored(arguments: Sequence[Any]) -> Sequence[Sequence[Any]]:
+            return ()
+
+        return await self._write(
+            conn, read if read_first else nothing_stored, scope, items, outbox, rows_of
+        )
 
     async def _write(
         self,

@@ -226,6 +226,7 @@ async def _write_new_fills(
     scope: str,
     judged: Sequence[tuple[int, FillCreate]],
     now: datetime,
+    keys_read: bool,
 ) -> list[ItemResult]:
     """Judge the well-formed fills against the replicas and write them, refused ones too, with
     their events and the day's counts; one result per fill, in order."""
@@ -291,7 +292,9 @@ async def _write_new_fills(
             )
         )
         counted.append(CountedFill(fill_date, outcome.status, outcome.reasons))
-    written = await fill_writer.write_on(conn, scope=scope, items=bulk_items, outbox=outbox)
+    written = await fill_writer.write_on(
+        conn, scope=scope, items=bulk_items, outbox=outbox, read_first=not keys_read
+    )
     await count_new_fills(
         conn,
         station_id,
@@ -351,7 +354,8 @@ async def record_fills(
         async with database.transaction() as conn:
             # A replayed batch is answered from its keys: judging a fill and building its event
             # cost more than looking it up. (One fill alone is claimed in one statement instead.)
-            if len(judged) > 1:
+            keys_read = len(judged) > 1
+            if keys_read:
                 known = await fill_writer.stored_outcomes(
                     conn, scope=scope, keys=[fill.fill_id for _, fill in judged]
                 )
@@ -361,7 +365,14 @@ async def record_fills(
                 judged = [(p, fill) for p, fill in judged if fill.fill_id not in known]
             written = (
                 await _write_new_fills(
-                    conn, outbox, months, station_id=station_id, scope=scope, judged=judged, now=now
+                    conn,
+                    outbox,
+                    months,
+                    station_id=station_id,
+                    scope=scope,
+                    judged=judged,
+                    now=now,
+                    keys_read=keys_read,
                 )
                 if judged
                 else []
