@@ -30,12 +30,12 @@ from cylinder_trace.fills.rules import (
     refused_fill_signal_id,
 )
 from cylinder_trace.fills.schemas import (
+    FillAnswer,
     FillCreate,
     FillCursor,
     FillFilter,
     FillPage,
     FillRead,
-    FillResult,
     FillStatus,
     PostfillChecks,
     PrefillChecks,
@@ -50,7 +50,7 @@ from tzsb_common.logging import get_logger
 from tzsb_common.outbox import Outbox
 from tzsb_common.pagination import decode_cursor_as, keyset_page
 from tzsb_common.pg import Connection, Database
-from tzsb_common.problems import field_error
+from tzsb_common.problems import FieldError, field_error
 
 _log = get_logger(__name__)
 _ACCEPTED = Outcome(status=FillStatus.accepted.value)
@@ -243,9 +243,12 @@ def _refused_fill_signal(
     )
 
 
-def _invalid(fill_id: str | None, errors: Any) -> FillResult:
-    return FillResult(
-        fill_id=fill_id, status=FillStatus.refused, reasons=[FillReason.invalid], errors=errors
+def _invalid(fill_id: str | None, errors: list[FieldError]) -> FillAnswer:
+    return FillAnswer(
+        fill_id=fill_id,
+        status=FillStatus.refused.value,
+        reasons=[FillReason.invalid.value],
+        errors=errors,
     )
 
 
@@ -334,13 +337,9 @@ async def _write_new_fills(
     return written
 
 
-def _answer(fill_id: str, outcome: Outcome, *, duplicate: bool) -> FillResult:
-    status = FillStatus.duplicate if duplicate else FillStatus(outcome.status)
-    # Built from values this service made or stored: validating 1,000 answers again would cost
-    # about as much as judging the fills.
-    return FillResult.model_construct(
-        fill_id=fill_id, status=status, reasons=list(outcome.reasons), errors=None
-    )
+def _answer(fill_id: str, outcome: Outcome, *, duplicate: bool) -> FillAnswer:
+    status = FillStatus.duplicate.value if duplicate else outcome.status
+    return FillAnswer(fill_id=fill_id, status=status, reasons=list(outcome.reasons), errors=None)
 
 
 async def record_fills(
@@ -352,10 +351,10 @@ async def record_fills(
     items: Sequence[FillCreate | RawItem],
     batch: bool,
     now: datetime,
-) -> list[FillResult]:
+) -> list[FillAnswer]:
     """One answer per item, in order. A malformed item is answered `invalid` and not stored;
     the others are stored, refused ones too, each under its (station, fill id) once."""
-    results: list[FillResult | None] = []
+    results: list[FillAnswer | None] = []
     judged: list[tuple[int, FillCreate]] = []
     for index, item in enumerate(items):
         if isinstance(item, RawItem):
