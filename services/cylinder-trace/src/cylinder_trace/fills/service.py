@@ -18,12 +18,12 @@ from cylinder_trace.fill_statistics.rules import CountedFill
 from cylinder_trace.fill_statistics.service import count_new_fills
 from cylinder_trace.fills import queries
 from cylinder_trace.fills.rules import (
+    BatchJudge,
     CertificateFacts,
     CylinderFacts,
     FillFacts,
     FillReason,
     LicenceFacts,
-    fill_reasons,
     filled_anyway,
     malformed,
     refused_fill_severity,
@@ -79,8 +79,9 @@ class FillMonths:
         self._known: set[str] = set()
         self._lock = asyncio.Lock()
 
-    def month_of(self, at: datetime) -> datetime:
-        return month_start(at.astimezone(self.zone).date(), self.zone)
+    def month_of(self, day: date) -> datetime:
+        """The month of a business day."""
+        return month_start(day, self.zone)
 
     async def ensure(self, database: Database, months: Iterable[datetime]) -> None:
         missing = {m for m in months if partition_name(m) not in self._known}
@@ -177,9 +178,7 @@ def _row(station_id: uuid.UUID, fill: FillCreate, outcome: Outcome) -> tuple[Any
     )
 
 
-def _cylinder_facts(row: dict[str, Any] | None) -> CylinderFacts | None:
-    if row is None:
-        return None
+def _cylinder_facts(row: dict[str, Any]) -> CylinderFacts:
     return CylinderFacts(
         medium=row["medium"],
         status=row["status"],
@@ -192,9 +191,7 @@ def _cylinder_facts(row: dict[str, Any] | None) -> CylinderFacts | None:
     )
 
 
-def _certificate_facts(row: dict[str, Any] | None) -> CertificateFacts | None:
-    if row is None:
-        return None
+def _certificate_facts(row: dict[str, Any]) -> CertificateFacts:
     return CertificateFacts(
         item=row["item"],
         employer_id=row["employer_id"],
@@ -255,17 +252,17 @@ def _invalid(fill_id: str | None, errors: list[FieldError]) -> FillAnswer:
 async def _write_new_fills(
     conn: Connection,
     outbox: Outbox,
-    months: FillMonths,
     *,
     station_id: uuid.UUID,
     scope: str,
-    judged: Sequence[tuple[int, FillCreate]],
+    judged: Sequence[tuple[int, FillCreate, date]],
     now: datetime,
     keys_read: bool,
 ) -> list[ItemResult]:
-    """Judge the well-formed fills against the replicas and write them, refused ones too, with
-    their events and the day's counts; one result per fill, in order."""
-    cylinders = await queries.cylinders(conn, sorted({fill.cylinder_code for _, fill in judged}))
+    """Judge the well-formed fills (each with its business date) against the replicas and
+    write them, refused ones too, with their events and the day's counts; one result per
+    fill, in order."""
+    cylinders = await queries.cylinders(conn, sorted({fill.cylinder_code for _, fill, _ in judged}))
     licences = [
         LicenceFacts(
             scope=frozenset(row["scope"]),
@@ -277,62 +274,59 @@ async def _write_new_fills(
         for row in await queries.licences(conn, station_id)
     ]
     certificates = await queries.certificates(
-        conn, sorted({fill.filler_certificate for _, fill in judged})
+        conn, sorted({fill.filler_certificate for _, fill, _ in judged})
     )
+    judge = BatchJudge(
+        station_id=station_id,
+        licences=licences,
+        cylinders={code: _cylinder_facts(row) for code, row in cylinders.items()},
+        certificates={number: _certificate_facts(row) for number, row in certificates.items()},
+    )
+    source = outbox.settings.service_name
+    fill_events = FillEventDocuments(source=source, station_id=station_id, time=now)
+    # One outcome per distinct set of reasons: the key table stores each once.
+    outcomes: dict[tuple[FillReason, ...], Outcome] = {(): _ACCEPTED}
     bulk_items: list[BulkItem] = []
-    counted: list[CountedFill] = []
-    fill_events = FillEventDocuments(
-        source=outbox.settings.service_name, station_id=station_id, time=now
-    )
-    for _, fill in judged:
-        fill_date = fill.started_at.astimezone(months.zone).date()
-        reasons = fill_reasons(
+    for _, fill, fill_date in judged:
+        reasons = judge.reasons(
             FillFacts(
                 medium=fill.medium,
                 fill_date=fill_date,
                 prefill_passed=fill.prefill_checks.all_passed,
                 filled_mass_kg=fill.filled_mass_kg,
             ),
-            station_id=station_id,
-            cylinder=_cylinder_facts(cylinders.get(fill.cylinder_code)),
-            licences=licences,
-            certificate=_certificate_facts(certificates.get(fill.filler_certificate)),
+            cylinder_code=fill.cylinder_code,
+            filler_certificate=fill.filler_certificate,
         )
-        if reasons:
+        outcome = outcomes.get(tuple(reasons))
+        if outcome is None:
             codes = tuple(reason.value for reason in reasons)
-            outcome = Outcome(status=FillStatus.refused.value, reasons=codes)
-        else:
-            outcome = _ACCEPTED
+            outcome = outcomes[tuple(reasons)] = Outcome(FillStatus.refused.value, codes)
         events: list[tuple[CloudEvent | EventDocument, str]] = [
             (fill_events.document(fill, outcome.reasons), FILL_TOPIC)
         ]
-        if filled_anyway(
+        if reasons and filled_anyway(
             reasons,
             filled_mass_kg=fill.filled_mass_kg,
             final_pressure_mpa=fill.final_pressure_mpa,
         ):
             # Written with the fill's own event, only if the fill is new: a retry of
             # the batch raises no second signal.
-            source = outbox.settings.service_name
             signal = _refused_fill_signal(station_id, fill, reasons, now=now, source=source)
             signal_event = signal.to_event(source=source, subject=str(station_id))
             events.append((signal_event, signal.topic))
-        bulk_items.append(
-            BulkItem(
-                key=fill.fill_id,
-                outcome=outcome,
-                row=_row(station_id, fill, outcome),
-                events=events,
-            )
-        )
-        counted.append(CountedFill(fill_date, outcome.status, outcome.reasons))
+        bulk_items.append(BulkItem(fill.fill_id, outcome, _row(station_id, fill, outcome), events))
     written = await fill_writer.write_on(
         conn, scope=scope, items=bulk_items, outbox=outbox, read_first=not keys_read
     )
     await count_new_fills(
         conn,
         station_id,
-        (c for c, result in zip(counted, written, strict=True) if not result.duplicate),
+        (
+            CountedFill(fill_date, result.outcome.status, result.outcome.reasons)
+            for (_, _, fill_date), result in zip(judged, written, strict=True)
+            if not result.duplicate
+        ),
     )
     return written
 
@@ -355,7 +349,7 @@ async def record_fills(
     """One answer per item, in order. A malformed item is answered `invalid` and not stored;
     the others are stored, refused ones too, each under its (station, fill id) once."""
     results: list[FillAnswer | None] = []
-    judged: list[tuple[int, FillCreate]] = []
+    judged: list[tuple[int, FillCreate, date]] = []
     for index, item in enumerate(items):
         if isinstance(item, RawItem):
             results.append(_invalid(item.text_field("fill_id"), item_errors(FillCreate, item)))
@@ -376,10 +370,12 @@ async def record_fills(
                 )
             )
             continue
-        judged.append((len(results), item))
+        judged.append((len(results), item, item.started_at.astimezone(months.zone).date()))
         results.append(None)
     if judged:
-        await months.ensure(database, {months.month_of(fill.started_at) for _, fill in judged})
+        await months.ensure(
+            database, {months.month_of(day) for day in {day for _, _, day in judged}}
+        )
         scope = f"fill:{station_id}"
         async with database.transaction() as conn:
             # A replayed batch is answered from its keys: judging a fill and building its event
@@ -387,17 +383,16 @@ async def record_fills(
             keys_read = len(judged) > 1
             if keys_read:
                 known = await fill_writer.stored_outcomes(
-                    conn, scope=scope, keys=[fill.fill_id for _, fill in judged]
+                    conn, scope=scope, keys=[fill.fill_id for _, fill, _ in judged]
                 )
-                for position, fill in judged:
+                for position, fill, _ in judged:
                     if (outcome := known.get(fill.fill_id)) is not None:
                         results[position] = _answer(fill.fill_id, outcome, duplicate=True)
-                judged = [(p, fill) for p, fill in judged if fill.fill_id not in known]
+                judged = [entry for entry in judged if entry[1].fill_id not in known]
             written = (
                 await _write_new_fills(
                     conn,
                     outbox,
-                    months,
                     station_id=station_id,
                     scope=scope,
                     judged=judged,
@@ -407,7 +402,7 @@ async def record_fills(
                 if judged
                 else []
             )
-        for (position, _), result in zip(judged, written, strict=True):
+        for (position, _, _), result in zip(judged, written, strict=True):
             results[position] = _answer(result.key, result.outcome, duplicate=result.duplicate)
     return [result for result in results if result is not None]
 
