@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import (
 
 from machinery_support import THINGS_TOPIC, outbox
 from tzsb_common.bulk import (
+    SMALL_BATCH,
     BulkItem,
     BulkWriter,
+    EventDocument,
     ItemResult,
     Outcome,
     Row,
@@ -432,6 +434,88 @@ async def test_a_raw_asyncpg_connection_in_a_transaction_writes_the_same_way(
     ]
     assert await swipe_ids(engine) == ["s-1"]
     assert len(await outbox_subjects_and_ids(engine)) == 1
+
+
+async def test_events_given_as_documents_are_written_like_models_in_item_order(
+    engine: AsyncEngine, database_url: str, writer_outbox: Outbox
+) -> None:
+    company = uuid.uuid4()
+    as_model = swipe(company, "s-1", NOVEMBER)
+    (model_event, _) = as_model.events[0]
+    document_event = CloudEvent(
+        source="machinery-test",
+        type="tzsb.test.swipe.recorded.v1",
+        subject="3110000000000000002",
+        data={"swipe_id": "s-2"},
+    )
+    as_document = BulkItem(
+        key="s-2",
+        outcome=ACCEPTED,
+        row=(company, "s-2", "3110000000000000002", NOVEMBER, "check_in"),
+        events=[
+            (
+                EventDocument(
+                    document_event.id, document_event.subject, document_event.model_dump_json()
+                ),
+                THINGS_TOPIC,
+            )
+        ],
+    )
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        async with conn.transaction():
+            await writer.write_on(
+                conn, scope=str(company), items=[as_document, as_model], outbox=writer_outbox
+            )
+    finally:
+        await conn.close()
+
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(outbox.c.event_id, outbox.c.topic, outbox.c.key, outbox.c.event).order_by(
+                    outbox.c.id
+                )
+            )
+        ).all()
+    topic = writer_outbox.settings.topic(THINGS_TOPIC)
+    assert [tuple(row) for row in rows] == [
+        (document_event.id, topic, "3110000000000000002", document_event.model_dump(mode="json")),
+        (model_event.id, topic, "3110000000000000001", model_event.model_dump(mode="json")),
+    ]
+
+
+async def test_a_key_taken_after_the_callers_own_read_is_answered_as_a_duplicate(
+    engine: AsyncEngine, database_url: str, writer_outbox: Outbox
+) -> None:
+    company = uuid.uuid4()
+    batch = [swipe(company, f"s-{n:03d}", NOVEMBER) for n in range(SMALL_BATCH + 1)]
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        async with conn.transaction():
+            stored = await writer.stored_outcomes(
+                conn, scope=str(company), keys=[item.key for item in batch]
+            )
+            async with engine.begin() as other:  # another batch takes one key meanwhile
+                await other.execute(
+                    swipe_keys.insert().values(
+                        scope=str(company), client_key="s-007", status="refused", reasons=[]
+                    )
+                )
+            results = await writer.write_on(
+                conn, scope=str(company), items=batch, outbox=writer_outbox, read_first=False
+            )
+    finally:
+        await conn.close()
+
+    assert stored == {}
+    assert [r.key for r in results if r.duplicate] == ["s-007"]
+    assert results[7].outcome == Outcome("refused")
+    assert len(await swipe_ids(engine)) == SMALL_BATCH
+    # More events than a small batch go in by COPY, still in the order of the items.
+    assert [swipe_id for _, swipe_id in await outbox_subjects_and_ids(engine)] == [
+        item.key for item in batch if item.key != "s-007"
+    ]
 
 
 async def test_rows_of_makes_the_rows_from_the_items_that_were_new_only(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -10,6 +11,7 @@ import pytest
 
 from cylinder_trace.cylinders.rules import add_years
 from cylinder_trace.fills.rules import (
+    BatchJudge,
     CertificateFacts,
     CylinderFacts,
     FillFacts,
@@ -290,3 +292,52 @@ def test_a_refused_fill_is_a_major_hazard_unless_only_the_papers_were_wrong() ->
 def test_a_fills_signal_id_is_the_same_every_time_and_differs_per_station() -> None:
     assert refused_fill_signal_id(STATION, "F-1") == refused_fill_signal_id(STATION, "F-1")
     assert refused_fill_signal_id(STATION, "F-1") != refused_fill_signal_id(OTHER, "F-1")
+
+
+def test_a_batch_is_judged_fill_by_fill_as_each_would_be_alone() -> None:
+    """The batch judge works out the licences and fillers once per date; every combination of
+    cylinder, filler, medium, date, checks and mass still gets exactly `fill_reasons`."""
+    cylinders = {
+        "own": CYLINDER,
+        "scrapped-overdue": replace(
+            CYLINDER, status="scrapped", next_inspection_on=DAY - timedelta(days=1)
+        ),
+        "old": replace(CYLINDER, manufactured_on=add_years(DAY, -12)),
+        "others-lpg": replace(CYLINDER, owner_id=OTHER),
+        "others-o2": replace(CYLINDER, medium="O2", owner_id=OTHER, permitted_fill_kg=None),
+    }
+    certificates = {
+        "P-OWN": CERTIFICATE,
+        "P-OTHER": replace(CERTIFICATE, employer_id=OTHER),
+        "P-LAPSED": replace(CERTIFICATE, valid_to=DAY - timedelta(days=1)),
+    }
+    licences = (
+        LICENCE,
+        replace(LICENCE, scope=frozenset({"H2"}), valid_to=DAY + timedelta(days=1)),
+    )
+    judge = BatchJudge(
+        station_id=STATION, licences=licences, cylinders=cylinders, certificates=certificates
+    )
+    combinations = itertools.product(
+        [*cylinders, "unknown"],
+        [*certificates, "P-UNKNOWN"],
+        ["LPG", "O2", "H2", "CNG"],
+        [DAY, DAY + timedelta(days=2), date(2031, 1, 1)],
+        [True, False],
+        [14.2, 15.0, None],
+    )
+    judged = 0
+    for code, number, medium, day, prefill_passed, mass in combinations:
+        fill = FillFacts(
+            medium=medium, fill_date=day, prefill_passed=prefill_passed, filled_mass_kg=mass
+        )
+        alone = fill_reasons(
+            fill,
+            station_id=STATION,
+            cylinder=cylinders.get(code),
+            licences=licences,
+            certificate=certificates.get(number),
+        )
+        assert judge.reasons(fill, cylinder_code=code, filler_certificate=number) == alone
+        judged += 1
+    assert judged == 6 * 4 * 4 * 3 * 2 * 3

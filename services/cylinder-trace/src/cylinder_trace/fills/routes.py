@@ -14,7 +14,14 @@ from cylinder_trace.bulk_database import BulkDatabase
 from cylinder_trace.cylinders.access import CylinderCode, CylinderReader
 from cylinder_trace.fills import service
 from cylinder_trace.fills.access import FillingStation, recall_station
-from cylinder_trace.fills.schemas import FillBody, FillCreate, FillFilter, FillPage, FillResults
+from cylinder_trace.fills.schemas import (
+    FillBody,
+    FillCreate,
+    FillFilter,
+    FillPage,
+    FillResults,
+    fill_results_json,
+)
 from cylinder_trace.ingestion import split_items
 from tzsb_common.batch import BatchTooLarge
 from tzsb_common.days import QueryDay
@@ -55,7 +62,7 @@ async def record_fills(
     items, batch = split_items(body, batch_field="fills", model=FillCreate)
     if len(items) > settings.max_batch_items:
         raise BatchTooLarge(items=len(items), max_items=settings.max_batch_items)
-    results = await service.record_fills(
+    answers = await service.record_fills(
         database,
         outbox,
         request.app.state.fill_months,
@@ -64,7 +71,7 @@ async def record_fills(
         batch=batch,
         now=datetime.now(UTC),
     )
-    return record_response(FillResults(results=results))
+    return Response(fill_results_json(answers), media_type="application/json")
 
 
 @router.get("/fills", response_model=FillPage)

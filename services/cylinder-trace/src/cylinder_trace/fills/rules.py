@@ -5,7 +5,7 @@ TSG Z6001; DOMAIN.md "Gas cylinders and filling"). No I/O; dates are passed in."
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -122,6 +122,51 @@ def fill_reasons(
     certificate: CertificateFacts | None,
 ) -> list[FillReason]:
     """Every reason that applies, in the contract's order; empty: the fill is accepted."""
+    on = fill.fill_date
+    return _reasons(
+        fill,
+        station_id=station_id,
+        cylinder=cylinder,
+        life_ends_on=None if cylinder is None else cylinder_life_ends_on(cylinder),
+        licence_reasons=licence_reasons(licences, medium=fill.medium, on=on),
+        filler_certified=filler_certified(certificate, station_id=station_id, on=on),
+    )
+
+
+def cylinder_life_ends_on(cylinder: CylinderFacts) -> date:
+    return service_life_ends_on(
+        medium=cylinder.medium,
+        manufactured_on=cylinder.manufactured_on,
+        design_life_years=cylinder.design_life_years,
+        life_extension_years=cylinder.life_extension_years,
+    )
+
+
+def licence_reasons(
+    licences: Sequence[LicenceFacts], *, medium: str, on: date
+) -> tuple[FillReason, ...]:
+    """What the station's filling licences say against filling `medium` on `on`."""
+    reasons: tuple[FillReason, ...] = ()
+    in_force = [licence for licence in licences if licence_in_force(licence, on)]
+    # The medium is judged against the licences in force; with none in force, against any the
+    # station holds, so a station never licensed for the medium is told both.
+    judged = in_force or licences
+    if not any(medium in licence.scope for licence in judged):
+        reasons += (FillReason.medium_outside_licence,)
+    if not in_force:
+        reasons += (FillReason.licence_invalid,)
+    return reasons
+
+
+def _reasons(
+    fill: FillFacts,
+    *,
+    station_id: uuid.UUID,
+    cylinder: CylinderFacts | None,
+    life_ends_on: date | None,
+    licence_reasons: tuple[FillReason, ...],
+    filler_certified: bool,
+) -> list[FillReason]:
     reasons: list[FillReason] = []
     on = fill.fill_date
     if cylinder is None:
@@ -131,25 +176,12 @@ def fill_reasons(
             reasons.append(FillReason.cylinder_scrapped)
         if cylinder.next_inspection_on < on:
             reasons.append(FillReason.inspection_overdue)
-        life_ends_on = service_life_ends_on(
-            medium=cylinder.medium,
-            manufactured_on=cylinder.manufactured_on,
-            design_life_years=cylinder.design_life_years,
-            life_extension_years=cylinder.life_extension_years,
-        )
-        if on >= life_ends_on:
+        if life_ends_on is not None and on >= life_ends_on:
             reasons.append(FillReason.past_design_life)
         if fill.medium != cylinder.medium:
             reasons.append(FillReason.medium_mismatch)
-    in_force = [licence for licence in licences if licence_in_force(licence, on)]
-    # The medium is judged against the licences in force; with none in force, against any the
-    # station holds, so a station never licensed for the medium is told both.
-    judged = in_force or licences
-    if not any(fill.medium in licence.scope for licence in judged):
-        reasons.append(FillReason.medium_outside_licence)
-    if not in_force:
-        reasons.append(FillReason.licence_invalid)
-    if not filler_certified(certificate, station_id=station_id, on=on):
+    reasons.extend(licence_reasons)
+    if not filler_certified:
         reasons.append(FillReason.filler_not_certified)
     if cylinder is not None and cylinder.medium == LPG and cylinder.owner_id != station_id:
         # TSG 23: an LPG station fills only the cylinders it owns (产权).
@@ -164,6 +196,53 @@ def fill_reasons(
     ):
         reasons.append(FillReason.overfilled)
     return reasons
+
+
+class BatchJudge:
+    """`fill_reasons` over the fills of one batch of one station, which share its licences
+    and a few fillers and dates: what depends only on those is worked out once per medium
+    and date, or per filler and date, instead of once per fill. Pure, like `fill_reasons`."""
+
+    def __init__(
+        self,
+        *,
+        station_id: uuid.UUID,
+        licences: Sequence[LicenceFacts],
+        cylinders: Mapping[str, CylinderFacts],
+        certificates: Mapping[str, CertificateFacts],
+    ) -> None:
+        self._station_id = station_id
+        self._licences = licences
+        self._cylinders = cylinders
+        self._certificates = certificates
+        self._licence_reasons: dict[tuple[str, date], tuple[FillReason, ...]] = {}
+        self._certified: dict[tuple[str, date], bool] = {}
+
+    def reasons(
+        self, fill: FillFacts, *, cylinder_code: str, filler_certificate: str
+    ) -> list[FillReason]:
+        on = fill.fill_date
+        licence_key = (fill.medium, on)
+        licence = self._licence_reasons.get(licence_key)
+        if licence is None:
+            licence = licence_reasons(self._licences, medium=fill.medium, on=on)
+            self._licence_reasons[licence_key] = licence
+        filler_key = (filler_certificate, on)
+        certified = self._certified.get(filler_key)
+        if certified is None:
+            certified = filler_certified(
+                self._certificates.get(filler_certificate), station_id=self._station_id, on=on
+            )
+            self._certified[filler_key] = certified
+        cylinder = self._cylinders.get(cylinder_code)
+        return _reasons(
+            fill,
+            station_id=self._station_id,
+            cylinder=cylinder,
+            life_ends_on=None if cylinder is None else cylinder_life_ends_on(cylinder),
+            licence_reasons=licence,
+            filler_certified=certified,
+        )
 
 
 def malformed(

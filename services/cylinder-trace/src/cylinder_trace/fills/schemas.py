@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 from pydantic import AwareDatetime, BaseModel, Field
+from pydantic_core import to_json
 
 from cylinder_trace.ingestion import ItemError
 from tzsb_common.json_bodies import StrictModel
+from tzsb_common.problems import FieldError
 
 
 class PrefillChecks(StrictModel):
@@ -92,6 +95,21 @@ class FillResult(BaseModel):
 
 class FillResults(BaseModel):
     results: list[FillResult] = Field(description="one per fill, in order")
+
+
+class FillAnswer(TypedDict):
+    """A `FillResult` as the service builds it, from values it made or stored: validating
+    1,000 answers again would cost about as much as judging the fills."""
+
+    fill_id: str | None
+    status: str
+    reasons: list[str]
+    errors: list[FieldError] | None
+
+
+def fill_results_json(answers: Sequence[FillAnswer]) -> bytes:
+    """The `FillResults` document of these answers."""
+    return to_json({"results": answers})
 
 
 class FillRead(BaseModel):
