@@ -63,7 +63,7 @@ from aiokafka.errors import (
     MessageSizeTooLargeError,
     RecordTooLargeError,
 )
-from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.partitioner import murmur2
 from fastapi import APIRouter, Depends, Path, Request, status
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
@@ -545,9 +545,22 @@ class _Envelope(BaseModel):
 
 
 _HEADERS = [("content-type", CLOUDEVENTS_CONTENT_TYPE.encode())]
-_PARTITIONER = DefaultPartitioner()
-"""The Java client's murmur2 partitioner, as aiokafka's `send` uses: a subject's partition
-is the one every earlier relay chose for it."""
+_SUBJECT_HASHES: dict[bytes, int] = {}
+SUBJECT_HASHES_KEPT = 100_000
+
+
+def subject_partition(key: bytes, partitions: Sequence[int]) -> int:
+    """The partition aiokafka's default partitioner gives `key` (the Java client's murmur2,
+    made positive, modulo the partition count), so a subject keeps the partition every earlier
+    relay chose for it. murmur2 is pure Python there, half of a relay's CPU per event, and the
+    same cylinders and elevators come back again and again, so recent subjects' hashes are
+    remembered (up to `SUBJECT_HASHES_KEPT`, then forgotten together)."""
+    hashed = _SUBJECT_HASHES.get(key)
+    if hashed is None:
+        if len(_SUBJECT_HASHES) >= SUBJECT_HASHES_KEPT:
+            _SUBJECT_HASHES.clear()
+        hashed = _SUBJECT_HASHES[key] = murmur2(key) & 0x7FFFFFFF
+    return partitions[hashed % len(partitions)]
 
 
 def _retrieved(delivery: asyncio.Future[Any]) -> None:
@@ -829,8 +842,7 @@ class OutboxRelay:
                 if topic not in partitions:
                     partitions[topic] = sorted(await producer.partitions_for(topic))
                 key_bytes = key.encode()
-                everyone = partitions[topic]
-                partition = _PARTITIONER(key_bytes, everyone, everyone)
+                partition = subject_partition(key_bytes, partitions[topic])
                 if (topic, partition) not in filling:
                     filling[(topic, partition)] = (producer.create_batch(), [])
                 batch, members = filling[(topic, partition)]
