@@ -54,7 +54,6 @@ key that can be written again.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,8 +72,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tzsb_common.events import CloudEvent
-from tzsb_common.outbox import Outbox, subject_bucket
+from tzsb_common.events import CloudEvent, EventDocument
+from tzsb_common.outbox import Outbox
 
 Row = tuple[Any, ...]
 """One target row: driver values in the order of the writer's columns."""
@@ -120,20 +119,6 @@ class Outcome:
     """Reason codes (the values of a rules.py reason enum) when the item was refused."""
     detail: Mapping[str, Any] | None = None
     """JSON values the caller wants to hand back on a retry, e.g. the row's id and month."""
-
-
-@dataclass(frozen=True, slots=True)
-class EventDocument:
-    """An event already serialised: its CloudEvents JSON document, with the id and subject
-    that document holds.
-
-    For a batch path that builds a thousand events of one shape: filling in a document costs a
-    fraction of building a `CloudEvent` model and dumping it. The caller keeps the document
-    equal to what `CloudEvent.model_dump_json` would give (a test of its own says so)."""
-
-    id: uuid.UUID
-    subject: str
-    document: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,30 +481,7 @@ def _parse_outcomes(records: Sequence[Sequence[Any]]) -> dict[str, Outcome]:
 def _event_arrays(items: Sequence[BulkItem], outbox: Outbox) -> list[list[Any]]:
     """In the order the client sent the items: the relay publishes a subject's events in
     outbox id order, so two swipes of one elevator in one batch keep their order."""
-    events = [event for item in items for event in item.events]
-    models = [(event, topic) for event, topic in events if isinstance(event, CloudEvent)]
-    if len(models) == len(events):
-        return outbox.row_arrays(models)
-    # The columns `Outbox.row_arrays` gives, from documents already serialised.
-    settings = outbox.settings
-    buckets = settings.outbox_buckets
-    topics: dict[str, str] = {}
-    ids: list[uuid.UUID] = []
-    topic_names: list[str] = []
-    subjects: list[str] = []
-    subject_buckets: list[int] = []
-    documents: list[str] = []
-    for event, topic in events:
-        if isinstance(event, CloudEvent):
-            event = EventDocument(event.id, event.subject, event.model_dump_json())
-        if (name := topics.get(topic)) is None:
-            name = topics[topic] = settings.topic(topic)
-        ids.append(event.id)
-        topic_names.append(name)
-        subjects.append(event.subject)
-        subject_buckets.append(subject_bucket(event.subject, buckets))
-        documents.append(event.document)
-    return [ids, topic_names, subjects, subject_buckets, documents]
+    return outbox.row_arrays([event for item in items for event in item.events])
 
 
 def _qualified(table: Table) -> str:

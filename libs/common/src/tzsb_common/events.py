@@ -8,6 +8,7 @@ is one event to every inbox. Any other event gets a random id.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -46,6 +47,20 @@ class CloudEvent(BaseModel):
     @classmethod
     def from_json_bytes(cls, raw: bytes) -> CloudEvent:
         return cls.model_validate_json(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class EventDocument:
+    """An event already serialised: its CloudEvents JSON document, with the id and subject
+    that document holds.
+
+    For a batch path that builds a thousand events of one shape: filling in a document costs a
+    fraction of building a `CloudEvent` model and dumping it. The caller keeps the document
+    equal to what `CloudEvent.model_dump_json` would give (a test of its own says so)."""
+
+    id: uuid.UUID
+    subject: str
+    document: str
 
 
 class EventPayload(BaseModel):

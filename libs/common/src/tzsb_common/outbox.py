@@ -93,7 +93,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from tzsb_common.auth import BureauPrincipal
 from tzsb_common.cancellation import raise_if_cancelled
 from tzsb_common.db import DbSession, asyncpg_dsn
-from tzsb_common.events import CLOUDEVENTS_CONTENT_TYPE, CloudEvent, EventPayload
+from tzsb_common.events import CLOUDEVENTS_CONTENT_TYPE, CloudEvent, EventDocument, EventPayload
 from tzsb_common.kafka import MAX_RECORD_BYTES, new_producer, stop_quietly
 from tzsb_common.logging import get_logger
 from tzsb_common.metrics import (
@@ -383,16 +383,26 @@ class Outbox:
             *self.row_arrays(events),
         )
 
-    def row_arrays(self, events: Sequence[tuple[CloudEvent, str]]) -> list[list[Any]]:
+    def row_arrays(
+        self, events: Sequence[tuple[CloudEvent | EventDocument, str]]
+    ) -> list[list[Any]]:
         """The outbox columns of `events` as arrays in their order — event ids, topics (with
-        the prefix), keys, buckets, documents — for an `unnest` insert on a raw connection."""
+        the prefix), keys, buckets, documents — for an `unnest` insert or a COPY on a raw
+        connection. An `EventDocument` goes in as already serialised."""
         buckets = self.settings.outbox_buckets
+        topics: dict[str, str] = {}
+        for _, topic in events:
+            if topic not in topics:
+                topics[topic] = self.settings.topic(topic)
         return [
             [event.id for event, _ in events],
-            [self.settings.topic(topic) for _, topic in events],
+            [topics[topic] for _, topic in events],
             [event.subject for event, _ in events],
             [subject_bucket(event.subject, buckets) for event, _ in events],
-            [event.model_dump_json() for event, _ in events],
+            [
+                event.document if isinstance(event, EventDocument) else event.model_dump_json()
+                for event, _ in events
+            ],
         ]
 
 

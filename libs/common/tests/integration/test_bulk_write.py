@@ -23,14 +23,13 @@ from tzsb_common.bulk import (
     SMALL_BATCH,
     BulkItem,
     BulkWriter,
-    EventDocument,
     ItemResult,
     Outcome,
     Row,
     add_idempotency_table,
 )
 from tzsb_common.db import asyncpg_dsn, new_metadata
-from tzsb_common.events import CloudEvent
+from tzsb_common.events import CloudEvent, EventDocument
 from tzsb_common.outbox import Outbox
 from tzsb_common.settings import ServiceSettings
 from tzsb_common.testing import eventually
