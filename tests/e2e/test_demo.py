@@ -5,9 +5,6 @@ services' read APIs, then a second run that finds the data and writes nothing.""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -19,61 +16,15 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from platform_support import running_platform
 
-from tzsb_common.embedded import free_port
-
-READY_TIMEOUT_S = 180
 SCALE = "0.1"
 
 
 @pytest.fixture
 def platform() -> Iterator[dict[str, str]]:
-    state = (
-        Path(os.environ.get("TMPDIR", "/tmp")) / f"tzsb-demo-{os.getpid()}-{time.monotonic_ns()}"
-    )
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
-    }
-    env.update(
-        STATE_DIR=str(state),
-        PG_PORT=str(free_port()),
-        KAFKA_PORT=str(free_port()),
-        KAFKA_CONTROLLER_PORT=str(free_port()),
-        REGISTRY_PORT=str(free_port()),
-        INSPECTION_PORT=str(free_port()),
-        ELEVATOR_MAINTENANCE_PORT=str(free_port()),
-        CYLINDER_TRACE_PORT=str(free_port()),
-        REPORTING_PORT=str(free_port()),
-        KAFKA_TOPIC_PARTITIONS="2",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tzsb_platform"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert process.stdout is not None
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        said: list[str] = []
-        for line in process.stdout:
-            said.append(line)
-            if line.strip() == "ready":
-                break
-            assert time.monotonic() < deadline, "".join(said)
-        else:
-            pytest.fail("the platform ended before it was ready:\n" + "".join(said))
+    with running_platform("demo") as env:
         yield env
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-        shutil.rmtree(state, ignore_errors=True)
 
 
 def _load(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -22,11 +22,6 @@ import asyncio
 import csv
 import io
 import json
-import os
-import shutil
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -35,11 +30,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from platform_support import running_platform
 
-from tzsb_common.embedded import free_port
 from tzsb_platform.demo import Api, credit_code, id_number
 
-READY_TIMEOUT_S = 180
 SETTLE_TIMEOUT_S = 240
 READ_TIMEOUT_S = 60
 BUSINESS_ZONE = ZoneInfo("Asia/Shanghai")
@@ -75,56 +69,14 @@ def _previous_month(today: date) -> tuple[date, date]:
 
 @pytest.fixture
 def platform() -> Iterator[dict[str, str]]:
-    state = (
-        Path(os.environ.get("TMPDIR", "/tmp")) / f"tzsb-table3-{os.getpid()}-{time.monotonic_ns()}"
-    )
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
-    }
-    env.update(
-        STATE_DIR=str(state),
-        PG_PORT=str(free_port()),
-        KAFKA_PORT=str(free_port()),
-        KAFKA_CONTROLLER_PORT=str(free_port()),
-        REGISTRY_PORT=str(free_port()),
-        INSPECTION_PORT=str(free_port()),
-        ELEVATOR_MAINTENANCE_PORT=str(free_port()),
-        CYLINDER_TRACE_PORT=str(free_port()),
-        REPORTING_PORT=str(free_port()),
-        KAFKA_TOPIC_PARTITIONS="2",
+    with running_platform(
+        "table3",
         SWIPE_MAX_AGE_DAYS=str(SWIPE_MAX_AGE_DAYS),
         # Every read is computed afresh, so an answer asked for before the last events were
         # applied is not served again from the cache.
         REPORT_CACHE_SECONDS="0",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tzsb_platform"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert process.stdout is not None
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        said: list[str] = []
-        for line in process.stdout:
-            said.append(line)
-            if line.strip() == "ready":
-                break
-            assert time.monotonic() < deadline, "".join(said)
-        else:
-            pytest.fail("the platform ended before it was ready:\n" + "".join(said))
+    ) as env:
         yield env
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-        shutil.rmtree(state, ignore_errors=True)
 
 
 def _code(n: int) -> str:
