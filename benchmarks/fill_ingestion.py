@@ -28,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from ingestion_support import organisation_with_token, reference_server
+from ingestion_support import batch_row, organisation_with_token, reference_server, single_row
 
 from tzsb_common.migrations import upgrade_to_head
 from tzsb_common.pg import Database
@@ -286,20 +286,7 @@ async def measure(
                 clients,
                 seconds,
             )
-            rows.append(
-                {
-                    "path": "POST /api/v1/fills (one fill)",
-                    "clients": clients,
-                    "rate": ours.rate,
-                    "p50_ms": ours.p50_ms,
-                    "p99_ms": ours.p99_ms,
-                    "errors": ours.errors,
-                    "timeouts": ours.timeouts,
-                    "reference_rate": theirs.rate,
-                    "reference_p99_ms": theirs.p99_ms,
-                    "note": "reference: Starlette + asyncpg, key and row in one statement",
-                }
-            )
+            rows.append(single_row("POST /api/v1/fills (one fill)", clients, ours, theirs))
     raw_copy = await copy_reference(reference_url, seconds, prefix, cert_prefix)
     # The replay posts the batch row's bodies again: each wrk thread numbers its fills from
     # the same start under the same tag, and starts over before it passes what every thread
@@ -316,18 +303,5 @@ async def measure(
         )
         threads = min(2, BATCH_CLIENTS)
         wrap = max(1, int(batch.rate * seconds * 0.8 / threads)) * BATCH
-        rows.append(
-            {
-                "path": label,
-                "clients": BATCH_CLIENTS,
-                "rate": batch.rate * BATCH,
-                "unit": "rows/s",
-                "p50_ms": batch.p50_ms,
-                "p99_ms": batch.p99_ms,
-                "errors": batch.errors,
-                "timeouts": batch.timeouts,
-                "reference_rate": raw_copy,
-                "note": "reference: asyncpg copy_records_to_table, 1,000 rows a call",
-            }
-        )
+        rows.append(batch_row(label, BATCH_CLIENTS, batch, BATCH, raw_copy))
     return rows

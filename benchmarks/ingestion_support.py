@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -76,3 +77,37 @@ def reference_server(database_variable: str, url: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def single_row(label: str, clients: int, ours: Any, theirs: Any) -> dict[str, Any]:
+    """A row of one item per request: the service's wrk figures beside the reference's."""
+    return {
+        "path": label,
+        "clients": clients,
+        "rate": ours.rate,
+        "p50_ms": ours.p50_ms,
+        "p99_ms": ours.p99_ms,
+        "errors": ours.errors,
+        "timeouts": ours.timeouts,
+        "reference_rate": theirs.rate,
+        "reference_p99_ms": theirs.p99_ms,
+        "note": "reference: Starlette + asyncpg, key and row in one statement",
+    }
+
+
+def batch_row(
+    label: str, clients: int, batch: Any, rows_per_request: int, raw_copy: float
+) -> dict[str, Any]:
+    """A row of batches, in rows/s, beside raw COPY of the same rows."""
+    return {
+        "path": label,
+        "clients": clients,
+        "rate": batch.rate * rows_per_request,
+        "unit": "rows/s",
+        "p50_ms": batch.p50_ms,
+        "p99_ms": batch.p99_ms,
+        "errors": batch.errors,
+        "timeouts": batch.timeouts,
+        "reference_rate": raw_copy,
+        "note": "reference: asyncpg copy_records_to_table, 1,000 rows a call",
+    }

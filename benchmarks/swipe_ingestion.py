@@ -31,7 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from ingestion_support import organisation_with_token, reference_server
+from ingestion_support import batch_row, organisation_with_token, reference_server, single_row
 
 from tzsb_common.migrations import upgrade_to_head
 from tzsb_common.pg import Database
@@ -275,20 +275,7 @@ async def measure(
             theirs = run_wrk(
                 reference, _script("single", path="/swipes", token=None, **names), clients, seconds
             )
-            rows.append(
-                {
-                    "path": "POST /api/v1/swipes (one swipe)",
-                    "clients": clients,
-                    "rate": ours.rate,
-                    "p50_ms": ours.p50_ms,
-                    "p99_ms": ours.p99_ms,
-                    "errors": ours.errors,
-                    "timeouts": ours.timeouts,
-                    "reference_rate": theirs.rate,
-                    "reference_p99_ms": theirs.p99_ms,
-                    "note": "reference: Starlette + asyncpg, key and row in one statement",
-                }
-            )
+            rows.append(single_row("POST /api/v1/swipes (one swipe)", clients, ours, theirs))
     batch = run_wrk(
         maintenance_url,
         _script("batch", path="/api/v1/swipes", token=token, **names),
@@ -298,17 +285,6 @@ async def measure(
     )
     raw_copy = await copy_reference(reference_url, seconds, prefix, cert_prefix)
     rows.append(
-        {
-            "path": "POST /api/v1/swipes (1,000 a batch)",
-            "clients": BATCH_CLIENTS,
-            "rate": batch.rate * BATCH,
-            "unit": "rows/s",
-            "p50_ms": batch.p50_ms,
-            "p99_ms": batch.p99_ms,
-            "errors": batch.errors,
-            "timeouts": batch.timeouts,
-            "reference_rate": raw_copy,
-            "note": "reference: asyncpg copy_records_to_table, 1,000 rows a call",
-        }
+        batch_row("POST /api/v1/swipes (1,000 a batch)", BATCH_CLIENTS, batch, BATCH, raw_copy)
     )
     return rows
