@@ -7,6 +7,7 @@ import base64
 import binascii
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import unquote_plus
@@ -43,7 +44,10 @@ class TokenThrottle:
     and the server almost nothing. Per process: with several replicas each admits its share.
     """
 
-    def __init__(self, settings: RegistrySettings) -> None:
+    def __init__(
+        self, settings: RegistrySettings, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.clock = clock
         self.per_address = SlidingWindowLimit(
             limit=settings.token_requests_per_minute_per_address, window_s=60.0
         )
@@ -52,14 +56,14 @@ class TokenThrottle:
         )
 
     def admit_address(self, address: str) -> None:
-        retry_after = self.per_address.hit(address, time.monotonic())
+        retry_after = self.per_address.hit(address, self.clock())
         if retry_after is not None:
             raise TooManyRequests(
                 "too many token requests from this address", retry_after_s=retry_after
             )
 
     def admit_client(self, client_id: str) -> None:
-        retry_after = self.per_client.hit(client_id, time.monotonic())
+        retry_after = self.per_client.hit(client_id, self.clock())
         if retry_after is not None:
             raise TooManyRequests(
                 "too many token requests for this client", retry_after_s=retry_after
