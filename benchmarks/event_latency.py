@@ -186,6 +186,8 @@ async def registry_process(
         "SIGNING_KEY_PEM": key.to_pem().decode(),
         "STATE_DIR": str(state_dir),
         "LOG_LEVEL": "WARNING",
+        # Sent rows kept (they are deleted at sending by default): `relay_latencies` reads them.
+        "OUTBOX_RETENTION_HOURS": "1",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "registry.main:create_app", "--factory",

@@ -12,8 +12,10 @@ its outbox, and its relay publishes them as usual.
 - Ordered: a batch reads its records `FOR SHARE`, so a change to one of them waits for the batch
   to commit and its own event lands behind the re-emitted one; the compacted topic therefore
   keeps the newest state as its last word.
-- Faithful: when the original event is still in the outbox (sent rows are kept a while), that
-  row is simply marked unsent again, so exactly the original document goes out once more.
+- Faithful: the re-emitted event carries the original's id and data, and the record's change
+  time; when the original row is still in the outbox (a relay with `OUTBOX_RETENTION_HOURS`
+  keeps sent rows a while), that row is simply marked unsent again, so exactly the original
+  document goes out once more.
 """
 
 from __future__ import annotations

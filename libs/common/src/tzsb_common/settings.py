@@ -72,7 +72,9 @@ class ServiceSettings(BaseSettings):
     change moves unsent rows safely (see tzsb_common.outbox)."""
     outbox_publish_timeout_s: float = Field(default=15.0, gt=0)
     outbox_max_backoff_s: float = Field(default=0.5, gt=0)
-    outbox_retention_hours: int = Field(default=72, gt=0)
+    outbox_retention_hours: int = Field(default=0, ge=0)
+    """How long sent outbox rows are kept, to look back at what was published; 0 deletes a row
+    in the transaction that published it, which costs the database several times less."""
     outbox_max_attempts: int = Field(default=5, gt=0)
     """Publishing attempts for a row that fails by its own fault (too large for the broker, not
     a valid envelope) before it is marked failed and its bucket moves on. A broker that is away

@@ -67,6 +67,42 @@ async def test_event_is_published_as_a_cloudevent_keyed_by_subject(
     assert unsent == 0
 
 
+async def test_a_published_row_is_deleted_unless_a_retention_keeps_it(
+    engine: AsyncEngine, settings: ServiceSettings, topic_reader: TopicReader
+) -> None:
+    deleted, kept = thing_event(new_subject(), 1), thing_event(new_subject(), 1)
+    assert settings.outbox_retention_hours == 0
+
+    await _write(engine, settings, [deleted])
+    relay = OutboxRelay(engine=engine, table=outbox, settings=settings)
+    try:
+        assert await relay.publish_pending() == 1
+    finally:
+        await relay._drop_producer()
+    await _write(engine, settings, [kept])
+    keeping = settings.model_copy(update={"outbox_retention_hours": 1})
+    relay = OutboxRelay(engine=engine, table=outbox, settings=keeping)
+    try:
+        assert await relay.publish_pending() == 1
+    finally:
+        await relay._drop_producer()
+
+    records = await topic_reader.read(THINGS_TOPIC, count=2)
+    assert {json.loads(record.value)["id"] for record in records} == {
+        str(deleted.id),
+        str(kept.id),
+    }
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(outbox.c.event_id, outbox.c.sent_at).where(
+                outbox.c.event_id.in_([deleted.id, kept.id])
+            )
+        )
+        left = {event_id: sent_at for event_id, sent_at in rows}
+    assert set(left) == {kept.id}
+    assert left[kept.id] is not None
+
+
 async def test_two_relays_at_once_publish_every_row_exactly_once_in_subject_order(
     engine: AsyncEngine, settings: ServiceSettings, topic_reader: TopicReader
 ) -> None:

@@ -75,14 +75,20 @@ async def test_expired_sent_rows_are_deleted_in_batches_and_nothing_else_is(
     engine: AsyncEngine, settings: ServiceSettings
 ) -> None:
     await _write(engine, settings, 60)
-    await _age_rows(engine, count=30, sent_ago=timedelta(hours=73))  # past the 72 h default
+    await _age_rows(engine, count=30, sent_ago=timedelta(hours=73))  # past a 72 h retention
     await _age_rows(engine, count=10, sent_ago=timedelta(hours=1))
     await _age_rows(engine, count=5, sent_ago=None)
-    relay = OutboxRelay(engine=engine, table=outbox, settings=settings)
+    keeping = settings.model_copy(update={"outbox_retention_hours": 72})
+    relay = OutboxRelay(engine=engine, table=outbox, settings=keeping)
 
     assert await relay.delete_expired_sent_rows() == 30  # five statements of 7 rows
     assert await _counts(engine) == {"sent": 10, "failed": 5, "unsent": 15}
     assert await relay.delete_expired_sent_rows() == 0
+
+    # Once the retention is set to zero, what it kept goes at the next clean-up.
+    relay = OutboxRelay(engine=engine, table=outbox, settings=settings)
+    assert await relay.delete_expired_sent_rows() == 10
+    assert await _counts(engine) == {"sent": 0, "failed": 5, "unsent": 15}
 
 
 async def test_running_relay_keeps_deleting_rows_as_they_expire(

@@ -133,7 +133,9 @@ async def test_republishing_sends_the_original_events_again(
             records = await topic_reader.read(topic, count=len(originals) + 1)
             events = [json.loads(r.value) for r in records]
             assert len(events) == len(originals) + 1, topic
-            # The latest state went out again as the very same document.
-            assert events[-1] == originals[-1], topic
+            # The latest state went out again as the same event (id, subject, data); its time
+            # is the record's, as republishing reads it, since the relay deleted the original
+            # row when it sent it.
+            assert {**events[-1], "time": None} == {**originals[-1], "time": None}, topic
     finally:
         await engine.dispose()
