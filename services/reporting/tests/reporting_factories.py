@@ -12,6 +12,11 @@ from zoneinfo import ZoneInfo
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
+from tzsb_common.contracts.cylinder import (
+    FillDayStatistics,
+    FillStatisticsV1,
+    fill_statistics_subject,
+)
 from tzsb_common.contracts.elevator import (
     SwipeDayStatistics,
     SwipeStatisticsV1,
@@ -160,6 +165,32 @@ def swipe_day(
         )
     )
     return event(payload, swipe_statistics_subject(company, on))
+
+
+def fill_day(
+    station: uuid.UUID,
+    on: date,
+    accepted_by_medium: dict[str, int],
+    refused_by_medium: dict[str, int] | None = None,
+    refused_by_reason: dict[str, int] | None = None,
+    *,
+    version: int = 1,
+) -> tuple[EventPayload, CloudEvent]:
+    """A station's fill statistics of a day as the cylinder-trace service publishes them."""
+    refused = refused_by_medium or {}
+    payload = FillStatisticsV1(
+        statistics=FillDayStatistics(
+            station_id=station,
+            day=on,
+            accepted=sum(accepted_by_medium.values()),
+            refused=sum(refused.values()),
+            accepted_by_medium=accepted_by_medium,
+            refused_by_medium=refused,
+            refused_by_reason=refused_by_reason or {},
+            version=version,
+        )
+    )
+    return event(payload, fill_statistics_subject(station, on))
 
 
 def every(first: date, days: int, until: date) -> list[date]:

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from cylinder_trace.bulk_database import bulk_database_hook
 from cylinder_trace.cylinders.routes import router as cylinders_router
 from cylinder_trace.db import inbox, load_metadata, outbox
+from cylinder_trace.fill_statistics.publishing import fill_statistics_publishing_hook
 from cylinder_trace.fill_statistics.routes import router as statistics_router
 from cylinder_trace.fills.months import fill_months_hook
 from cylinder_trace.fills.routes import router as fills_router
@@ -30,6 +31,10 @@ def create_app(settings: CylinderTraceSettings | None = None) -> FastAPI:
             inbox_table=inbox,
             routers=[fills_router, cylinders_router, inspections_router, statistics_router],
             consumers=[registry_replica()],
-            hooks=[bulk_database_hook(settings), fill_months_hook(settings)],
+            hooks=[
+                bulk_database_hook(settings),
+                fill_months_hook(settings),
+                fill_statistics_publishing_hook(settings),
+            ],
         )
     )

@@ -14,3 +14,6 @@ class CylinderTraceSettings(ServiceSettings):
     """Fill dates, licence and certificate validity and the fill months are dates in this zone."""
     fill_months_check_interval_s: float = Field(default=3600.0, gt=0)
     """How often a replica makes sure the coming months' fill partitions exist."""
+    fill_statistics_publish_interval_s: float = Field(default=1.0, gt=0)
+    """How often the station-days whose fill counts changed are published (at most one event
+    per day and interval, however many batches)."""

@@ -1,11 +1,11 @@
 """Read models the indicators do not use yet, fed through Kafka: licences keep their newest
-version, fills are counted once per station, day and medium, refusals per reason, and each
+version, and each station-day of fill statistics (per medium and refusal reason) and each
 company-day of swipe statistics keeps its newest version."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -13,21 +13,19 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from reporting_factories import (
-    SHANGHAI,
     event,
     fetch_value,
+    fill_day,
     publish,
     staff_event,
     staff_member,
     swipe_day,
 )
-from tzsb_common.contracts.cylinder import FillAcceptedV1, FillRecord, FillRefusedV1
 from tzsb_common.contracts.registry import (
     LicenceCreatedV1,
     LicenceSnapshot,
     LicenceStatusChangedV1,
 )
-from tzsb_common.events import CloudEvent, EventPayload
 from tzsb_common.settings import ServiceSettings
 from tzsb_common.testing import eventually
 
@@ -35,37 +33,6 @@ from tzsb_common.testing import eventually
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     return {"run_background_workers": True}
-
-
-def fill(
-    station: uuid.UUID,
-    on: date,
-    medium: str,
-    reasons: list[str] | None = None,
-    *,
-    started: datetime | None = None,
-    cylinder_code: str | None = None,
-) -> tuple[EventPayload, CloudEvent]:
-    started = started or datetime.combine(on, time(10, 0), SHANGHAI)
-    record = FillRecord(
-        station_id=station,
-        fill_id=str(uuid.uuid4()),
-        cylinder_code=cylinder_code or f"LPG{uuid.uuid4().hex[:10]}",
-        filler_certificate="TS0000000009",
-        medium=medium,
-        started_at=started,
-        ended_at=started + timedelta(minutes=3),
-        prefill_checks_passed=True,
-        postfill_checks_passed=True,
-        filled_mass_kg=14.5,
-        final_pressure_mpa=None,
-    )
-    payload: EventPayload = (
-        FillAcceptedV1(fill=record)
-        if reasons is None
-        else FillRefusedV1(fill=record, reasons=reasons)
-    )
-    return event(payload, record.cylinder_code)
 
 
 async def test_licences_and_fill_counts_follow_their_topics(
@@ -90,7 +57,10 @@ async def test_licences_and_fill_counts_follow_their_topics(
     )
     subject = str(licence.licence_id)
     day = date(2026, 3, 2)
-    duplicate = fill(station, day, "LPG")
+    newest = fill_day(
+        station, day, {"LPG": 2, "O2": 2}, {"LPG": 2},
+        {"inspection_overdue": 2, "overfilled": 1}, version=3,
+    )  # fmt: skip
     await publish(
         producer,
         settings,
@@ -101,21 +71,11 @@ async def test_licences_and_fill_counts_follow_their_topics(
             ),
             subject,
         ),
-        duplicate,
-        duplicate,  # delivered twice: counted once
-        fill(station, day, "LPG"),
-        fill(station, day, "LPG", ["inspection_overdue", "overfilled"]),
-        fill(station, day, "LPG", ["inspection_overdue"]),
-        fill(station, day, "O2"),
-        # 23:30 UTC on 1 March is 07:30 on 2 March in Shanghai: the same business day. The
-        # same cylinder as the duplicate, so the same partition: counted after both copies.
-        fill(
-            station,
-            day,
-            "O2",
-            started=datetime(2026, 3, 1, 23, 30, tzinfo=UTC),
-            cylinder_code=duplicate[1].subject,
-        ),
+        fill_day(station, day, {"LPG": 1}, version=1),
+        newest,
+        newest,  # delivered twice: changes nothing
+        # An older version arriving late (a re-publication) changes nothing either.
+        fill_day(station, day, {"LPG": 2, "O2": 1}, {"LPG": 1}, {"overfilled": 1}, version=2),
     )
 
     counts = await eventually(

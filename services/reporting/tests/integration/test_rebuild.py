@@ -4,7 +4,7 @@ the live consumers built, table by table, row by row."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -16,13 +16,13 @@ from reporting.read_models.rebuild import rebuild_read_models
 from reporting.read_models.tables import read_model_tables
 from reporting.settings import ReportingSettings
 from reporting_factories import (
-    SHANGHAI,
     contract,
     created,
     elevator,
     event,
     every,
     fetch_value,
+    fill_day,
     inspection,
     maintenance_company,
     publish,
@@ -31,7 +31,6 @@ from reporting_factories import (
     swipe_day,
     visit,
 )
-from tzsb_common.contracts.cylinder import FillAcceptedV1, FillRecord, FillRefusedV1
 from tzsb_common.contracts.inspection import InspectionDueV1
 from tzsb_common.contracts.registry import (
     EQUIPMENT_TOPIC,
@@ -42,30 +41,6 @@ from tzsb_common.contracts.registry import (
 from tzsb_common.events import CloudEvent, EventPayload
 from tzsb_common.kafka import stop_quietly
 from tzsb_common.testing import eventually
-
-
-def fill(station: uuid.UUID, reasons: list[str] | None) -> tuple[EventPayload, CloudEvent]:
-    started = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
-    record = FillRecord(
-        station_id=station,
-        fill_id=str(uuid.uuid4()),
-        cylinder_code=f"LPG{uuid.uuid4().hex[:10]}",
-        filler_certificate="TS0000000009",
-        medium="LPG",
-        started_at=started,
-        ended_at=started + timedelta(minutes=3),
-        prefill_checks_passed=True,
-        postfill_checks_passed=True,
-        filled_mass_kg=14.5,
-        final_pressure_mpa=None,
-    )
-    payload: EventPayload = (
-        FillAcceptedV1(fill=record)
-        if reasons is None
-        else FillRefusedV1(fill=record, reasons=reasons)
-    )
-    return event(payload, record.cylinder_code)
-
 
 EXPECTED_ROWS = {
     "equipment": 3,
@@ -165,8 +140,10 @@ async def test_rebuilt_read_models_equal_the_live_ones(
         *(visit(code, company, day) for day in every(date(2026, 1, 2), 14, date(2026, 3, 31))),
         visit(lifts[1].equipment_code, company, date(2026, 2, 3), repeated_visit),
         visit(lifts[1].equipment_code, company, date(2026, 2, 4), repeated_visit),  # moved
-        fill(station, None),
-        fill(station, ["inspection_overdue"]),
+        fill_day(station, date(2026, 3, 2), {"LPG": 1}, version=1),
+        fill_day(
+            station, date(2026, 3, 2), {"LPG": 1}, {"LPG": 1}, {"inspection_overdue": 1}, version=2
+        ),
         staff_event(inspector),
         staff_event(inspector, active=False),
         staff_event(staff_member("兰州新区市场监督管理局", level="A")),
@@ -179,7 +156,7 @@ async def test_rebuilt_read_models_equal_the_live_ones(
         lambda: _tables(app),
         until=lambda state: (
             all(len(state[name]) == rows for name, rows in EXPECTED_ROWS.items())
-            and state["fill_days"][0][3:] == (1, 1)
+            and state["fill_days"][0][3:] == (1, 1, 2)
             and sorted(row[-1] for row in state["swipe_days"]) == [1, 2]
             and any(row[0] == code and "经二路" in str(row) for row in state["equipment"])
             and any(row[0] == repeated_visit and row[5] == date(2026, 2, 4)

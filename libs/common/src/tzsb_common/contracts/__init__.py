@@ -40,6 +40,7 @@ TOPIC_CONFIGS: dict[str, dict[str, str]] = {
     "tzsb.elevator.maintenance": EVENT_TOPIC_CONFIG,
     "tzsb.elevator.rescue": EVENT_TOPIC_CONFIG,
     "tzsb.cylinder.fill": EVENT_TOPIC_CONFIG,
+    "tzsb.cylinder.fill_statistics": SNAPSHOT_TOPIC_CONFIG,
     "tzsb.cylinder.inspection": EVENT_TOPIC_CONFIG,
 }
 """Every topic of the bus (ARCHITECTURE.md, "Services") and the broker settings it is created

@@ -57,6 +57,51 @@ class FillRefusedV1(EventPayload):
     )
 
 
+FILL_STATISTICS_TOPIC = "tzsb.cylinder.fill_statistics"
+"""Compacted: the latest totals of every station-day stay readable, so a read model rebuilt
+from the topic has every day, not only the last week's."""
+
+
+class FillDayStatistics(BaseModel):
+    """One filling station's fills of one business day, as they stand after a batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    station_id: uuid.UUID = Field(description="充装单位")
+    day: date = Field(description="营业日 (Asia/Shanghai) the fills started on")
+    accepted: int = Field(description="充装: fills accepted")
+    refused: int = Field(description="拒绝充装: fills refused (stored, never malformed ones)")
+    accepted_by_medium: dict[str, int] = Field(description="accepted fills per medium (充装介质)")
+    refused_by_medium: dict[str, int] = Field(description="refused fills per medium")
+    refused_by_reason: dict[str, int] = Field(
+        description="refused fills per reason code (e.g. inspection_overdue 超期未检); a fill "
+        "refused for two reasons counts under both"
+    )
+    version: int = Field(
+        description="grows by one with every batch that adds to the day: keep the highest"
+    )
+
+
+@register_event
+class FillStatisticsV1(EventPayload):
+    event_type: ClassVar[str] = "tzsb.cylinder.fill_statistics.v1"
+    topic: ClassVar[str] = FILL_STATISTICS_TOPIC
+    summary: ClassVar[str] = (
+        "A filling station's fill statistics of a business day changed (充装统计): the day's new "
+        "totals, per medium and refusals by reason, published once per batch that stored fills "
+        "of that day. Keyed `<station id>:<day>`; a consumer keeps the highest version"
+    )
+    snapshot_field: ClassVar[str | None] = "statistics"
+
+    statistics: FillDayStatistics
+
+
+def fill_statistics_subject(station_id: uuid.UUID, day: date) -> str:
+    """The key of one station's day: every version of it lands on one partition, in order, and
+    compaction keeps the latest."""
+    return f"{station_id}:{day.isoformat()}"
+
+
 INSPECTION_TOPIC = "tzsb.cylinder.inspection"
 
 

@@ -17,6 +17,8 @@ class FillDayStatistics(BaseModel):
     refusals_by_reason: dict[str, int] = Field(
         description="refused fills per reason; a fill refused for two reasons counts in both"
     )
+    accepted_by_medium: dict[str, int] = Field(description="accepted fills per medium (充装介质)")
+    refused_by_medium: dict[str, int] = Field(description="refused fills per medium")
 
 
 class FillStatisticsPage(BaseModel):

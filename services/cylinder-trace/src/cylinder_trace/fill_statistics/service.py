@@ -7,6 +7,11 @@ over 90 days (2 cores shared with other work), grouping the raw fills by station
 (about 1.5 µs a fill, growing with the fills), against 1.2 ms, 22 ms and 49 ms reading the
 roll-up (growing with station-days only). Keeping it costs one statement per batch, about
 0.7 ms, next to some 50 ms for storing a batch of 1,000 fills.
+
+Each day that changed is published with its totals (`tzsb.cylinder.fill_statistics.v1`, on a
+compacted topic) by publishing.py: the reporting service counts fills from these, an event per
+station-day and second at most, instead of taking in every fill's event (an inbox row and a
+read-model update each).
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ async def count_new_fills(
     conn: Connection, station_id: uuid.UUID, fills: Iterable[CountedFill]
 ) -> None:
     """Add fills stored for the first time to the station's days, in the caller's transaction
-    (the one that stores them: a fill is counted once, however often it is posted)."""
+    (the one that stores them: a fill is counted once, however often it is posted). The days
+    are published afterwards (publishing.py), not here: the day's row is locked from this
+    statement to the commit, and each batch of the station waits for it."""
     tallies = daily_tallies(fills)
     if not tallies.empty:
         await queries.add_fills(conn, station_id, tallies)
@@ -44,7 +51,9 @@ def _item(row: dict[str, Any]) -> FillDayStatistics:
         fills=row["accepted"] + row["refused"],
         accepted=row["accepted"],
         refused=row["refused"],
-        refusals_by_reason=dict(zip(row["reasons"] or (), row["fills"] or (), strict=True)),
+        refusals_by_reason=row["refused_by_reason"],
+        accepted_by_medium=row["accepted_by_medium"],
+        refused_by_medium=row["refused_by_medium"],
     )
 
 

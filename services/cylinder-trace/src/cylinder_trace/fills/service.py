@@ -323,8 +323,8 @@ async def _write_new_fills(
         conn,
         station_id,
         (
-            CountedFill(fill_date, result.outcome.status, result.outcome.reasons)
-            for (_, _, fill_date), result in zip(judged, written, strict=True)
+            CountedFill(fill_date, result.outcome.status, result.outcome.reasons, fill.medium)
+            for (_, fill, fill_date), result in zip(judged, written, strict=True)
             if not result.duplicate
         ),
     )

@@ -26,7 +26,7 @@ from reporting.read_models.rules import (
     record_complete,
 )
 from tzsb_common.consumer import BatchConsumerSpec, HandlerContext, TypedEvent
-from tzsb_common.contracts.cylinder import FILL_TOPIC, FillAcceptedV1, FillRefusedV1
+from tzsb_common.contracts.cylinder import FILL_STATISTICS_TOPIC, FillStatisticsV1
 from tzsb_common.contracts.elevator import (
     MAINTENANCE_TOPIC,
     SwipeStatisticsV1,
@@ -340,28 +340,51 @@ class InspectionDueSeen(EventPayload):
     park: str | None = None
 
 
-class FillSeen(_Tolerant):
+class FillDaySeen(_Tolerant):
     station_id: uuid.UUID
-    fill_id: str
-    medium: str
-    started_at: datetime
+    day: date
+    accepted_by_medium: dict[str, int] = Field(default_factory=dict)
+    refused_by_medium: dict[str, int] = Field(default_factory=dict)
+    refused_by_reason: dict[str, int] = Field(default_factory=dict)
+    version: int
+
+    @property
+    def key(self) -> tuple[uuid.UUID, date]:
+        return (self.station_id, self.day)
+
+    def medium_rows(self) -> list[dict[str, Any]]:
+        media = sorted(self.accepted_by_medium.keys() | self.refused_by_medium.keys())
+        return [
+            {
+                "station_id": self.station_id,
+                "day": self.day,
+                "medium": medium,
+                "accepted": self.accepted_by_medium.get(medium, 0),
+                "refused": self.refused_by_medium.get(medium, 0),
+                "version": self.version,
+            }
+            for medium in media
+        ]
+
+    def refusal_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "station_id": self.station_id,
+                "day": self.day,
+                "reason": reason,
+                "fills": fills,
+                "version": self.version,
+            }
+            for reason, fills in sorted(self.refused_by_reason.items())
+        ]
 
 
-class FillAcceptedSeen(EventPayload):
+class FillStatisticsSeen(EventPayload):
     model_config = ConfigDict(extra="ignore")
-    event_type: ClassVar[str] = FillAcceptedV1.event_type
-    topic: ClassVar[str] = FILL_TOPIC
+    event_type: ClassVar[str] = FillStatisticsV1.event_type
+    topic: ClassVar[str] = FILL_STATISTICS_TOPIC
 
-    fill: FillSeen
-
-
-class FillRefusedSeen(EventPayload):
-    model_config = ConfigDict(extra="ignore")
-    event_type: ClassVar[str] = FillRefusedV1.event_type
-    topic: ClassVar[str] = FILL_TOPIC
-
-    fill: FillSeen
-    reasons: list[str] = Field(default_factory=list)
+    statistics: FillDaySeen
 
 
 class VisitCompletedSeen(EventPayload):
@@ -526,42 +549,27 @@ async def apply_due_stages(context: HandlerContext, events: Sequence[TypedEvent[
     await queries.insert_due_stages(context.session, list(stages.values()))
 
 
-def fill_consumer_handler(
-    zone: ZoneInfo,
-) -> Callable[[HandlerContext, Sequence[TypedEvent[Any]]], Any]:
-    async def apply_fills(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
-        """Count each fill once (the inbox keeps a redelivered event out) under its station,
-        day and medium, and each refusal under every reason it carries."""
-        days: dict[tuple[Any, ...], list[int]] = {}
-        refusals: dict[tuple[Any, ...], int] = {}
-        for event in events:
-            payload = event.payload
-            fill: FillSeen = payload.fill
-            day = business_day(fill.started_at, zone)
-            counts = days.setdefault((fill.station_id, day, fill.medium), [0, 0])
-            if isinstance(payload, FillRefusedSeen):
-                counts[1] += 1
-                for reason in set(payload.reasons):
-                    key = (fill.station_id, day, reason)
-                    refusals[key] = refusals.get(key, 0) + 1
-            else:
-                counts[0] += 1
-        await queries.add_fill_days(
-            context.session,
-            [
-                {"station_id": k[0], "day": k[1], "medium": k[2], "accepted": a, "refused": r}
-                for k, (a, r) in sorted(days.items(), key=lambda item: str(item[0]))
-            ],
-        )
-        await queries.add_fill_refusal_days(
-            context.session,
-            [
-                {"station_id": k[0], "day": k[1], "reason": k[2], "fills": n}
-                for k, n in sorted(refusals.items(), key=lambda item: str(item[0]))
-            ],
-        )
+def latest_fill_days(days: Sequence[FillDaySeen]) -> list[FillDaySeen]:
+    """One station-day each, its highest version, in key order (a stable lock order)."""
+    latest: dict[tuple[uuid.UUID, date], FillDaySeen] = {}
+    for day in days:
+        held = latest.get(day.key)
+        if held is None or held.version < day.version:
+            latest[day.key] = day
+    return [latest[key] for key in sorted(latest)]
 
-    return apply_fills
+
+async def apply_fill_days(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
+    """Keep each station-day's newest totals per medium and per refusal reason: the publisher's
+    version orders them, so a redelivered or re-published older event changes nothing. Counts
+    only grow, so a newer day holds every medium and reason an older one did."""
+    days = latest_fill_days([event.payload.statistics for event in events])
+    await queries.upsert_fill_days(
+        context.session, [row for day in days for row in day.medium_rows()]
+    )
+    await queries.upsert_fill_refusal_days(
+        context.session, [row for day in days for row in day.refusal_rows()]
+    )
 
 
 def latest_swipe_days(days: Sequence[SwipeDaySeen]) -> list[SwipeDaySeen]:
@@ -643,9 +651,9 @@ def read_model_consumers(zone: ZoneInfo) -> list[BatchConsumerSpec]:
             apply_swipe_days,
         ),
         _spec(
-            "fill-read-model",
-            FILL_TOPIC,
-            [FillAcceptedSeen, FillRefusedSeen],
-            fill_consumer_handler(zone),
+            "fill-statistics-read-model",
+            FILL_STATISTICS_TOPIC,
+            [FillStatisticsSeen],
+            apply_fill_days,
         ),
     ]

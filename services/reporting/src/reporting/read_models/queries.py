@@ -215,21 +215,24 @@ _UPSERT_STAFF = _upsert_newer(
     },
 )
 
-# The counts of a chunk are summed in Python first: ON CONFLICT cannot touch one row twice.
-_ADD_FILL_DAYS = text(
-    "INSERT INTO fill_days (station_id, day, medium, accepted, refused) "
+# One row per key (ON CONFLICT cannot touch one row twice); a station-day's rows carry the
+# version of its statistics, and an older version changes nothing.
+_UPSERT_FILL_DAYS = text(
+    "INSERT INTO fill_days AS f (station_id, day, medium, accepted, refused, version) "
     "SELECT * FROM unnest(CAST(:station_id AS uuid[]), CAST(:day AS date[]), "
-    "CAST(:medium AS text[]), CAST(:accepted AS int4[]), CAST(:refused AS int4[])) "
+    "CAST(:medium AS text[]), CAST(:accepted AS int4[]), CAST(:refused AS int4[]), "
+    "CAST(:version AS int8[])) "
     "ON CONFLICT (station_id, day, medium) DO UPDATE SET "
-    "accepted = fill_days.accepted + EXCLUDED.accepted, "
-    "refused = fill_days.refused + EXCLUDED.refused"
+    "accepted = EXCLUDED.accepted, refused = EXCLUDED.refused, version = EXCLUDED.version "
+    "WHERE f.version < EXCLUDED.version"
 )
-_ADD_FILL_REFUSAL_DAYS = text(
-    "INSERT INTO fill_refusal_days (station_id, day, reason, fills) "
+_UPSERT_FILL_REFUSAL_DAYS = text(
+    "INSERT INTO fill_refusal_days AS f (station_id, day, reason, fills, version) "
     "SELECT * FROM unnest(CAST(:station_id AS uuid[]), CAST(:day AS date[]), "
-    "CAST(:reason AS text[]), CAST(:fills AS int4[])) "
+    "CAST(:reason AS text[]), CAST(:fills AS int4[]), CAST(:version AS int8[])) "
     "ON CONFLICT (station_id, day, reason) DO UPDATE SET "
-    "fills = fill_refusal_days.fills + EXCLUDED.fills"
+    "fills = EXCLUDED.fills, version = EXCLUDED.version "
+    "WHERE f.version < EXCLUDED.version"
 )
 
 SWIPE_DAY_COLUMNS = ("company_id", "day", "accepted", "rejected", "rejected_by_reason", "version")
@@ -422,17 +425,16 @@ async def upsert_staff(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     return list(result.scalars())
 
 
-async def add_fill_days(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    columns = ("station_id", "day", "medium", "accepted", "refused")
+async def upsert_fill_days(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    columns = ("station_id", "day", "medium", "accepted", "refused", "version")
     if rows:
-        await session.execute(_ADD_FILL_DAYS, _arrays(rows, columns))
+        await session.execute(_UPSERT_FILL_DAYS, _arrays(rows, columns))
 
 
-async def add_fill_refusal_days(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+async def upsert_fill_refusal_days(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    columns = ("station_id", "day", "reason", "fills", "version")
     if rows:
-        await session.execute(
-            _ADD_FILL_REFUSAL_DAYS, _arrays(rows, ("station_id", "day", "reason", "fills"))
-        )
+        await session.execute(_UPSERT_FILL_REFUSAL_DAYS, _arrays(rows, columns))
 
 
 async def upsert_swipe_days(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -231,12 +232,15 @@ fill_days = Table(
     Column("medium", Text, nullable=False),  # 充装介质
     Column("accepted", Integer, nullable=False),
     Column("refused", Integer, nullable=False),
+    # Of the station-day's statistics event it holds: an older one changes nothing.
+    Column("version", BigInteger, nullable=False, server_default="0"),
     PrimaryKeyConstraint("station_id", "day", "medium"),
     Index("ix_fill_days_day", "day"),
     info=READ_MODEL,
 )
-"""Fills per station, day and medium: a fill is counted once, since its event is applied once
-(the inbox), and cylinders fill by the hundred million a year, too many to keep one by one."""
+"""Fills per station, day and medium, from the cylinder-trace service's statistics of each
+station-day (`tzsb.cylinder.fill_statistics.v1`): cylinders fill by the hundred million a year,
+too many to keep, or to take in as events, one by one."""
 
 fill_refusal_days = Table(
     "fill_refusal_days",
@@ -245,6 +249,7 @@ fill_refusal_days = Table(
     Column("day", Date, nullable=False),
     Column("reason", Text, nullable=False),  # e.g. inspection_overdue, overfilled
     Column("fills", Integer, nullable=False),
+    Column("version", BigInteger, nullable=False, server_default="0"),
     PrimaryKeyConstraint("station_id", "day", "reason"),
     info=READ_MODEL,
 )
