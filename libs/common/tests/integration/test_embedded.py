@@ -45,6 +45,7 @@ async def test_postgres_keeps_its_data_across_restarts(tmp_path: Path) -> None:
         await connection.execute("INSERT INTO kept VALUES ('电梯')")
         assert await connection.fetchval("SHOW max_connections") == "300"
         assert await connection.fetchval("SHOW fsync") == "off"
+        assert await connection.fetchval("SHOW autovacuum_naptime") == "10s"
         await connection.close()
 
         await asyncio.to_thread(server.stop)

@@ -12,11 +12,11 @@ from aiokafka.errors import KafkaError
 
 from tzsb_common.contracts import (
     ALL_TOPICS,
+    COMPACTED_TOPICS,
     DLQ_TOPIC_CONFIG,
     EVENT_TOPIC_CONFIG,
     SNAPSHOT_TOPIC_CONFIG,
 )
-from tzsb_common.contracts.registry import SNAPSHOT_TOPICS
 from tzsb_common.embedded import EmbeddedTansu, free_port
 from tzsb_common.events import dlq_topic, event_catalogue
 from tzsb_common.kafka import describe_topic_configs, ensure_topics, stop_quietly
@@ -46,7 +46,7 @@ async def _configs(admin: AIOKafkaAdminClient, topics: list[str]) -> dict[str, d
 
 def test_every_topic_that_carries_snapshots_is_a_snapshot_topic() -> None:
     for payload in event_catalogue().values():
-        if payload.topic in SNAPSHOT_TOPICS:
+        if payload.topic in COMPACTED_TOPICS:
             assert payload.snapshot_field is not None, payload.event_type
 
 
@@ -64,7 +64,7 @@ async def test_snapshot_topics_are_compacted_and_event_topics_keep_their_retenti
     configs = await eventually(lambda: _configs(admin, names + [dlq_topic(n) for n in names]))
     for topic in ALL_TOPICS:
         name = f"{topic_prefix}{topic}"
-        wanted = SNAPSHOT_TOPIC_CONFIG if topic in SNAPSHOT_TOPICS else EVENT_TOPIC_CONFIG
+        wanted = SNAPSHOT_TOPIC_CONFIG if topic in COMPACTED_TOPICS else EVENT_TOPIC_CONFIG
         assert _holds(configs[name], wanted), (name, configs[name])
         assert _holds(configs[dlq_topic(name)], DLQ_TOPIC_CONFIG), dlq_topic(name)
     equipment = configs[f"{topic_prefix}tzsb.registry.equipment"]

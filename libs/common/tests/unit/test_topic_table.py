@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tzsb_common.contracts import (
     ALL_TOPICS,
+    COMPACTED_TOPICS,
     DLQ_TOPIC_CONFIG,
     EVENT_TOPIC_CONFIG,
     SNAPSHOT_TOPIC_CONFIG,
@@ -13,7 +14,7 @@ from tzsb_common.contracts.registry import SNAPSHOT_TOPICS
 from tzsb_common.events import dlq_topic, topics
 
 
-def test_the_registry_snapshot_topics_are_compacted_and_the_others_are_not() -> None:
+def test_the_snapshot_topics_are_compacted_and_the_others_are_not() -> None:
     assert set(SNAPSHOT_TOPICS) == {
         "tzsb.registry.equipment",
         "tzsb.registry.organisation",
@@ -22,8 +23,9 @@ def test_the_registry_snapshot_topics_are_compacted_and_the_others_are_not() -> 
         "tzsb.registry.licence",
         "tzsb.registry.staff",
     }
+    assert set(COMPACTED_TOPICS) == {*SNAPSHOT_TOPICS, "tzsb.cylinder.fill_statistics"}
     for topic in ALL_TOPICS:
-        expected = SNAPSHOT_TOPIC_CONFIG if topic in SNAPSHOT_TOPICS else EVENT_TOPIC_CONFIG
+        expected = SNAPSHOT_TOPIC_CONFIG if topic in COMPACTED_TOPICS else EVENT_TOPIC_CONFIG
         assert topic_config(topic) == expected
         assert topic_config(dlq_topic(topic)) == DLQ_TOPIC_CONFIG
     assert SNAPSHOT_TOPIC_CONFIG["cleanup.policy"] == "compact"

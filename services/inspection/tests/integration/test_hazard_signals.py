@@ -22,7 +22,8 @@ from tzsb_common.testing import eventually
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"run_background_workers": True}
+    # Sent events are kept: the tests read the hazards' events from the outbox.
+    return {"run_background_workers": True, "outbox_retention_hours": 1}
 
 
 @pytest.fixture

@@ -64,7 +64,12 @@ NOT_IN_EVENTS_OF = {STAFF_TOPIC: frozenset[str]()}
 
 @pytest.fixture
 def settings_overrides(test_signing_key: Any) -> dict[str, Any]:
-    return {"signing_key_pem": test_signing_key.to_pem().decode(), "run_background_workers": True}
+    # Sent events are kept, to compare what was written with what the topics hold.
+    return {
+        "signing_key_pem": test_signing_key.to_pem().decode(),
+        "run_background_workers": True,
+        "outbox_retention_hours": 1,
+    }
 
 
 async def _post(client: httpx.AsyncClient, path: str, body: Any, headers: Any) -> Any:

@@ -66,7 +66,12 @@ async def apply_snapshot(session: AsyncSession, event: CloudEvent) -> None:
 
 @pytest.fixture
 def settings_overrides(test_signing_key: SigningKey) -> dict[str, Any]:
-    return {"signing_key_pem": test_signing_key.to_pem().decode(), "run_background_workers": True}
+    # Sent events are kept, to compare what was written with what the topics hold.
+    return {
+        "signing_key_pem": test_signing_key.to_pem().decode(),
+        "run_background_workers": True,
+        "outbox_retention_hours": 1,
+    }
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ from reporting_factories import (
     elevator,
     event,
     fetch_value,
+    fill_day,
     inspection,
     maintenance_company,
     publish,
@@ -54,7 +55,6 @@ from safety_event_factories import (
     hazard_rectified,
     rescue,
 )
-from tzsb_common.contracts.cylinder import FillAcceptedV1, FillRecord, FillRefusedV1
 from tzsb_common.contracts.inspection import InspectionDueV1
 from tzsb_common.contracts.registry import (
     ContractCreatedV1,
@@ -247,28 +247,6 @@ def _due(code: str, stage: str, due_on: date, today: date, park: str) -> Publish
     return event(payload, code)
 
 
-def _fill(station: uuid.UUID, at: datetime, reasons: list[str] | None = None) -> Published:
-    record = FillRecord(
-        station_id=station,
-        fill_id=str(uuid.uuid4()),
-        cylinder_code=f"LPG{uuid.uuid4().hex[:10]}",
-        filler_certificate="TS0000000009",
-        medium="LPG",
-        started_at=at,
-        ended_at=at + timedelta(minutes=3),
-        prefill_checks_passed=True,
-        postfill_checks_passed=True,
-        filled_mass_kg=14.5,
-        final_pressure_mpa=None,
-    )
-    payload = (
-        FillAcceptedV1(fill=record)
-        if reasons is None
-        else FillRefusedV1(fill=record, reasons=reasons)
-    )
-    return event(payload, record.cylinder_code)
-
-
 def _seed(today: date, now: datetime) -> list[Published]:
     """A small bureau: two parks of elevators and a boiler, one maintenance company and one
     filling station, and something of every kind the dashboards count."""
@@ -307,8 +285,13 @@ def _seed(today: date, now: datetime) -> list[Published]:
         hazard_closed(closed, a, now - timedelta(hours=2)),
         anomaly(a, company, recently),
         *rescue(uuid.uuid4(), b, company, recently),
-        _fill(station, recently),
-        _fill(station, recently, ["inspection_overdue", "overfilled"]),
+        fill_day(
+            station,
+            recently.astimezone(SHANGHAI).date(),
+            {"LPG": 1},
+            {"LPG": 1},
+            {"inspection_overdue": 1, "overfilled": 1},
+        ),
         swipe_day(company, today, 4, {"outside_geofence": 2, "no_valid_contract": 1}),
     ]
 

@@ -31,8 +31,11 @@ DLQ_TOPIC_CONFIG: dict[str, str] = {
 }
 """Long enough for someone to look at a failed event and re-drive it."""
 
+COMPACTED_TOPICS: tuple[str, ...] = (*registry.SNAPSHOT_TOPICS, cylinder.FILL_STATISTICS_TOPIC)
+"""Topics of snapshot events: the registry's records, and the daily fill statistics."""
+
 TOPIC_CONFIGS: dict[str, dict[str, str]] = {
-    **dict.fromkeys(registry.SNAPSHOT_TOPICS, SNAPSHOT_TOPIC_CONFIG),
+    **dict.fromkeys(COMPACTED_TOPICS, SNAPSHOT_TOPIC_CONFIG),
     "tzsb.inspection.due": EVENT_TOPIC_CONFIG,
     "tzsb.inspection.result": EVENT_TOPIC_CONFIG,
     "tzsb.inspection.spot_check": EVENT_TOPIC_CONFIG,
@@ -40,7 +43,6 @@ TOPIC_CONFIGS: dict[str, dict[str, str]] = {
     "tzsb.elevator.maintenance": EVENT_TOPIC_CONFIG,
     "tzsb.elevator.rescue": EVENT_TOPIC_CONFIG,
     "tzsb.cylinder.fill": EVENT_TOPIC_CONFIG,
-    "tzsb.cylinder.fill_statistics": SNAPSHOT_TOPIC_CONFIG,
     "tzsb.cylinder.inspection": EVENT_TOPIC_CONFIG,
 }
 """Every topic of the bus (ARCHITECTURE.md, "Services") and the broker settings it is created
@@ -62,6 +64,7 @@ def topic_config(topic: str) -> dict[str, str]:
 
 __all__ = [
     "ALL_TOPICS",
+    "COMPACTED_TOPICS",
     "DLQ_TOPIC_CONFIG",
     "EVENT_TOPIC_CONFIG",
     "SNAPSHOT_TOPIC_CONFIG",

@@ -32,6 +32,9 @@ SYSTEM_USER = "embedded_postgres"
 _SOCKET_PATH_LIMIT = 100
 """sun_path holds 108 bytes on Linux (104 on macOS); longer socket paths cannot be bound."""
 
+AUTOVACUUM_NAPTIME = "10s"
+"""How often autovacuum looks at each database (docker-compose.yml sets the same)."""
+
 
 def _postgres_bin_dir() -> Path:
     with warnings.catch_warnings():
@@ -165,6 +168,11 @@ class EmbeddedPostgres:
             "timezone": "UTC",
             "log_timezone": "UTC",
             "logging_collector": "off",
+            # The outboxes are queues: every event is written and deleted within a second or
+            # so, and their indexes fill with dead entries until a vacuum. Each database is
+            # looked at once per naptime; the default minute let 900,000 dead rows pile up
+            # under a fill burst.
+            "autovacuum_naptime": AUTOVACUUM_NAPTIME,
         }
         if self.fast:
             # Tests throw their databases away: durability only costs time there.
