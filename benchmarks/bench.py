@@ -469,18 +469,21 @@ async def swipe_rows(platform: Platform, seconds: int) -> list[Row]:
 
 
 async def fill_rows(platform: Platform, seconds: int) -> list[Row]:
-    """Single fills at 32 and 200 clients, batches of 1,000 and their replay (fill_ingestion.py)."""
+    """Single fills at 32 and 200 clients, batches of 1,000 and their replay (fill_ingestion.py),
+    and batches again through a cylinder-trace of `SCALE_OUT_WORKERS` worker processes."""
     sys.path.insert(0, str(BENCH_DIR))
     module = importlib.import_module("fill_ingestion")
-    figures = await module.measure(
-        server_url=platform.server_url,
-        registry_url=platform.registry_url,
-        cylinder_url=platform.cylinder_url,
-        bureau_token=bureau_token(platform),
-        credit_code=credit_code(),
-        seconds=seconds,
-        run_wrk=run_wrk,
-    )
+    with scaled_service(platform, "cylinder-trace", SCALE_OUT_WORKERS) as scaled_url:
+        figures = await module.measure(
+            server_url=platform.server_url,
+            registry_url=platform.registry_url,
+            cylinder_url=platform.cylinder_url,
+            bureau_token=bureau_token(platform),
+            credit_code=credit_code(),
+            seconds=seconds,
+            run_wrk=run_wrk,
+            scaled=(scaled_url, SCALE_OUT_WORKERS),
+        )
     return _ingestion_rows(figures)
 
 
@@ -498,14 +501,18 @@ def _ingestion_rows(figures: list[dict[str, Any]]) -> list[Row]:
 # -- scale-out: several worker processes per service -------------------------------------------
 
 
+SCALE_OUT_WORKERS = max(2, os.cpu_count() or 2)
+
+
 @contextlib.contextmanager
-def scaled_registry(platform: Platform, workers: int) -> Iterator[str]:
-    """A second registry on the platform's database with `WEB_CONCURRENCY` worker processes
-    (its relay and consumers off: the platform's own registry runs those)."""
+def scaled_service(platform: Platform, service: str, workers: int) -> Iterator[str]:
+    """A second instance of `service` on the platform's database with `WEB_CONCURRENCY` worker
+    processes (its relay and consumers off: the platform's own instance runs those)."""
     port = free_port()
+    database = "tzsb_" + service.replace("-", "_")
     env = {
         **os.environ,
-        "DATABASE_URL": database_url(platform.server_url, "tzsb_registry"),
+        "DATABASE_URL": database_url(platform.server_url, database),
         "KAFKA_BOOTSTRAP_SERVERS": platform.kafka,
         "STATE_DIR": str(platform.state_dir),
         "HTTP_PORT": str(port),
@@ -513,8 +520,11 @@ def scaled_registry(platform: Platform, workers: int) -> Iterator[str]:
         "RUN_BACKGROUND_WORKERS": "false",
         "LOG_LEVEL": "WARNING",
     }
+    if service != "registry":  # tokens are verified against the platform's registry
+        env["JWKS_URL"] = f"{platform.registry_url}/.well-known/jwks.json"
+        env["REVOKED_CLIENTS_URL"] = f"{platform.registry_url}/.well-known/revoked-clients"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tzsb_platform.serve", "registry"],
+        [sys.executable, "-m", "tzsb_platform.serve", service],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -525,7 +535,7 @@ def scaled_registry(platform: Platform, workers: int) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while not _ready(url):
             if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the scaled registry did not start")
+                raise RuntimeError(f"the scaled {service} did not start")
             time.sleep(0.2)
         yield url
     finally:
@@ -539,10 +549,10 @@ def scaled_registry(platform: Platform, workers: int) -> Iterator[str]:
 def scale_out_rows(platform: Platform, seconds: int, reference_rows: list[Row]) -> list[Row]:
     token = bureau_token(platform)
     use_unit = create_use_unit(platform, token)
-    workers = max(2, os.cpu_count() or 2)
+    workers = SCALE_OUT_WORKERS
     references = {(r.path, r.clients): r for r in reference_rows}
     rows: list[Row] = []
-    with scaled_registry(platform, workers) as url:
+    with scaled_service(platform, "registry", workers) as url:
         seed_code = f"3110{int(time.time()) % 100:02d}98{uuid.uuid4().int % 10**10:010d}"
         httpx.post(
             f"{url}/api/v1/equipment",

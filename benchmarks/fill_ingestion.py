@@ -255,7 +255,10 @@ async def measure(
     credit_code: str,
     seconds: int,
     run_wrk: Callable[..., Any],
+    scaled: tuple[str, int] | None = None,
 ) -> list[dict[str, Any]]:
+    """The rows; with `scaled` (the URL of a cylinder-trace with that many worker processes on
+    the same database), batches once more through it."""
     station, token = organisation_with_token(
         registry_url,
         bureau_token,
@@ -304,4 +307,17 @@ async def measure(
         threads = min(2, BATCH_CLIENTS)
         wrap = max(1, int(batch.rate * seconds * 0.8 / threads)) * BATCH
         rows.append(batch_row(label, BATCH_CLIENTS, batch, BATCH, raw_copy))
+    if scaled is not None:
+        scaled_url, workers = scaled
+        batch = run_wrk(
+            scaled_url,
+            _script("batch", path="/api/v1/fills", token=token, tag=uuid.uuid4().hex[:8], **names),
+            BATCH_CLIENTS,
+            seconds,
+            timeout_s=30,
+        )
+        label = f"POST /api/v1/fills (1,000 a batch) ×{workers} workers"
+        row = batch_row(label, BATCH_CLIENTS, batch, BATCH, raw_copy)
+        row["note"] = f"WEB_CONCURRENCY; {row['note']}"
+        rows.append(row)
     return rows
