@@ -464,12 +464,15 @@ Snapshot = TypeVar(
     CertificateSeen,
     LicenceSeen,
     StaffSeen,
+    SwipeDaySeen,
+    FillDaySeen,
 )
 
 
 def latest_snapshots(snapshots: Sequence[Snapshot]) -> list[Snapshot]:
-    """One snapshot per record, the highest version, in key order (a stable lock order)."""
-    latest: dict[str, Snapshot] = {}
+    """One snapshot per record (or company-day, station-day), the highest version, in key
+    order (a stable lock order)."""
+    latest: dict[Any, Snapshot] = {}
     for snapshot in snapshots:
         held = latest.get(snapshot.key)
         if held is None or held.version < snapshot.version:
@@ -549,21 +552,11 @@ async def apply_due_stages(context: HandlerContext, events: Sequence[TypedEvent[
     await queries.insert_due_stages(context.session, list(stages.values()))
 
 
-def latest_fill_days(days: Sequence[FillDaySeen]) -> list[FillDaySeen]:
-    """One station-day each, its highest version, in key order (a stable lock order)."""
-    latest: dict[tuple[uuid.UUID, date], FillDaySeen] = {}
-    for day in days:
-        held = latest.get(day.key)
-        if held is None or held.version < day.version:
-            latest[day.key] = day
-    return [latest[key] for key in sorted(latest)]
-
-
 async def apply_fill_days(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
     """Keep each station-day's newest totals per medium and per refusal reason: the publisher's
     version orders them, so a redelivered or re-published older event changes nothing. Counts
     only grow, so a newer day holds every medium and reason an older one did."""
-    days = latest_fill_days([event.payload.statistics for event in events])
+    days = latest_snapshots([event.payload.statistics for event in events])
     await queries.upsert_fill_days(
         context.session, [row for day in days for row in day.medium_rows()]
     )
@@ -572,20 +565,10 @@ async def apply_fill_days(context: HandlerContext, events: Sequence[TypedEvent[A
     )
 
 
-def latest_swipe_days(days: Sequence[SwipeDaySeen]) -> list[SwipeDaySeen]:
-    """One company-day each, its highest version, in key order (a stable lock order)."""
-    latest: dict[tuple[uuid.UUID, date], SwipeDaySeen] = {}
-    for day in days:
-        held = latest.get(day.key)
-        if held is None or held.version < day.version:
-            latest[day.key] = day
-    return [latest[key] for key in sorted(latest)]
-
-
 async def apply_swipe_days(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
     """Keep each company-day's newest totals: the publisher's version orders them, so a
     redelivered or re-published older event changes nothing."""
-    days = latest_swipe_days([event.payload.statistics for event in events])
+    days = latest_snapshots([event.payload.statistics for event in events])
     await queries.upsert_swipe_days(context.session, [day.read_model_row() for day in days])
 
 
