@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any
 
 
 def raise_if_cancelled() -> None:
@@ -13,3 +17,18 @@ def raise_if_cancelled() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
+
+
+@asynccontextmanager
+async def running_in_background(
+    work: Coroutine[Any, Any, None], *, name: str
+) -> AsyncIterator[None]:
+    """Run `work` as a task while the block runs; on leaving it, cancel the task and wait until
+    it has stopped, so a lifespan hook hands back nothing still running."""
+    task = asyncio.create_task(work, name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

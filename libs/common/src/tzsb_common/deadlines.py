@@ -68,7 +68,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from tzsb_common.cancellation import raise_if_cancelled
+from tzsb_common.cancellation import raise_if_cancelled, running_in_background
 from tzsb_common.logging import get_logger
 from tzsb_common.pg import Database
 from tzsb_common.settings import ServiceSettings
@@ -407,21 +407,14 @@ def daily_scans(
     async def hook(app: FastAPI) -> AsyncIterator[None]:
         scanner = scanner_of(app)
         app.state.deadline_scanner = scanner
-        task: asyncio.Task[None] | None = None
-        if scanner.settings.run_background_workers:
-            task = asyncio.create_task(
-                scanner.run_daily(
-                    app.state.database, at=at, zone=zone, check_interval_s=check_interval_s
-                ),
-                name="deadline-scan",
-            )
-        try:
+        if not scanner.settings.run_background_workers:
             yield
-        finally:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            return
+        daily = scanner.run_daily(
+            app.state.database, at=at, zone=zone, check_interval_s=check_interval_s
+        )
+        async with running_in_background(daily, name="deadline-scan"):
+            yield
 
     return hook
 
@@ -440,19 +433,12 @@ def frequent_scans(
     async def hook(app: FastAPI) -> AsyncIterator[None]:
         scanner = scanner_of(app)
         setattr(app.state, state_attribute, scanner)
-        task: asyncio.Task[None] | None = None
-        if scanner.settings.run_background_workers:
-            task = asyncio.create_task(
-                scanner.run_every(app.state.database, interval_s=every_s),
-                name=f"clock-scan-{state_attribute}",
-            )
-        try:
+        if not scanner.settings.run_background_workers:
             yield
-        finally:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            return
+        passes = scanner.run_every(app.state.database, interval_s=every_s)
+        async with running_in_background(passes, name=f"clock-scan-{state_attribute}"):
+            yield
 
     return hook
 

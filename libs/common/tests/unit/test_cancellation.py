@@ -1,11 +1,12 @@
-"""A background loop stops on the first cancellation, even one an inner call swallowed."""
+"""A background loop stops on the first cancellation, even one an inner call swallowed, and
+work run beside a block has stopped when the block is left."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 
-from tzsb_common.cancellation import raise_if_cancelled
+from tzsb_common.cancellation import raise_if_cancelled, running_in_background
 
 
 async def test_a_loop_stops_after_its_cancellation_was_swallowed_once() -> None:
@@ -37,3 +38,20 @@ async def test_a_task_nobody_cancelled_goes_on() -> None:
         return "went on"
 
     assert await once() == "went on"
+
+
+async def test_work_runs_while_the_block_does_and_has_stopped_when_it_is_left() -> None:
+    started, stopped = asyncio.Event(), asyncio.Event()
+
+    async def work() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            stopped.set()
+
+    async with running_in_background(work(), name="work"):
+        await asyncio.wait_for(started.wait(), timeout=5)
+        assert not stopped.is_set()
+    assert stopped.is_set()
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == "work"]

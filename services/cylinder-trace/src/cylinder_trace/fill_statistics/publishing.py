@@ -13,7 +13,6 @@ each claims its days with SKIP LOCKED, and a day a batch holds is left for the n
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,7 +23,7 @@ from fastapi import FastAPI
 from cylinder_trace.fill_statistics import queries
 from cylinder_trace.settings import CylinderTraceSettings
 from tzsb_common.app import LifespanHook
-from tzsb_common.cancellation import raise_if_cancelled
+from tzsb_common.cancellation import raise_if_cancelled, running_in_background
 from tzsb_common.contracts import cylinder as contract
 from tzsb_common.events import CloudEvent
 from tzsb_common.logging import get_logger
@@ -86,12 +85,7 @@ def fill_statistics_publishing_hook(settings: CylinderTraceSettings) -> Lifespan
         if not settings.run_background_workers:
             yield
             return
-        task = asyncio.create_task(keep_publishing(app), name="fill-statistics-publishing")
-        try:
+        async with running_in_background(keep_publishing(app), name="fill-statistics-publishing"):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     return hook

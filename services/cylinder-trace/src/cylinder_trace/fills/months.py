@@ -4,7 +4,6 @@ this month's and the next ones exist before the first fill of a month arrives.""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -15,6 +14,7 @@ from fastapi import FastAPI
 from cylinder_trace.fills.service import FillMonths
 from cylinder_trace.settings import CylinderTraceSettings
 from tzsb_common.app import LifespanHook
+from tzsb_common.cancellation import running_in_background
 from tzsb_common.logging import get_logger
 
 _log = get_logger(__name__)
@@ -39,12 +39,7 @@ def fill_months_hook(settings: CylinderTraceSettings) -> LifespanHook:
             await months.ahead(app.state.database, datetime.now(zone).date())
         except Exception:  # the database may be away at start; requests answer 503 meanwhile
             _log.warning("fill partitions not made ahead", exc_info=True)
-        task = asyncio.create_task(keep_ahead(app, months), name="fill-months")
-        try:
+        async with running_in_background(keep_ahead(app, months), name="fill-months"):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     return hook

@@ -16,7 +16,6 @@ same and the last write wins, so nothing is locked.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,7 +27,7 @@ from fastapi import FastAPI
 from reporting.indicators import service
 from reporting.settings import ReportingSettings
 from tzsb_common.app import LifespanHook
-from tzsb_common.cancellation import raise_if_cancelled
+from tzsb_common.cancellation import raise_if_cancelled, running_in_background
 
 _log = logging.getLogger(__name__)
 
@@ -64,12 +63,7 @@ def snapshot_refresh_hook(settings: ReportingSettings) -> LifespanHook:
         if settings.indicator_snapshot_seconds <= 0 or not settings.run_background_workers:
             yield
             return
-        task = asyncio.create_task(keep_fresh(app), name="indicator-snapshots")
-        try:
+        async with running_in_background(keep_fresh(app), name="indicator-snapshots"):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     return hook
