@@ -17,6 +17,7 @@ from elevator_maintenance.replicas.consumers import replica_consumers
 from elevator_maintenance.rescue.routes import router as rescue_router
 from elevator_maintenance.rescue.service import clock_scanner
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
+from elevator_maintenance.swipe_statistics.publishing import swipe_statistics_hook
 from elevator_maintenance.swipe_statistics.routes import router as swipe_statistics_router
 from elevator_maintenance.swipes.ingestion import ingestion_pool
 from elevator_maintenance.swipes.partitions import swipe_partitions
@@ -72,6 +73,7 @@ def create_app(settings: ElevatorMaintenanceSettings | None = None) -> FastAPI:
             hooks=[
                 ingestion_pool,
                 swipe_partitions,
+                swipe_statistics_hook(settings),
                 frequent_scans(
                     lambda _: clock_scanner(settings, outbox),
                     every_s=settings.rescue_clock_interval_s,

@@ -29,6 +29,9 @@ class ElevatorMaintenanceSettings(ServiceSettings):
     """Monthly partitions of the swipes table are kept made this many months ahead."""
     swipe_partition_check_interval_s: float = Field(default=6 * 3600.0, gt=0)
     """How often a replica makes sure the coming months' partitions exist."""
+    swipe_statistics_fold_interval_s: float = Field(default=1.0, gt=0)
+    """How often the swipe counts the batches left pending are added to their company-days and
+    published (at most one event per day and interval, however many batches)."""
     swipe_pool_size: int = Field(default=10, gt=0)
     """Connections of the ingestion pool (see swipes/ingestion.py)."""
 

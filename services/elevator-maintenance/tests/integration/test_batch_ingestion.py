@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from elevator_maintenance.swipe_statistics.publishing import fold_and_publish
 from maintenance_factories import (
     LAT,
     World,
@@ -109,8 +110,9 @@ async def test_a_batch_of_1000_mixed_swipes_is_answered_per_item_and_again_as_du
     assert rejected == 700
     visits_made = await count(app, "SELECT count(*) FROM visits WHERE company_id = $1", company)
     assert visits_made == 100  # swipes 10n and 10n+1 are accepted, a start and its end
-    # The day totals are published with the batch: one event per business day it touched,
-    # which together count every swipe of it.
+    # The day totals are published by the next fold: one event per business day the batch
+    # touched, which together count every swipe of it.
+    await fold_and_publish(app.state.database, app.state.outbox)
     published = await statistics(app, company)
     assert len(published) == await count(
         app, "SELECT count(*) FROM swipe_daily_statistics WHERE company_id = $1", company

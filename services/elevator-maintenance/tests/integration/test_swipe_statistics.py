@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from fastapi import FastAPI
 
+from elevator_maintenance.swipe_statistics.publishing import fold_and_publish
 from maintenance_factories import (
     World,
     certificate_snapshot,
@@ -36,6 +37,11 @@ def local(day: date, hour: int, minute: int = 0) -> str:
 
 def two_days_ago() -> date:
     return datetime.now(SHANGHAI).date() - timedelta(days=2)
+
+
+async def fold(app: FastAPI) -> int:
+    """What the service's background pass does every second (off in tests)."""
+    return await fold_and_publish(app.state.database, app.state.outbox)
 
 
 async def statistics_events(app: FastAPI) -> list[tuple[str, dict[str, Any]]]:
@@ -65,6 +71,9 @@ async def test_a_batch_is_counted_per_business_day_published_once_per_day_and_on
     answer = await client.post("/api/v1/swipes", json=batch, headers=world.headers)
     retry = await client.post("/api/v1/swipes", json=batch, headers=world.headers)
     after_retry = await client.get("/api/v1/swipe-statistics", headers=world.headers)
+    unpublished = await statistics_events(app)
+    await fold(app)
+    after_fold = await client.get("/api/v1/swipe-statistics", headers=world.headers)
     events_after_retry = await statistics_events(app)
     another = swipe(world.elevator, world.certificate, at=local(day, 12), lat=37.0)
     await client.post("/api/v1/swipes", json=another, headers=world.headers)
@@ -96,7 +105,11 @@ async def test_a_batch_is_counted_per_business_day_published_once_per_day_and_on
         ],
         "next_cursor": None,
     }  # fmt: skip
-    # One event per day the first batch touched; the retry stored nothing and published nothing.
+    # Read before the fold (the batch's tallies pending) and after it, the days are the same;
+    # nothing is published before the fold, then one event per day the first batch touched:
+    # the retry stored nothing and published nothing.
+    assert after_fold.json() == after_retry.json()
+    assert unpublished == []
     assert events_after_retry == [
         (f"{world.company}:{day}",
          {"maintenance_company_id": str(world.company), "day": day.isoformat(), "accepted": 2,
@@ -111,6 +124,7 @@ async def test_a_batch_is_counted_per_business_day_published_once_per_day_and_on
         "outside_geofence": 2,
         "unknown_equipment": 1,
     }
+    await fold(app)
     key, newest = (await statistics_events(app))[-1]
     assert key == f"{world.company}:{day}"
     assert (newest["accepted"], newest["rejected"], newest["version"]) == (2, 3, 2)
@@ -219,6 +233,31 @@ async def test_the_same_batch_posted_twice_at_once_is_counted_and_published_once
         client.post("/api/v1/swipes", json=batch, headers=world.headers),
     )
     answer = await client.get("/api/v1/swipe-statistics", headers=world.headers)
+    await fold(app)
 
     assert [(i["day"], i["accepted"]) for i in answer.json()["items"]] == [(day.isoformat(), 20)]
     assert [(s["accepted"], s["version"]) for _, s in await statistics_events(app)] == [(20, 1)]
+
+
+async def test_a_pass_folds_the_batches_of_a_day_into_one_event_and_nothing_when_none_came(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    day = two_days_ago()
+    for hour in (8, 9, 10):
+        await client.post(
+            "/api/v1/swipes",
+            json=swipe(world.elevator, world.certificate, at=local(day, hour), lat=37.0),
+            headers=world.headers,
+        )
+
+    folded = await fold(app)
+    events = await statistics_events(app)
+    folded_again = await fold(app)
+    events_again = await statistics_events(app)
+
+    assert folded == 3
+    assert [(s["rejected"], s["rejected_by_reason"], s["version"]) for _, s in events] == [
+        (3, {"outside_geofence": 3}, 1)
+    ]
+    assert folded_again == 0
+    assert events_again == events

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from elevator_maintenance.swipe_statistics.rules import CountedSwipe, daily_tallies
+from elevator_maintenance.swipe_statistics.rules import (
+    CountedSwipe,
+    DayTally,
+    daily_tallies,
+    merged_tallies,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY, TUESDAY = date(2026, 11, 23), date(2026, 11, 24)
@@ -75,3 +81,24 @@ def test_a_day_of_accepted_swipes_only_has_no_rejections() -> None:
 
 def test_nothing_new_adds_nothing() -> None:
     assert daily_tallies([], SHANGHAI) == []
+
+
+def test_pending_tallies_are_summed_per_company_and_day_in_company_then_day_order() -> None:
+    first, second = uuid.UUID(int=1), uuid.UUID(int=2)
+
+    merged = merged_tallies(
+        [
+            (second, DayTally(TUESDAY, 1, 0, {})),
+            (first, DayTally(TUESDAY, 2, 1, {"outside_geofence": 1})),
+            (second, DayTally(MONDAY, 0, 2, {"time_too_old": 2})),
+            (first, DayTally(TUESDAY, 3, 2, {"outside_geofence": 1, "time_too_old": 1})),
+            (second, DayTally(TUESDAY, 4, 1, {"certificate_expired": 1})),
+        ]
+    )
+
+    assert merged == [
+        (first, DayTally(TUESDAY, 5, 3, {"outside_geofence": 2, "time_too_old": 1})),
+        (second, DayTally(MONDAY, 0, 2, {"time_too_old": 2})),
+        (second, DayTally(TUESDAY, 5, 1, {"certificate_expired": 1})),
+    ]
+    assert merged_tallies([]) == []

@@ -105,7 +105,7 @@ class SwipeDayStatistics(BaseModel):
         "围栏); a swipe rejected for two reasons counts under both"
     )
     version: int = Field(
-        description="grows by one with every batch that adds to the day: keep the highest"
+        description="grows by one with every publication of the day's new totals: keep the highest"
     )
 
 
@@ -115,8 +115,9 @@ class SwipeStatisticsV1(EventPayload):
     topic: ClassVar[str] = MAINTENANCE_TOPIC
     summary: ClassVar[str] = (
         "A maintenance company's swipe statistics of a business day changed (刷卡统计): the "
-        "day's new totals, accepted and rejected by reason, published once per batch that "
-        "stored swipes of that day. Keyed `<company id>:<day>`; a consumer keeps the highest "
+        "day's new totals, accepted and rejected by reason, published at most once a second "
+        "(SWIPE_STATISTICS_FOLD_INTERVAL_S) however many batches stored swipes of that day. "
+        "Keyed `<company id>:<day>`; a consumer keeps the highest "
         "version"
     )
     snapshot_field: ClassVar[str | None] = "statistics"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -58,4 +59,24 @@ def daily_tallies(swipes: Iterable[CountedSwipe], zone: ZoneInfo) -> list[DayTal
             rejected_by_reason=dict(sorted(by_reason.get(day, Counter()).items())),
         )
         for day in sorted(accepted.keys() | rejected.keys())
+    ]
+
+
+def merged_tallies(
+    pending: Iterable[tuple[uuid.UUID, DayTally]],
+) -> list[tuple[uuid.UUID, DayTally]]:
+    """Tallies of many batches summed per company and day (reasons key by key), sorted by
+    company and day: the order in which every fold locks the days, so two never deadlock."""
+    sums: dict[tuple[uuid.UUID, date], tuple[int, int, Counter[str]]] = {}
+    for company_id, tally in pending:
+        accepted, rejected, by_reason = sums.get((company_id, tally.day), (0, 0, Counter()))
+        by_reason.update(tally.rejected_by_reason)
+        sums[(company_id, tally.day)] = (
+            accepted + tally.accepted,
+            rejected + tally.rejected,
+            by_reason,
+        )
+    return [
+        (company_id, DayTally(day, accepted, rejected, dict(sorted(by_reason.items()))))
+        for (company_id, day), (accepted, rejected, by_reason) in sorted(sums.items())
     ]

@@ -1,12 +1,13 @@
-"""Daily swipe statistics per maintenance company (刷卡统计): counted in the transaction that
-stores the swipes, published with the day's new totals, read a page of company-days at a time.
+"""Daily swipe statistics per maintenance company (刷卡统计): what each batch adds is written
+with its swipes, folded into the days and published with their new totals (publishing.py),
+read a page of company-days at a time.
 
 Why a roll-up and not a query over the swipes: the swipes of a year run to millions of rows
 partitioned by month, and the rejections by reason are wanted per day for every company (the
 bureau's dashboard); the reporting service builds its read models from events only, and a
-refused swipe is no event of its own. Counting where the swipes are stored costs one statement
-and one outbox statement per batch, not a round trip per swipe, and publishes once per day the
-batch touched (usually one), not once per swipe.
+refused swipe is no event of its own. Counting where the swipes are stored costs one insert per
+batch, not a round trip per swipe, and publishing from the fold costs one event per day and
+pass, not one per swipe or batch.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from elevator_maintenance.swipe_statistics import queries
-from elevator_maintenance.swipe_statistics.rules import CountedSwipe, daily_tallies
+from elevator_maintenance.swipe_statistics.rules import (
+    CountedSwipe,
+    daily_tallies,
+    merged_tallies,
+)
 from elevator_maintenance.swipe_statistics.schemas import (
     SwipeDayStatistics,
     SwipeStatisticsCursor,
@@ -47,26 +52,26 @@ def _event(row: dict[str, Any], source: str) -> tuple[CloudEvent, str]:
 
 
 async def count_new_swipes(
-    conn: Connection,
-    outbox: Outbox,
-    company_id: uuid.UUID,
-    swipes: Iterable[CountedSwipe],
-    *,
-    zone: ZoneInfo,
-) -> list[tuple[CloudEvent, str]]:
-    """Add swipes stored for the first time to the company's days, in the caller's transaction
-    (the one that stores them: a swipe is counted once, however often it is posted), and return
-    the events publishing each day touched with its new totals: the caller writes them to the
-    outbox in that transaction (the swipes path with its next statement, saving a round trip).
-
-    The swipes path calls it before it takes the company's chain head, so its row locks come in
-    one order everywhere (elevators' pairing locks, then these days sorted, then the head)."""
+    conn: Connection, company_id: uuid.UUID, swipes: Iterable[CountedSwipe], *, zone: ZoneInfo
+) -> None:
+    """Count swipes stored for the first time, in the caller's transaction (the one that stores
+    them: a swipe is counted once, however often it is posted). An insert of the batch's
+    tallies, which the fold adds to the days (publishing.py)."""
     tallies = daily_tallies(swipes, zone)
-    if not tallies:
-        return []
-    days = await queries.add_swipes(conn, company_id, tallies)
-    source = outbox.settings.service_name
-    return [_event(day, source) for day in days]
+    if tallies:
+        await queries.add_pending(conn, company_id, tallies)
+
+
+async def fold_pending(conn: Connection, outbox: Outbox, limit: int) -> int:
+    """Fold up to `limit` pending tallies into their days and write the event of each day
+    changed, with its new totals and version, to the outbox (in the caller's transaction);
+    returns how many tallies were folded."""
+    pending = await queries.take_pending(conn, limit)
+    if pending:
+        days = await queries.fold(conn, merged_tallies(pending))
+        source = outbox.settings.service_name
+        await outbox.add_events_on_connection(conn, [_event(day, source) for day in days])
+    return len(pending)
 
 
 def _item(row: dict[str, Any]) -> SwipeDayStatistics:

@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from elevator_maintenance.db import outbox as outbox_table
 from elevator_maintenance.swipes.tables import swipe_keys, swipes
 from tzsb_common.bulk import BulkItem, BulkWriter, ItemResult, Row
 from tzsb_common.outbox import Outbox
@@ -90,19 +89,10 @@ async def copy_swipes(conn: Connection, rows: Sequence[Row]) -> None:
 # predecessor committed), each accepted row numbered after it and hashed here — sha256 of the
 # canonical content's prefix, made by chain.canonical_prefix, and its number — each linked to
 # the row before (the recursive part), the rows inserted, and the head moved to the last link.
-# No row of the head, no row written: the caller makes the head and runs it again. The events
-# the transaction still has to publish ($16–$20, Outbox.row_arrays) go in with it, saving a
-# round trip (and, like the rows, only once the head is there).
-_WRITE_CHAINED = f"""
+# No row of the head, no row written: the caller makes the head and runs it again.
+_WRITE_CHAINED = """
     WITH RECURSIVE
     head AS (SELECT seq, link FROM swipe_chain_heads WHERE company_id = $1 FOR UPDATE),
-    published AS (
-        INSERT INTO {outbox_table.name} (event_id, topic, key, bucket, event)
-        SELECT e.event_id, e.topic, e.key, e.bucket, e.event::jsonb
-        FROM head, unnest($16::uuid[], $17::text[], $18::text[], $19::int2[], $20::text[])
-             WITH ORDINALITY AS e(event_id, topic, key, bucket, event, n)
-        ORDER BY e.n
-    ),
     hashes AS (
         SELECT array_agg(sha256(t.prefix || convert_to((head.seq + t.n)::text || ']', 'UTF8'))
                          ORDER BY t.n) AS a
@@ -137,24 +127,16 @@ _WRITE_CHAINED = f"""
     FROM head, (SELECT * FROM links ORDER BY n DESC LIMIT 1) AS last
     WHERE h.company_id = $1
     RETURNING h.seq
-"""  # noqa: S608 (the table name is the service's own)
+"""
 # A large batch: the head is locked (and made at the company's first batch; DO UPDATE locks the
 # row it meets) until the commit, its rows chained in Python and copied, and the head moved —
 # for 1,000 rows COPY is several times cheaper than the statement above, and the two extra
 # round trips are small beside it.
-# The events still to publish ($3–$7, Outbox.row_arrays) go in with it.
-_LOCK_CHAIN_HEAD = f"""
-    WITH published AS (
-        INSERT INTO {outbox_table.name} (event_id, topic, key, bucket, event)
-        SELECT e.event_id, e.topic, e.key, e.bucket, e.event::jsonb
-        FROM unnest($3::uuid[], $4::text[], $5::text[], $6::int2[], $7::text[])
-             WITH ORDINALITY AS e(event_id, topic, key, bucket, event, n)
-        ORDER BY e.n
-    )
+_LOCK_CHAIN_HEAD = """
     INSERT INTO swipe_chain_heads (company_id, seq, link) VALUES ($1, 0, $2)
     ON CONFLICT (company_id) DO UPDATE SET seq = swipe_chain_heads.seq
     RETURNING seq, link
-"""  # noqa: S608 (the table name is the service's own)
+"""
 _MOVE_CHAIN_HEAD = (
     "UPDATE swipe_chain_heads SET seq = $2, link = $3, updated_at = now() WHERE company_id = $1"
 )
@@ -173,13 +155,11 @@ async def write_chained_swipes(
     rows: Sequence[Row],
     prefixes: Sequence[bytes],
     chained: Sequence[int | None],
-    event_columns: Sequence[list[Any]],
 ) -> int | None:
     """Rows (SWIPE_COLUMNS order, chain columns left out) whose keys this transaction took;
     `chained[i]` numbers row i among the accepted ones (1, 2, …; None for a rejection),
-    `prefixes` are the accepted rows' canonical prefixes in that order; and the outbox columns
-    (Outbox.row_arrays) of events to publish with them. Returns the chain's new last number, or
-    None when the company has no chain head yet (nothing written)."""
+    `prefixes` are the accepted rows' canonical prefixes in that order. Returns the chain's new
+    last number, or None when the company has no chain head yet (nothing written)."""
     columns = list(zip(*rows, strict=True))
     seq: int | None = await conn.fetchval(
         _WRITE_CHAINED,
@@ -189,17 +169,13 @@ async def write_chained_swipes(
         [",".join(reasons) for reasons in columns[11]],
         list(chained),
         list(prefixes),
-        *event_columns,
     )
     return seq
 
 
-async def lock_chain_head(
-    conn: Connection, company_id: uuid.UUID, genesis: bytes, event_columns: Sequence[list[Any]]
-) -> Any:
-    """The company's chain head, locked to the commit (made at its first batch), with the
-    outbox columns (Outbox.row_arrays) of events to publish."""
-    return await conn.fetchrow(_LOCK_CHAIN_HEAD, company_id, genesis, *event_columns)
+async def lock_chain_head(conn: Connection, company_id: uuid.UUID, genesis: bytes) -> Any:
+    """The company's chain head, locked to the commit (made at its first batch)."""
+    return await conn.fetchrow(_LOCK_CHAIN_HEAD, company_id, genesis)
 
 
 async def move_chain_head(

@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from elevator_maintenance.anomalies.service import history_windows, judge_new_visits
@@ -40,7 +39,6 @@ from elevator_maintenance.swipes.schemas import InvalidSwipe, SwipeIn, SwipeRead
 from elevator_maintenance.visits.rules import PairingSwipe
 from elevator_maintenance.visits.service import pair_new_swipes
 from tzsb_common.bulk import BulkItem, Outcome, Row
-from tzsb_common.events import CloudEvent
 from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Connection, Database
 
@@ -224,10 +222,8 @@ under the chain head's lock); more are chained here and copied (COPY is several 
 than that statement for 1,000 rows)."""
 
 
-async def _copy_chained(
-    conn: Connection, company_id: uuid.UUID, new: _NewRows, event_columns: list[list[Any]]
-) -> None:
-    head = await queries.lock_chain_head(conn, company_id, GENESIS, event_columns)
+async def _copy_chained(conn: Connection, company_id: uuid.UUID, new: _NewRows) -> None:
+    head = await queries.lock_chain_head(conn, company_id, GENESIS)
     chained, last = extend_by_prefixes(ChainHead(seq=head["seq"], link=head["link"]), new.prefixes)
     rows: list[Row] = []
     for row, number in zip(new.rows, new.chained, strict=True):
@@ -240,26 +236,17 @@ async def _copy_chained(
 
 
 async def _write_rows(
-    conn: Connection,
-    outbox: Outbox,
-    company_id: uuid.UUID,
-    client_id: str,
-    new: _NewRows,
-    events: Sequence[tuple[CloudEvent, str]],
+    conn: Connection, company_id: uuid.UUID, client_id: str, new: _NewRows
 ) -> None:
     """The rows, the accepted ones chained in the order sent after the company's chain head,
     and the head moved: one statement (queries), the last of the transaction, so the head is
-    held only from it to the commit. `events`, still to be published, go in with the chain's
-    first statement."""
+    held only from it to the commit."""
     if not new.prefixes:
-        await outbox.add_events_on_connection(conn, events)
         if new.rows:
             await queries.copy_swipes(conn, new.rows)
         return
-    event_columns = outbox.row_arrays(events)
-
     if len(new.prefixes) > _CHAINED_IN_SQL:
-        await _copy_chained(conn, company_id, new, event_columns)
+        await _copy_chained(conn, company_id, new)
         return
 
     async def write() -> int | None:
@@ -270,7 +257,6 @@ async def _write_rows(
             rows=new.rows,
             prefixes=new.prefixes,
             chained=new.chained,
-            event_columns=event_columns,
         )
 
     if await write() is None:
@@ -338,9 +324,8 @@ async def ingest_swipes(
                 limits=anomaly_limits_of(settings),
                 history=paired.history,
             )
-            statistics_events = await count_new_swipes(
+            await count_new_swipes(
                 conn,
-                outbox,
                 company_id,
                 [
                     CountedSwipe(first[r.key][5], r.outcome.status, r.outcome.reasons)
@@ -351,7 +336,7 @@ async def ingest_swipes(
             )
             # Last, so the company's chain head is locked for as short a time as can be: from
             # here to the commit, one company's batches extend its chain one after another.
-            await _write_rows(conn, outbox, company_id, client_id, new_rows, statistics_events)
+            await _write_rows(conn, company_id, client_id, new_rows)
         written = [
             SwipeAnswer(r.key, "duplicate", r.outcome.reasons, first_status=r.outcome.status)
             if r.duplicate
