@@ -46,6 +46,18 @@ OUTBOX_DELETED = Counter(
     ["service"],
 )
 
+COALESCED_POSTS = Counter(
+    "tzsb_coalesced_posts",
+    "Small posts written through tzsb_common.coalescing (per service and path).",
+    ["service", "path"],
+)
+
+COALESCED_TRANSACTIONS = Counter(
+    "tzsb_coalesced_transactions",
+    "Transactions those posts were written in: posts per transaction is the coalescing's gain.",
+    ["service", "path"],
+)
+
 CONSUMER_LAG = Gauge(
     "tzsb_consumer_lag",
     "Messages behind the end of the partition for a consumer group.",

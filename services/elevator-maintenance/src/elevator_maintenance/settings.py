@@ -32,6 +32,10 @@ class ElevatorMaintenanceSettings(ServiceSettings):
     swipe_statistics_fold_interval_s: float = Field(default=1.0, gt=0)
     """How often the swipe counts the batches left pending are added to their company-days and
     published (at most one event per day and interval, however many batches)."""
+    swipe_coalesce_max_items: int = Field(default=32, ge=0)
+    """A post of at most this many swipes is written in one transaction with the company's other
+    small posts waiting at that moment (tzsb_common.coalescing); larger ones, and every post
+    when 0, are written alone."""
     swipe_pool_size: int = Field(default=10, gt=0)
     """Connections of the ingestion pool (see swipes/ingestion.py)."""
 

@@ -211,3 +211,42 @@ async def test_a_swipe_dated_beyond_the_partitions_waits_in_the_default_one_and_
     name = f"swipes_y{future.year:04d}m{future.month:02d}"
     assert name in made
     assert [r["partition"] for r in await stored(app, world.company)] == [name]
+
+
+def ago(**delta: float) -> str:
+    return (datetime.now(UTC) - timedelta(**delta)).isoformat()
+
+
+async def test_single_swipes_posted_at_once_are_each_answered_and_pair_into_one_visit(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    # Posted together, small posts of one company are written in shared transactions
+    # (tzsb_common.coalescing): each must still get its own answer, in its own order.
+    start = swipe(world.elevator, world.certificate, kind="start", at=ago(minutes=90))
+    end = swipe(world.elevator, world.certificate, kind="end", at=ago(minutes=30))
+    far = swipe(world.elevator, world.certificate, at=ago(minutes=60), lat=37.0)
+    pairs = [
+        {"swipes": [swipe(world.elevator, world.certificate, at=ago(minutes=70 + n)), far]}
+        for n in range(8)
+    ]
+
+    answers = await asyncio.gather(
+        client.post("/api/v1/swipes", json=start, headers=world.headers),
+        *(client.post("/api/v1/swipes", json=body, headers=world.headers) for body in pairs),
+        client.post("/api/v1/swipes", json=end, headers=world.headers),
+    )
+
+    results = [[(r["swipe_id"], r["status"]) for r in a.json()["results"]] for a in answers]
+    assert results[0] == [(start["swipe_id"], "accepted")]
+    assert results[-1] == [(end["swipe_id"], "accepted")]
+    for body, result in zip(pairs, results[1:-1], strict=True):
+        assert [swipe_id for swipe_id, _ in result] == [s["swipe_id"] for s in body["swipes"]]
+        assert result[0][1] == "accepted"
+    # `far` is in every post: rejected once, a duplicate of that rejection everywhere else.
+    assert sorted(result[1][1] for result in results[1:-1]) == ["duplicate"] * 7 + ["rejected"]
+    assert len(await stored(app, world.company)) == 2 + 8 + 1
+    async with app.state.database.connection() as conn:
+        visits = await conn.fetchval(
+            "SELECT count(*) FROM visits WHERE company_id = $1", world.company
+        )
+    assert visits == 1

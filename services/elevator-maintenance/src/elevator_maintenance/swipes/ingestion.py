@@ -6,21 +6,56 @@ binary COPY cannot use; so ingestion has a pool of its own that keeps asyncpg's 
 (jsonb as JSON text in binary format, as `connect_outside_pool` does for one connection), with
 the same time-outs. Nothing on this path reads jsonb back as objects: the bulk writer parses
 the stored outcomes itself.
+
+Small posts of one company (and API client) are written together (tzsb_common.coalescing):
+every one of them extends the company's hash chain, so written one transaction each they
+would queue on its head.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Sequence
 from typing import Annotated
 
 import asyncpg
 from fastapi import Depends, FastAPI, Request
 
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
+from elevator_maintenance.swipes.schemas import InvalidSwipe, SwipeIn
+from elevator_maintenance.swipes.service import SwipeAnswer, ingest_swipes
+from tzsb_common.coalescing import Coalescer
 from tzsb_common.db import asyncpg_dsn, connect_args
 from tzsb_common.pg import Database
+
+SwipeWriter = tuple[uuid.UUID, str]
+"""The company and the API client a post's swipes are written for."""
+SwipeWrites = Coalescer[SwipeWriter, SwipeIn | InvalidSwipe, SwipeAnswer]
+
+
+def _swipe_writes(app: FastAPI) -> SwipeWrites:
+    settings: ElevatorMaintenanceSettings = app.state.settings
+
+    async def write(
+        writer: SwipeWriter, items: Sequence[SwipeIn | InvalidSwipe]
+    ) -> list[SwipeAnswer]:
+        company_id, client_id = writer
+        return await ingest_swipes(
+            app.state.ingestion,
+            app.state.outbox,
+            company_id=company_id,
+            client_id=client_id,
+            items=items,
+            settings=settings,
+        )
+
+    return Coalescer(
+        write,
+        max_items=settings.max_batch_items,
+        metric_labels=(settings.service_name, "/api/v1/swipes"),
+    )
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
@@ -29,7 +64,8 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 
 @contextlib.asynccontextmanager
 async def ingestion_pool(app: FastAPI) -> AsyncIterator[None]:
-    """A lifespan hook: `app.state.ingestion` while the app runs."""
+    """A lifespan hook: `app.state.ingestion` and `app.state.swipe_writes` while the app
+    runs."""
     settings: ElevatorMaintenanceSettings = app.state.settings
     arguments = connect_args(settings)
     arguments["server_settings"]["application_name"] = f"{settings.service_name}-ingest"
@@ -42,9 +78,11 @@ async def ingestion_pool(app: FastAPI) -> AsyncIterator[None]:
         **arguments,
     )
     app.state.ingestion = Database(pool, acquire_timeout_s=settings.database_pool_timeout_s)
+    app.state.swipe_writes = _swipe_writes(app)
     try:
         yield
     finally:
+        await app.state.swipe_writes.stop()
         try:
             await asyncio.wait_for(pool.close(), timeout=10)
         except TimeoutError:
@@ -57,3 +95,11 @@ async def _ingestion(request: Request) -> Database:
 
 
 IngestionDatabase = Annotated[Database, Depends(_ingestion)]
+
+
+async def _writes(request: Request) -> SwipeWrites:
+    writes: SwipeWrites = request.app.state.swipe_writes
+    return writes
+
+
+CoalescedSwipeWrites = Annotated[SwipeWrites, Depends(_writes)]

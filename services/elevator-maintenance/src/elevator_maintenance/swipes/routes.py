@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from elevator_maintenance.swipes import service
 from elevator_maintenance.swipes.access import SwipePoster
-from elevator_maintenance.swipes.ingestion import IngestionDatabase
+from elevator_maintenance.swipes.ingestion import CoalescedSwipeWrites, IngestionDatabase
 from elevator_maintenance.swipes.rules import SwipeReason
 from elevator_maintenance.swipes.schemas import (
     BodyShapeError,
@@ -76,6 +76,7 @@ async def post_swipes(
     principal: SwipePoster,
     database: IngestionDatabase,
     outbox: CurrentOutbox,
+    coalesced: CoalescedSwipeWrites,
 ) -> Response:
     """维保刷卡 — a maintenance company posts one swipe or a batch of up to 1,000 (a terminal
     that was offline). Each is answered in order: `accepted`, `rejected` with every reason that
@@ -99,14 +100,17 @@ async def post_swipes(
         raise ValidationFailed.at(exc.location, exc.message, code="body_shape") from None
     if count > settings.max_batch_items:
         raise BatchTooLarge(items=count, max_items=settings.max_batch_items)
-    answers = await service.ingest_swipes(
-        database,
-        outbox,
-        company_id=principal.organisation_id,
-        client_id=principal.client_id,
-        items=items,
-        settings=settings,
-    )
+    if count <= settings.swipe_coalesce_max_items:
+        answers = await coalesced.submit((principal.organisation_id, principal.client_id), items)
+    else:
+        answers = await service.ingest_swipes(
+            database,
+            outbox,
+            company_id=principal.organisation_id,
+            client_id=principal.client_id,
+            items=items,
+            settings=settings,
+        )
     return Response(to_json(_answer(answers)), media_type="application/json")
 
 
