@@ -11,6 +11,7 @@ from cylinder_trace.fill_statistics.publishing import fill_statistics_publishing
 from cylinder_trace.fill_statistics.routes import router as statistics_router
 from cylinder_trace.fills.months import fill_months_hook
 from cylinder_trace.fills.routes import router as fills_router
+from cylinder_trace.fills.writes import fill_writes_hook
 from cylinder_trace.inspections.routes import router as inspections_router
 from cylinder_trace.replicas.registry import registry_replica
 from cylinder_trace.settings import CylinderTraceSettings
@@ -34,6 +35,7 @@ def create_app(settings: CylinderTraceSettings | None = None) -> FastAPI:
             hooks=[
                 bulk_database_hook(settings),
                 fill_months_hook(settings),
+                fill_writes_hook(settings),
                 fill_statistics_publishing_hook(settings),
             ],
         )

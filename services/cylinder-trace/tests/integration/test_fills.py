@@ -4,6 +4,7 @@ events, and a station reads only its own fills."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -135,6 +136,44 @@ async def test_one_fill_alone_is_answered_as_a_batch_of_one(
         "results": [{"fill_id": "B-1", "status": "refused",
                      "reasons": ["medium_outside_licence"], "errors": None}]
     }  # fmt: skip
+
+
+async def test_small_posts_sent_at_once_are_each_answered_in_their_own_order(
+    app: FastAPI, client: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    # Posted together, small posts of one station are written in shared transactions
+    # (tzsb_common.coalescing): each keeps its own answers, and its malformed items' locations.
+    lanzhou = await a_station(app, tokens)
+    own = cylinder(lanzhou.id)
+    await register(client, lanzhou.headers, own)
+    code = own["cylinder_code"]
+    repeated = fill(code, lanzhou.filler, fill_id="C-repeated")
+    posts = [
+        {"fills": [fill(code, lanzhou.filler, fill_id=f"C-{n}"), repeated,
+                   {**fill(code, lanzhou.filler, fill_id=f"C-{n}-bad"), "started_at": "now"}]}
+        for n in range(6)
+    ]  # fmt: skip
+    alone = fill("GS-NOT-REGISTERED", lanzhou.filler, fill_id="C-alone")
+
+    answers = await asyncio.gather(
+        *(client.post("/api/v1/fills", json=post, headers=lanzhou.headers) for post in posts),
+        client.post("/api/v1/fills", json=alone, headers=lanzhou.headers),
+    )
+
+    results = [a.json()["results"] for a in answers]
+    for n, result in enumerate(results[:-1]):
+        assert (result[0]["fill_id"], result[0]["status"]) == (f"C-{n}", "accepted")
+        assert result[1]["fill_id"] == "C-repeated"
+        assert result[2]["reasons"] == ["invalid"]
+        assert [e["field"] for e in result[2]["errors"]] == ["fills.2.started_at"]
+    assert (
+        sorted(result[1]["status"] for result in results[:-1]) == ["accepted"] + ["duplicate"] * 5
+    )
+    assert results[-1] == [
+        {"fill_id": "C-alone", "status": "refused", "reasons": ["unknown_cylinder"],
+         "errors": None}
+    ]  # fmt: skip
+    assert len(await stored_fills(app, lanzhou.id)) == 6 + 1 + 1
 
 
 async def test_an_lpg_station_does_not_fill_another_stations_cylinder(

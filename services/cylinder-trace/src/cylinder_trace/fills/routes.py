@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from fastapi import Query, Request
 from starlette.responses import Response
 
-from cylinder_trace.bulk_database import BulkDatabase
 from cylinder_trace.cylinders.access import CylinderCode, CylinderReader
 from cylinder_trace.fills import service
 from cylinder_trace.fills.access import FillingStation, recall_station
@@ -22,10 +21,10 @@ from cylinder_trace.fills.schemas import (
     FillResults,
     fill_results_json,
 )
+from cylinder_trace.fills.writes import FillWriter
 from cylinder_trace.ingestion import split_items
 from tzsb_common.batch import BatchTooLarge
 from tzsb_common.days import QueryDay
-from tzsb_common.outbox import CurrentOutbox
 from tzsb_common.pagination import DEFAULT_PAGE_LIMIT, PageCursor, PageLimit
 from tzsb_common.pg import CurrentDatabase
 from tzsb_common.problems import NotFound, ValidationFailed
@@ -45,8 +44,7 @@ BUSINESS_DAY = "营业日 YYYY-MM-DD (Asia/Shanghai), included"
 async def record_fills(
     principal: FillingStation,
     body: FillBody,
-    database: BulkDatabase,
-    outbox: CurrentOutbox,
+    write: FillWriter,
     request: Request,
 ) -> Response:
     """充装记录 — one fill or `{"fills": [...]}`, answered per fill in order: `accepted`,
@@ -63,13 +61,12 @@ async def record_fills(
     if len(items) > settings.max_batch_items:
         raise BatchTooLarge(items=len(items), max_items=settings.max_batch_items)
     answers = await service.record_fills(
-        database,
-        outbox,
-        request.app.state.fill_months,
+        items,
         station_id=principal.organisation_id,
-        items=items,
         batch=batch,
         now=datetime.now(UTC),
+        zone=request.app.state.fill_months.zone,
+        write=write,
     )
     return Response(fill_results_json(answers), media_type="application/json")
 

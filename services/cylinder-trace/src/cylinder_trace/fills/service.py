@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -336,20 +337,33 @@ def _answer(fill_id: str, outcome: Outcome, *, duplicate: bool) -> FillAnswer:
     return FillAnswer(fill_id=fill_id, status=status, reasons=list(outcome.reasons), errors=None)
 
 
+@dataclass(frozen=True, slots=True)
+class WellFormedFill:
+    """A fill that passed the checks of its post, with its business date."""
+
+    fill: FillCreate
+    day: date
+
+
+WriteFills = Callable[[uuid.UUID, list[WellFormedFill]], Awaitable[Sequence[FillAnswer]]]
+"""Writes a station's well-formed fills in one transaction: one answer per fill, in order
+(write_fills, or a Coalescer over it that joins them with other posts' fills)."""
+
+
 async def record_fills(
-    database: Database,
-    outbox: Outbox,
-    months: FillMonths,
+    items: Sequence[FillCreate | RawItem],
     *,
     station_id: uuid.UUID,
-    items: Sequence[FillCreate | RawItem],
     batch: bool,
     now: datetime,
+    zone: ZoneInfo,
+    write: WriteFills,
 ) -> list[FillAnswer]:
     """One answer per item, in order. A malformed item is answered `invalid` and not stored;
-    the others are stored, refused ones too, each under its (station, fill id) once."""
+    the others are written by `write`, refused ones too, each under its (station, fill id)
+    once."""
     results: list[FillAnswer | None] = []
-    judged: list[tuple[int, FillCreate, date]] = []
+    well_formed: list[WellFormedFill] = []
     for index, item in enumerate(items):
         if isinstance(item, RawItem):
             results.append(_invalid(item.text_field("fill_id"), item_errors(FillCreate, item)))
@@ -370,41 +384,56 @@ async def record_fills(
                 )
             )
             continue
-        judged.append((len(results), item, item.started_at.astimezone(months.zone).date()))
+        well_formed.append(WellFormedFill(item, item.started_at.astimezone(zone).date()))
         results.append(None)
-    if judged:
-        await months.ensure(
-            database, {months.month_of(day) for day in {day for _, _, day in judged}}
-        )
-        scope = f"fill:{station_id}"
-        async with database.transaction() as conn:
-            # A replayed batch is answered from its keys: judging a fill and building its event
-            # cost more than looking it up. (One fill alone is claimed in one statement instead.)
-            keys_read = len(judged) > 1
-            if keys_read:
-                known = await fill_writer.stored_outcomes(
-                    conn, scope=scope, keys=[fill.fill_id for _, fill, _ in judged]
-                )
-                for position, fill, _ in judged:
-                    if (outcome := known.get(fill.fill_id)) is not None:
-                        results[position] = _answer(fill.fill_id, outcome, duplicate=True)
-                judged = [entry for entry in judged if entry[1].fill_id not in known]
-            written = (
-                await _write_new_fills(
-                    conn,
-                    outbox,
-                    station_id=station_id,
-                    scope=scope,
-                    judged=judged,
-                    now=now,
-                    keys_read=keys_read,
-                )
-                if judged
-                else []
+    written = iter(await write(station_id, well_formed) if well_formed else [])
+    return [result if result is not None else next(written) for result in results]
+
+
+async def write_fills(
+    database: Database,
+    outbox: Outbox,
+    months: FillMonths,
+    *,
+    station_id: uuid.UUID,
+    fills: Sequence[WellFormedFill],
+    now: datetime,
+) -> list[FillAnswer]:
+    """A station's well-formed fills in one transaction, with their events and the day's
+    counts; one answer per fill, in order (a fill id already stored, or earlier in `fills`,
+    answered `duplicate`)."""
+    await months.ensure(database, {months.month_of(day) for day in {f.day for f in fills}})
+    scope = f"fill:{station_id}"
+    answers: list[FillAnswer | None] = [None] * len(fills)
+    judged = [(position, f.fill, f.day) for position, f in enumerate(fills)]
+    async with database.transaction() as conn:
+        # A replayed batch is answered from its keys: judging a fill and building its event
+        # cost more than looking it up. (One fill alone is claimed in one statement instead.)
+        keys_read = len(judged) > 1
+        if keys_read:
+            known = await fill_writer.stored_outcomes(
+                conn, scope=scope, keys=[fill.fill_id for _, fill, _ in judged]
             )
-        for (position, _, _), result in zip(judged, written, strict=True):
-            results[position] = _answer(result.key, result.outcome, duplicate=result.duplicate)
-    return [result for result in results if result is not None]
+            for position, fill, _ in judged:
+                if (outcome := known.get(fill.fill_id)) is not None:
+                    answers[position] = _answer(fill.fill_id, outcome, duplicate=True)
+            judged = [entry for entry in judged if entry[1].fill_id not in known]
+        written = (
+            await _write_new_fills(
+                conn,
+                outbox,
+                station_id=station_id,
+                scope=scope,
+                judged=judged,
+                now=now,
+                keys_read=keys_read,
+            )
+            if judged
+            else []
+        )
+    for (position, _, _), result in zip(judged, written, strict=True):
+        answers[position] = _answer(result.key, result.outcome, duplicate=result.duplicate)
+    return [answer for answer in answers if answer is not None]
 
 
 # -- recall --------------------------------------------------------------------------------
