@@ -28,7 +28,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from ingestion_support import batch_row, organisation_with_token, reference_server, single_row
+from ingestion_support import (
+    batch_row,
+    organisation_with_token,
+    reference_server,
+    settled,
+    single_row,
+)
 
 from tzsb_common.migrations import upgrade_to_head
 from tzsb_common.pg import Database
@@ -277,12 +283,14 @@ async def measure(
     with reference_server("FILL_REFERENCE_DATABASE_URL", reference_url) as reference:
         for clients in (32, 200):
             tag = uuid.uuid4().hex[:8]
+            await settled(service_url)
             ours = run_wrk(
                 cylinder_url,
                 _script("single", path="/api/v1/fills", token=token, tag=tag, **names),
                 clients,
                 seconds,
             )
+            await settled(service_url)
             theirs = run_wrk(
                 reference,
                 _script("single", path="/fills", token=None, tag=tag, **names),
@@ -297,6 +305,7 @@ async def measure(
     tag = uuid.uuid4().hex[:8]
     wrap = 0
     for label in ("POST /api/v1/fills (1,000 a batch)", "POST /api/v1/fills (batch replayed)"):
+        await settled(service_url)
         batch = run_wrk(
             cylinder_url,
             _script("batch", path="/api/v1/fills", token=token, tag=tag, wrap=wrap, **names),
@@ -309,6 +318,7 @@ async def measure(
         rows.append(batch_row(label, BATCH_CLIENTS, batch, BATCH, raw_copy))
     if scaled is not None:
         scaled_url, workers = scaled
+        await settled(service_url)
         batch = run_wrk(
             scaled_url,
             _script("batch", path="/api/v1/fills", token=token, tag=uuid.uuid4().hex[:8], **names),

@@ -3,6 +3,7 @@ and the bare reference server (ingestion_reference_app) on a database of the ser
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import subprocess
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -52,6 +54,27 @@ def organisation_with_token(
     )
     token.raise_for_status()
     return organisation_id, token.json()["access_token"]
+
+
+async def settled(service_database_url: str, *, timeout_s: float = 120.0) -> float:
+    """Wait until the service's outbox holds no event still to publish, and a moment more for
+    the consumers downstream: each row is measured on a platform that is not still publishing
+    and consuming the events of the row before it, as each reference runs on a quiet database.
+    Returns the seconds waited."""
+    started = time.monotonic()
+    conn = await asyncpg.connect(service_database_url)
+    try:
+        while time.monotonic() - started < timeout_s:
+            waiting = await conn.fetchval(
+                "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+            )
+            if waiting == 0:
+                break
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+    await asyncio.sleep(2)
+    return time.monotonic() - started
 
 
 @contextlib.contextmanager

@@ -31,7 +31,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from ingestion_support import batch_row, organisation_with_token, reference_server, single_row
+from ingestion_support import (
+    batch_row,
+    organisation_with_token,
+    reference_server,
+    settled,
+    single_row,
+)
 
 from tzsb_common.migrations import upgrade_to_head
 from tzsb_common.pg import Database
@@ -266,16 +272,19 @@ async def measure(
     rows: list[dict[str, Any]] = []
     with reference_server("SWIPE_REFERENCE_DATABASE_URL", reference_url) as reference:
         for clients in (32, 200):
+            await settled(service_url)
             ours = run_wrk(
                 maintenance_url,
                 _script("single", path="/api/v1/swipes", token=token, **names),
                 clients,
                 seconds,
             )
+            await settled(service_url)
             theirs = run_wrk(
                 reference, _script("single", path="/swipes", token=None, **names), clients, seconds
             )
             rows.append(single_row("POST /api/v1/swipes (one swipe)", clients, ours, theirs))
+    await settled(service_url)
     batch = run_wrk(
         maintenance_url,
         _script("batch", path="/api/v1/swipes", token=token, **names),
