@@ -106,9 +106,12 @@ def _arrays(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> dict[str,
 
 
 async def upsert_elevators(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[str]:
+    """In code order: the swipe path locks elevator rows in that order (visits/queries.py), so
+    the two never wait on each other crosswise."""
     if not rows:
         return []
-    result = await session.execute(_UPSERT_ELEVATORS, _arrays(rows, ELEVATOR_COLUMNS))
+    ordered = sorted(rows, key=lambda row: row["equipment_code"])
+    result = await session.execute(_UPSERT_ELEVATORS, _arrays(ordered, ELEVATOR_COLUMNS))
     return list(result.scalars())
 
 
