@@ -11,10 +11,11 @@ requests that arrive for the key meanwhile wait, and the next transaction takes 
 to `max_items`, each answered with its own slice of the answers in the order sent. Under load
 a transaction carries many requests, and the row is taken once for them.
 
-What is shared: one transaction, so a failure (PostgreSQL away) fails every request of it,
-each answered as it would have been alone. Items of two requests are judged as one batch: the
-second of two posts of one id is answered as a duplicate of the first, as it is when the
-two commit one after the other.
+What is shared: one transaction. PostgreSQL away fails every request of it, each answered as it
+would have been alone. Any other failure may be one request's doing (a value the database
+refuses): then each request of the transaction is written again alone, so only its own fails.
+Items of two requests are judged as one batch: the second of two posts of one id is answered as
+a duplicate of the first, as it is when the two commit one after the other.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from tzsb_common.metrics import COALESCED_POSTS, COALESCED_TRANSACTIONS
-from tzsb_common.problems import ServiceUnavailable
+from tzsb_common.problems import ServiceUnavailable, is_database_unavailable
 
 K = TypeVar("K", bound=Hashable)
 I = TypeVar("I")  # noqa: E741 (an item, beside K and R)
@@ -40,6 +41,12 @@ class _Waiting(Generic[I, R]):
     answer: asyncio.Future[list[R]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+
+
+def _unavailable(exc: Exception) -> bool:
+    """PostgreSQL cannot be reached (or the pool has no connection to give): writing each
+    request alone would only fail each again, later."""
+    return isinstance(exc, ServiceUnavailable) or is_database_unavailable(exc)
 
 
 def _stopping() -> ServiceUnavailable:
@@ -120,6 +127,11 @@ class Coalescer(Generic[K, I, R]):
         try:
             answers = await self._write(key, [item for waiting in group for item in waiting.items])
         except Exception as exc:
+            if len(group) > 1 and not _unavailable(exc):
+                for waiting in group:
+                    if not waiting.answer.done():
+                        await self._write_group(key, [waiting])
+                return
             for waiting in group:
                 if not waiting.answer.done():
                     waiting.answer.set_exception(exc)

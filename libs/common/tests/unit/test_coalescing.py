@@ -12,8 +12,17 @@ from tzsb_common.coalescing import Coalescer
 from tzsb_common.problems import ServiceUnavailable
 
 
+class DatabaseAway(Exception):
+    sqlstate = "08006"  # connection_failure
+
+
+class Refused(ValueError):
+    """A value the database will not store."""
+
+
 class Writes:
-    """A write that records each call and holds it until released."""
+    """A write that records each call and holds it until released; an item below zero is a
+    value the database refuses."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, list[int]]] = []
@@ -25,6 +34,8 @@ class Writes:
         await self.release.wait()
         if self.fail_with is not None:
             raise self.fail_with
+        if any(item < 0 for item in items):
+            raise Refused("a negative item")
         return [f"{key}:{item}" for item in items]
 
 
@@ -75,10 +86,10 @@ async def test_a_group_stops_before_max_items_but_always_takes_one_request() -> 
     assert [items for _, items in writes.calls] == [[1], [2, 3, 4, 5], [6] * 6]
 
 
-async def test_a_failed_write_fails_every_request_of_its_group_and_the_next_group_runs() -> None:
+async def test_the_database_away_fails_every_request_of_its_group_and_the_next_group_runs() -> None:
     writes = Writes()
     coalescer: Coalescer[str, int, str] = Coalescer(writes, max_items=100)
-    writes.fail_with = ConnectionError("database away")
+    writes.fail_with = DatabaseAway("connection refused")
 
     first = asyncio.create_task(coalescer.submit("a", [1]))
     await settle()
@@ -88,9 +99,27 @@ async def test_a_failed_write_fails_every_request_of_its_group_and_the_next_grou
     writes.release.set()
     outcomes = await asyncio.gather(first, second, third, return_exceptions=True)
 
-    assert all(isinstance(o, ConnectionError) for o in outcomes)
+    assert all(isinstance(o, DatabaseAway) for o in outcomes)
+    assert [items for _, items in writes.calls] == [[1], [2, 3]]  # none written again alone
     writes.fail_with = None
     assert await coalescer.submit("a", [4]) == ["a:4"]
+
+
+async def test_when_a_shared_transaction_fails_each_request_is_written_alone() -> None:
+    writes = Writes()
+    coalescer: Coalescer[str, int, str] = Coalescer(writes, max_items=100)
+
+    first = asyncio.create_task(coalescer.submit("a", [1]))
+    await settle()
+    together = [asyncio.create_task(coalescer.submit("a", items)) for items in ([2], [-3], [4])]
+    await settle()
+    writes.release.set()
+    outcomes = await asyncio.gather(first, *together, return_exceptions=True)
+
+    assert outcomes[:2] == [["a:1"], ["a:2"]]
+    assert isinstance(outcomes[2], Refused)
+    assert outcomes[3] == ["a:4"]
+    assert [items for _, items in writes.calls] == [[1], [2, -3, 4], [2], [-3], [4]]
 
 
 async def test_a_request_cancelled_while_waiting_is_not_written_and_the_others_are() -> None:
