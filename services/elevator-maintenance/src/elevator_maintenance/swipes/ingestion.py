@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Annotated
 
 import asyncpg
@@ -30,18 +30,20 @@ from tzsb_common.coalescing import Coalescer
 from tzsb_common.db import asyncpg_dsn, connect_args
 from tzsb_common.pg import Database
 
-SwipeWriter = tuple[uuid.UUID, str]
-"""The company and the API client a post's swipes are written for."""
-SwipeWrites = Coalescer[SwipeWriter, SwipeIn | InvalidSwipe, SwipeAnswer]
+SwipeSource = tuple[uuid.UUID, str]
+"""The company and the API client a post's swipes come from (a key of the shared writes)."""
+SwipeWrites = Coalescer[SwipeSource, SwipeIn | InvalidSwipe, SwipeAnswer]
+WriteSwipes = Callable[[SwipeSource, list[SwipeIn | InvalidSwipe]], Awaitable[list[SwipeAnswer]]]
+"""Writes a post's items (malformed ones answered, not stored): one answer per item, in order."""
 
 
-def _swipe_writes(app: FastAPI) -> SwipeWrites:
+def _write_alone(app: FastAPI) -> WriteSwipes:
     settings: ElevatorMaintenanceSettings = app.state.settings
 
     async def write(
-        writer: SwipeWriter, items: Sequence[SwipeIn | InvalidSwipe]
+        source: SwipeSource, items: Sequence[SwipeIn | InvalidSwipe]
     ) -> list[SwipeAnswer]:
-        company_id, client_id = writer
+        company_id, client_id = source
         return await ingest_swipes(
             app.state.ingestion,
             app.state.outbox,
@@ -51,8 +53,13 @@ def _swipe_writes(app: FastAPI) -> SwipeWrites:
             settings=settings,
         )
 
+    return write
+
+
+def _swipe_writes(app: FastAPI) -> SwipeWrites:
+    settings: ElevatorMaintenanceSettings = app.state.settings
     return Coalescer(
-        write,
+        _write_alone(app),
         max_items=settings.max_batch_items,
         metric_labels=(settings.service_name, "/api/v1/swipes"),
     )
@@ -89,17 +96,19 @@ async def ingestion_pool(app: FastAPI) -> AsyncIterator[None]:
             pool.terminate()
 
 
-async def _ingestion(request: Request) -> Database:
-    database: Database = request.app.state.ingestion
-    return database
+async def _swipe_writer(request: Request) -> WriteSwipes:
+    """Small posts through the company's shared transactions, larger ones alone."""
+    app = request.app
+    settings: ElevatorMaintenanceSettings = app.state.settings
+    writes: SwipeWrites = app.state.swipe_writes
+    alone = _write_alone(app)
+
+    async def write(source: SwipeSource, items: list[SwipeIn | InvalidSwipe]) -> list[SwipeAnswer]:
+        if len(items) <= settings.swipe_coalesce_max_items:
+            return await writes.submit(source, items)
+        return await alone(source, items)
+
+    return write
 
 
-IngestionDatabase = Annotated[Database, Depends(_ingestion)]
-
-
-async def _writes(request: Request) -> SwipeWrites:
-    writes: SwipeWrites = request.app.state.swipe_writes
-    return writes
-
-
-CoalescedSwipeWrites = Annotated[SwipeWrites, Depends(_writes)]
+SwipeWriter = Annotated[WriteSwipes, Depends(_swipe_writer)]

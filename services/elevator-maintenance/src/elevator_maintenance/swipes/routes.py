@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from elevator_maintenance.swipes import service
 from elevator_maintenance.swipes.access import SwipePoster
-from elevator_maintenance.swipes.ingestion import CoalescedSwipeWrites, IngestionDatabase
+from elevator_maintenance.swipes.ingestion import SwipeWriter
 from elevator_maintenance.swipes.rules import SwipeReason
 from elevator_maintenance.swipes.schemas import (
     BodyShapeError,
@@ -32,7 +32,6 @@ from tzsb_common.json_bodies import (
     parse_json_refusing_duplicate_keys,
     unsupported_media_type,
 )
-from tzsb_common.outbox import CurrentOutbox
 from tzsb_common.pagination import (
     DEFAULT_PAGE_LIMIT,
     PageCursor,
@@ -74,9 +73,7 @@ def _answer(answers: list[service.SwipeAnswer]) -> dict[str, object]:
 async def post_swipes(
     request: Request,
     principal: SwipePoster,
-    database: IngestionDatabase,
-    outbox: CurrentOutbox,
-    coalesced: CoalescedSwipeWrites,
+    write: SwipeWriter,
 ) -> Response:
     """维保刷卡 — a maintenance company posts one swipe or a batch of up to 1,000 (a terminal
     that was offline). Each is answered in order: `accepted`, `rejected` with every reason that
@@ -100,17 +97,7 @@ async def post_swipes(
         raise ValidationFailed.at(exc.location, exc.message, code="body_shape") from None
     if count > settings.max_batch_items:
         raise BatchTooLarge(items=count, max_items=settings.max_batch_items)
-    if count <= settings.swipe_coalesce_max_items:
-        answers = await coalesced.submit((principal.organisation_id, principal.client_id), items)
-    else:
-        answers = await service.ingest_swipes(
-            database,
-            outbox,
-            company_id=principal.organisation_id,
-            client_id=principal.client_id,
-            items=items,
-            settings=settings,
-        )
+    answers = await write((principal.organisation_id, principal.client_id), items)
     return Response(to_json(_answer(answers)), media_type="application/json")
 
 
