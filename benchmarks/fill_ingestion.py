@@ -178,7 +178,7 @@ async def seed_replicas(url: str, station: uuid.UUID, prefix: str, cert_prefix: 
 
 
 async def prepare_reference_database(server_url: str) -> str:
-    from cylinder_trace.fills.service import FillMonths
+    from cylinder_trace.fills.months import FillMonths
 
     admin = await asyncpg.connect(server_url)
     try:

@@ -4,9 +4,8 @@ answer per item in the order they came; and reading them back for a recall."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from cylinder_trace.cylinders.access import may_read_cylinder
 from cylinder_trace.fill_statistics.rules import CountedFill
 from cylinder_trace.fill_statistics.service import count_new_fills
 from cylinder_trace.fills import queries
+from cylinder_trace.fills.months import FillMonths
 from cylinder_trace.fills.rules import (
     BatchJudge,
     CertificateFacts,
@@ -55,57 +55,6 @@ from tzsb_common.problems import FieldError, field_error
 
 _log = get_logger(__name__)
 _ACCEPTED = Outcome(status=FillStatus.accepted.value)
-MONTHS_AHEAD = 2
-
-
-def month_start(day: date, zone: ZoneInfo) -> datetime:
-    return datetime(day.year, day.month, 1, tzinfo=zone)
-
-
-def next_month(start: datetime) -> datetime:
-    return (start + timedelta(days=32)).replace(day=1)
-
-
-def partition_name(start: datetime) -> str:
-    return f"fills_{start.year:04d}_{start.month:02d}"
-
-
-class FillMonths:
-    """The monthly partitions of `fills` that exist, created ahead (this month and the next
-    `MONTHS_AHEAD`) and on demand for a late fill of an older month. Remembered once seen, so
-    the request path asks the database only about a month it has not met."""
-
-    def __init__(self, zone: ZoneInfo) -> None:
-        self.zone = zone
-        self._known: set[str] = set()
-        self._lock = asyncio.Lock()
-
-    def month_of(self, day: date) -> datetime:
-        """The month of a business day."""
-        return month_start(day, self.zone)
-
-    async def ensure(self, database: Database, months: Iterable[datetime]) -> None:
-        missing = {m for m in months if partition_name(m) not in self._known}
-        if not missing:
-            return
-        async with self._lock:
-            async with database.connection() as conn:
-                self._known |= await queries.month_partitions(conn)
-            for start in sorted(missing):
-                name = partition_name(start)
-                if name in self._known:
-                    continue
-                async with database.transaction() as conn:
-                    await queries.create_month_partition(conn, name, start, next_month(start))
-                _log.info("fill partition created", partition=name)
-                self._known.add(name)
-
-    async def ahead(self, database: Database, today: date) -> None:
-        start = month_start(today, self.zone)
-        months = [start]
-        for _ in range(MONTHS_AHEAD):
-            months.append(next_month(months[-1]))
-        await self.ensure(database, months)
 
 
 class FillEventDocuments:
