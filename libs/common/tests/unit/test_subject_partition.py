@@ -7,8 +7,7 @@ import random
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
-from tzsb_common import outbox
-from tzsb_common.outbox import subject_partition
+from tzsb_common.outbox import relay, subject_partition
 
 
 def test_subjects_land_where_the_default_partitioner_puts_them() -> None:
@@ -27,8 +26,8 @@ def test_subjects_land_where_the_default_partitioner_puts_them() -> None:
 
 
 def test_remembered_hashes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(outbox, "SUBJECT_HASHES_KEPT", 10)
-    outbox._SUBJECT_HASHES.clear()
+    monkeypatch.setattr(relay, "SUBJECT_HASHES_KEPT", 10)
+    relay._SUBJECT_HASHES.clear()
     for n in range(25):
         subject_partition(f"subject-{n}".encode(), [0, 1, 2])
-        assert len(outbox._SUBJECT_HASHES) <= 10
+        assert len(relay._SUBJECT_HASHES) <= 10

@@ -1,47 +1,4 @@
-"""The transactional outbox: events are written with the change and published by a relay.
-
-Producer contract: `add_event` inserts through the caller's session and never commits; the
-event exists exactly when the change it describes does.
-
-Relay contract: rows are claimed by state (`sent_at IS NULL AND failed_at IS NULL`), never by an
-id cursor, so a row whose transaction commits after a later row's is still published (the
-"outbox gap"). Order per subject holds because every subject hashes to one bucket, and a bucket
-is published only under a transaction-scoped advisory lock, in id order, by one relay at a time.
-A row is marked sent in the same transaction that held the lock while it was published, so two
-relays never publish it twice; a crash between the broker's ack and the commit republishes it
-(at least once — the consumers' inbox makes that harmless).
-
-Buckets are assigned by the database, not by the writer: a trigger hashes the subject into the
-bucket count stored in `outbox_settings`, so every process — whatever its `OUTBOX_BUCKETS` —
-writes one subject into one bucket, and relays scan the stored count. `OUTBOX_BUCKETS` is the
-count a relay asks for: when it differs from the stored one, the relay changes it at start under
-every bucket lock and a SHARE lock on the outbox (so no writer or relay is half-way), and moves
-the unsent rows to their new buckets in the same transaction. Every change is safe, also in a
-rolling deploy; replicas should still agree, or each start moves the rows again.
-
-Poison rows: a row that fails for a reason of its own — too large for the broker, not a valid
-envelope, not serialisable — is retried `OUTBOX_MAX_ATTEMPTS` times and then marked failed
-(`failed_at`, `last_error`); it is counted in `/metrics` and listed at `GET
-/api/v1/outbox/failed`. While it is being retried, later rows of the same subject wait behind it;
-once it is marked failed, they go on. Going on is the right default: every snapshot event
-carries a newer `version` than the failed one, so replicas converge on the subject's latest
-state, whereas waiting would freeze the subject in every consumer until an operator acts. A
-broker that is away is nobody's row's fault: those rows are retried for ever, with backoff.
-
-One retry case can repeat an older event after a newer one: when a batch fails part-way, a
-produce request already on its way may still land, and the retry then sends the whole batch
-again. (What the dropped producer had merely queued is thrown away, see
-`_abandon_queued_batches`.) Snapshot events therefore carry a `version`, and a replica applies
-one only if it is newer than what it holds.
-
-Retention: by default (`OUTBOX_RETENTION_HOURS=0`) a row is deleted in the transaction that
-published it; the topic, not the outbox, is the record of what was sent. With a retention, sent
-rows are kept (`sent_at` set) and deleted in batches every `OUTBOX_CLEANUP_INTERVAL_S` once
-older than it, each pass until nothing expired is left, so clean-up keeps pace with any
-sustained publishing rate (benchmarks/outbox_retention.py measures it); the clean-up also
-removes what a retention left behind after it is set to zero. Failed rows are kept until an
-operator deals with them.
-"""
+"""The relay: publishes the outbox to Kafka, bucket by bucket, and keeps it clean."""
 
 from __future__ import annotations
 
@@ -50,12 +7,11 @@ import contextlib
 import random
 import time
 import uuid
-import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -67,36 +23,18 @@ from aiokafka.errors import (
     RecordTooLargeError,
 )
 from aiokafka.partitioner import murmur2
-from fastapi import APIRouter, Depends, Path, Request, status
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    Column,
-    ColumnElement,
-    DateTime,
-    Identity,
-    Index,
-    Integer,
-    MetaData,
-    SmallInteger,
     Table,
-    Text,
-    Uuid,
-    and_,
     func,
     select,
-    text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tzsb_common.auth import BureauPrincipal
 from tzsb_common.cancellation import raise_if_cancelled
-from tzsb_common.db import DbSession, asyncpg_dsn
-from tzsb_common.events import CLOUDEVENTS_CONTENT_TYPE, CloudEvent, EventDocument, EventPayload
+from tzsb_common.db import asyncpg_dsn
+from tzsb_common.events import CLOUDEVENTS_CONTENT_TYPE
 from tzsb_common.kafka import MAX_RECORD_BYTES, new_producer, stop_quietly
 from tzsb_common.logging import get_logger
 from tzsb_common.metrics import (
@@ -106,26 +44,16 @@ from tzsb_common.metrics import (
     OUTBOX_GIVEN_UP,
     OUTBOX_PUBLISHED,
 )
-from tzsb_common.pagination import (
-    DEFAULT_PAGE_LIMIT,
-    Page,
-    PageCursor,
-    PageLimit,
-    decode_cursor_as,
-    keyset_page,
+from tzsb_common.outbox.table import (
+    ADVISORY_LOCK_CLASS,
+    NOTIFY_CHANNEL,
+    apply_bucket_count,
+    claimable,
+    outbox_settings_table,
 )
-from tzsb_common.problems import NotFound
-from tzsb_common.routing import feature_router
 from tzsb_common.settings import ServiceSettings
 
 log = get_logger(__name__)
-
-NOTIFY_CHANNEL = "tzsb_outbox"
-ADVISORY_LOCK_CLASS = 0x7A5B0001
-"""First key of the two-key advisory lock; the bucket number is the second."""
-MAX_BUCKETS = 32_767
-"""`bucket` is a smallint."""
-SETTINGS_TABLE = "outbox_settings"
 
 ROW_FAULT_ERRORS: tuple[type[Exception], ...] = (
     MessageSizeTooLargeError,
@@ -143,391 +71,6 @@ _ENVELOPE_OR_ROW_FAULT_ERRORS: tuple[type[Exception], ...] = (
     TypeError,
     *ROW_FAULT_ERRORS,
 )
-
-
-def add_outbox_table(metadata: MetaData) -> Table:
-    """The outbox lives on the service's own metadata, so its Alembic history owns it.
-
-    Adds `outbox_settings` (the stored bucket count) beside it."""
-    outbox = Table(
-        "outbox",
-        metadata,
-        Column("id", BigInteger, Identity(always=True), primary_key=True),
-        Column("event_id", Uuid, nullable=False, unique=True),
-        Column("topic", Text, nullable=False),
-        Column("key", Text, nullable=False),
-        # Assigned by the `outbox_assign_bucket` trigger from the stored bucket count.
-        Column("bucket", SmallInteger, nullable=False),
-        Column("event", JSONB, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("sent_at", DateTime(timezone=True)),
-        # Failed publishing attempts that were the row's own fault.
-        Column("attempts", Integer, nullable=False, server_default=text("0")),
-        Column("failed_at", DateTime(timezone=True)),
-        Column("last_error", Text),
-        Index(
-            "ix_outbox_unsent",
-            "bucket",
-            "id",
-            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
-        ),
-        Index("ix_outbox_sent_at", "sent_at", postgresql_where=text("sent_at IS NOT NULL")),
-        Index("ix_outbox_failed", "id", postgresql_where=text("failed_at IS NOT NULL")),
-    )
-    Table(
-        SETTINGS_TABLE,
-        metadata,
-        Column("id", SmallInteger, primary_key=True, autoincrement=False),
-        Column("buckets", Integer, nullable=False),
-        Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        CheckConstraint("id = 1", name="single_row"),
-        CheckConstraint(f"buckets BETWEEN 1 AND {MAX_BUCKETS}", name="buckets_in_range"),
-    )
-    return outbox
-
-
-def outbox_settings_table(outbox: Table) -> Table:
-    key = SETTINGS_TABLE if outbox.schema is None else f"{outbox.schema}.{SETTINGS_TABLE}"
-    return outbox.metadata.tables[key]
-
-
-NOTIFY_TRIGGER_DDL = (
-    f"""
-    CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        PERFORM pg_notify('{NOTIFY_CHANNEL}', '');
-        RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
-    FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()
-    """,
-)
-"""Wakes the relay at commit (and only if the transaction commits) without a round trip from
-the writer; PostgreSQL folds a transaction's identical notifications into one. Every service's
-first migration runs these statements after creating the outbox table."""
-
-DROP_NOTIFY_TRIGGER_DDL = (
-    "DROP TRIGGER IF EXISTS outbox_notify ON outbox",
-    "DROP FUNCTION IF EXISTS outbox_notify()",
-)
-
-BUCKET_TRIGGER_DDL = (
-    # hashtextextended is what hash partitioning of text uses, so PostgreSQL keeps it stable.
-    """
-    CREATE OR REPLACE FUNCTION outbox_bucket_of(subject text, buckets integer)
-    RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT (((hashtextextended(subject, 0) % buckets) + buckets) % buckets)::integer
-    $$
-    """,
-    # The count is read once per transaction and kept in a transaction-local setting (a read
-    # per row doubled the cost of an insert). That is exact: from its first outbox insert the
-    # transaction holds ROW EXCLUSIVE on the outbox, so no change (which needs SHARE) can commit
-    # before it does; and under READ COMMITTED the first read takes a fresh snapshot, after
-    # any change it waited for.
-    """
-    CREATE OR REPLACE FUNCTION outbox_assign_bucket() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-        buckets text := current_setting('tzsb.outbox_buckets', true);
-    BEGIN
-        IF buckets IS NULL OR buckets = '' THEN
-            buckets := coalesce((SELECT s.buckets FROM outbox_settings s WHERE s.id = 1), 1)::text;
-            PERFORM set_config('tzsb.outbox_buckets', buckets, true);
-        END IF;
-        NEW.bucket := outbox_bucket_of(NEW.key, buckets::integer);
-        RETURN NEW;
-    END $$
-    """,
-    """
-    CREATE TRIGGER outbox_assign_bucket BEFORE INSERT ON outbox
-    FOR EACH ROW EXECUTE FUNCTION outbox_assign_bucket()
-    """,
-)
-"""The database assigns every row's bucket from the stored count, whatever the writer sends
-(migration 0002 of every service runs these)."""
-
-DROP_BUCKET_TRIGGER_DDL = (
-    "DROP TRIGGER IF EXISTS outbox_assign_bucket ON outbox",
-    "DROP FUNCTION IF EXISTS outbox_assign_bucket()",
-    "DROP FUNCTION IF EXISTS outbox_bucket_of(text, integer)",
-)
-
-
-def subject_bucket(subject: str, buckets: int) -> int:
-    """A writer-side guess kept for callers that fill `bucket` themselves; the database's
-    `outbox_assign_bucket` trigger replaces it with the bucket of the stored count."""
-    return zlib.crc32(subject.encode()) % buckets
-
-
-def _claimable(table: Table) -> ColumnElement[bool]:
-    return and_(table.c.sent_at.is_(None), table.c.failed_at.is_(None))
-
-
-async def apply_bucket_count(
-    engine: AsyncEngine, table: Table, buckets: int, *, lock_timeout_s: float = 5.0
-) -> int | None:
-    """Make `buckets` the stored bucket count; returns the previous count if it changed.
-
-    In one transaction: every bucket lock (relays finish their batch and skip the buckets until
-    the commit), a SHARE lock on the outbox (writers in flight commit first, new writers wait
-    and then see the new count), the new count, and every unsent row moved to its new bucket.
-    So no subject is ever split over two buckets and no row is left outside the scanned range.
-    """
-    if not 1 <= buckets <= MAX_BUCKETS:
-        raise ValueError(f"OUTBOX_BUCKETS must be between 1 and {MAX_BUCKETS}, not {buckets}")
-    stored_table = outbox_settings_table(table)
-    async with engine.begin() as conn:
-        # Bounded waits: a change stuck behind a long transaction would queue every writer.
-        await conn.execute(text(f"SET LOCAL lock_timeout = '{int(lock_timeout_s * 1000)}ms'"))
-        stored = await conn.scalar(
-            select(stored_table.c.buckets).where(stored_table.c.id == 1).with_for_update()
-        )
-        if stored == buckets:
-            return None
-        previous = int(stored or 1)  # without a stored row the trigger used one bucket
-        every_bucket = (
-            func.generate_series(0, max(previous, buckets) - 1)
-            .table_valued("value")
-            .render_derived(name="buckets")
-        )
-        await conn.execute(
-            select(func.pg_advisory_xact_lock(ADVISORY_LOCK_CLASS, every_bucket.c.value))
-        )
-        quoted = conn.dialect.identifier_preparer.format_table(table)
-        await conn.execute(text(f"LOCK TABLE {quoted} IN SHARE MODE"))
-        upsert = pg_insert(stored_table).values(id=1, buckets=buckets)
-        await conn.execute(
-            upsert.on_conflict_do_update(
-                index_elements=[stored_table.c.id],
-                set_={"buckets": buckets, "changed_at": func.now()},
-            )
-        )
-        new_bucket = func.outbox_bucket_of(table.c.key, buckets)
-        moved = await conn.execute(
-            table.update()
-            .where(_claimable(table), table.c.bucket != new_bucket)
-            .values(bucket=new_bucket)
-        )
-        await conn.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))  # relays look again
-    log.warning(
-        "outbox bucket count changed",
-        previous=previous,
-        buckets=buckets,
-        moved_rows=moved.rowcount,
-    )
-    return previous
-
-
-async def stored_bucket_count(engine: AsyncEngine, table: Table) -> int | None:
-    stored_table = outbox_settings_table(table)
-    async with engine.connect() as conn:
-        stored = await conn.scalar(select(stored_table.c.buckets).where(stored_table.c.id == 1))
-    return None if stored is None else int(stored)
-
-
-class Outbox:
-    """Writes events into a service's outbox table inside the caller's transaction."""
-
-    def __init__(self, table: Table, settings: ServiceSettings) -> None:
-        self.table = table
-        self.settings = settings
-
-    async def add(
-        self, session: AsyncSession, payload: EventPayload, *, subject: str
-    ) -> CloudEvent:
-        event = payload.to_event(source=self.settings.service_name, subject=subject)
-        await self.add_event(session, event, topic=payload.topic)
-        return event
-
-    async def add_event(self, session: AsyncSession, event: CloudEvent, *, topic: str) -> None:
-        await self.add_events(session, [(event, topic)])
-
-    async def add_events(
-        self, session: AsyncSession, events: Sequence[tuple[CloudEvent, str]]
-    ) -> None:
-        """Many events in one statement: a batch costs one round trip, not one per event.
-        The bucket is left to the database (see `BUCKET_TRIGGER_DDL`)."""
-        if not events:
-            return
-        await session.execute(
-            self.table.insert(),
-            [
-                {
-                    "event_id": event.id,
-                    "topic": self.settings.topic(topic),
-                    "key": event.subject,
-                    "event": event.model_dump(mode="json"),
-                }
-                for event, topic in events
-            ],
-        )
-
-    async def add_on_connection(
-        self, conn: asyncpg.Connection, payload: EventPayload, *, subject: str
-    ) -> CloudEvent:
-        """`add` for the hot paths that hold a raw asyncpg connection (tzsb_common.pg)."""
-        event = payload.to_event(source=self.settings.service_name, subject=subject)
-        await self.add_events_on_connection(conn, [(event, payload.topic)])
-        return event
-
-    async def add_events_on_connection(
-        self, conn: asyncpg.Connection, events: Sequence[tuple[CloudEvent, str]]
-    ) -> None:
-        """Many events in one statement on a raw asyncpg connection, in its transaction."""
-        if not events:
-            return
-        await conn.execute(
-            f"INSERT INTO {self.table.name} (event_id, topic, key, bucket, event) "  # noqa: S608
-            # The documents travel as text: a jsonb codec on the connection would encode them
-            # a second time.
-            "SELECT i, t, k, b, e::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], "
-            "$4::int2[], $5::text[]) AS batch(i, t, k, b, e)",
-            *self.row_arrays(events),
-        )
-
-    def row_arrays(
-        self, events: Sequence[tuple[CloudEvent | EventDocument, str]]
-    ) -> list[list[Any]]:
-        """The outbox columns of `events` as arrays in their order — event ids, topics (with
-        the prefix), keys, buckets, documents — for an `unnest` insert or a COPY on a raw
-        connection. An `EventDocument` goes in as already serialised."""
-        buckets = self.settings.outbox_buckets
-        topics: dict[str, str] = {}
-        for _, topic in events:
-            if topic not in topics:
-                topics[topic] = self.settings.topic(topic)
-        return [
-            [event.id for event, _ in events],
-            [topics[topic] for _, topic in events],
-            [event.subject for event, _ in events],
-            [subject_bucket(event.subject, buckets) for event, _ in events],
-            [
-                event.document if isinstance(event, EventDocument) else event.model_dump_json()
-                for event, _ in events
-            ],
-        ]
-
-
-async def _request_outbox(request: Request) -> Outbox:
-    outbox: Outbox = request.app.state.outbox
-    return outbox
-
-
-CurrentOutbox = Annotated[Outbox, Depends(_request_outbox)]
-"""The service's outbox writer, for routes that hand it to their service function."""
-
-
-# -- failed rows, for an operator -----------------------------------------------------------
-
-
-class FailedOutboxRow(BaseModel):
-    """An event the relay gave up on; its subject's later events went on without it."""
-
-    id: int
-    event_id: uuid.UUID
-    topic: str
-    subject: str
-    event_type: str | None
-    attempts: int
-    last_error: str | None
-    created_at: datetime
-    failed_at: datetime
-
-
-class _FailedCursor(BaseModel):
-    id: int
-
-
-async def list_failed_rows(
-    executor: AsyncConnection | AsyncSession,
-    table: Table,
-    *,
-    limit: int = DEFAULT_PAGE_LIMIT,
-    after_id: int | None = None,
-) -> list[FailedOutboxRow]:
-    """Failed rows in id order (oldest first), `limit` of them after `after_id`."""
-    t = table
-    query = (
-        select(
-            t.c.id,
-            t.c.event_id,
-            t.c.topic,
-            t.c.key.label("subject"),
-            t.c.event["type"].astext.label("event_type"),
-            t.c.attempts,
-            t.c.last_error,
-            t.c.created_at,
-            t.c.failed_at,
-        )
-        .where(t.c.failed_at.is_not(None))
-        .order_by(t.c.id)
-        .limit(limit)
-    )
-    if after_id is not None:
-        query = query.where(t.c.id > after_id)
-    rows = (await executor.execute(query)).mappings().all()
-    return [FailedOutboxRow.model_validate(dict(row)) for row in rows]
-
-
-async def retry_failed_row(session: AsyncSession, table: Table, row_id: int) -> bool:
-    """Give a failed row a fresh set of attempts, once its cause is mended (e.g. the broker's
-    `message.max.bytes` raised); False when no failed row has that id. Commits.
-
-    It is published after the later events of its subject that went on without it, so a
-    consumer sees an older snapshot last: the snapshot `version` makes a replica ignore it."""
-    stored_table = outbox_settings_table(table)
-    stored_count = func.coalesce(
-        select(stored_table.c.buckets).where(stored_table.c.id == 1).scalar_subquery(), 1
-    )
-    result = await session.execute(
-        table.update()
-        .where(table.c.id == row_id, table.c.failed_at.is_not(None))
-        .values(
-            failed_at=None,
-            attempts=0,
-            last_error=None,
-            # Failed rows are not moved by a bucket-count change: place it by today's count.
-            bucket=func.outbox_bucket_of(table.c.key, stored_count),
-        )
-    )
-    await session.commit()
-    return bool(getattr(result, "rowcount", 0))
-
-
-def failed_outbox_router(table: Table) -> APIRouter:
-    """`GET /outbox/failed` for the bureau: the events this service could not publish."""
-    router = feature_router("/outbox", tags=["outbox"])
-
-    @router.get("/failed", response_model=Page[FailedOutboxRow])
-    async def list_failed_outbox_events(
-        _: BureauPrincipal,
-        session: DbSession,
-        limit: PageLimit = DEFAULT_PAGE_LIMIT,
-        cursor: PageCursor = None,
-    ) -> Page[FailedOutboxRow]:
-        """Outbox events marked failed (too large for the broker, not a valid envelope) after
-        `OUTBOX_MAX_ATTEMPTS` tries, oldest first, with the last error."""
-        after = None if cursor is None else decode_cursor_as(cursor, _FailedCursor).id
-        rows = await list_failed_rows(session, table, limit=limit + 1, after_id=after)
-        page, next_cursor = keyset_page(rows, limit, lambda row: {"id": row.id})
-        return Page[FailedOutboxRow](items=page, next_cursor=next_cursor)
-
-    @router.post("/failed/{row_id}/retry", status_code=status.HTTP_204_NO_CONTENT)
-    async def retry_failed_outbox_event(
-        row_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
-        _: BureauPrincipal,
-        session: DbSession,
-    ) -> None:
-        """Publish a failed event again (after its cause was mended): it gets a fresh set of
-        `OUTBOX_MAX_ATTEMPTS` and leaves the failed list."""
-        if not await retry_failed_row(session, table, row_id):
-            raise NotFound(f"No failed outbox event has id {row_id}.")
-
-    return router
-
-
-# -- the relay --------------------------------------------------------------------------------
 
 
 @dataclass
@@ -955,7 +498,7 @@ class OutboxRelay:
         self._last_backlog_count = now
         t = self.table
         async with self.engine.connect() as conn:
-            backlog = await conn.scalar(select(func.count()).select_from(t).where(_claimable(t)))
+            backlog = await conn.scalar(select(func.count()).select_from(t).where(claimable(t)))
             failed = await conn.scalar(
                 select(func.count()).select_from(t).where(t.c.failed_at.is_not(None))
             )
