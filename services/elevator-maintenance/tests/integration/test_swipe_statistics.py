@@ -261,3 +261,38 @@ async def test_a_pass_folds_the_batches_of_a_day_into_one_event_and_nothing_when
     ]
     assert folded_again == 0
     assert events_again == events
+
+
+async def test_pages_add_the_pending_tallies_to_the_folded_days_in_day_order(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    today = datetime.now(UTC).astimezone(SHANGHAI).date()
+    days = [today - timedelta(days=n) for n in (5, 4, 3, 2)]
+
+    async def post(day: date, hour: int) -> None:
+        await client.post(
+            "/api/v1/swipes",
+            json=swipe(world.elevator, world.certificate, at=local(day, hour)),
+            headers=world.headers,
+        )
+
+    for day in (days[0], days[2]):
+        await post(day, 9)
+    await fold(app)
+    # Pending: a second swipe on a folded day, and two days only pending.
+    for day, hour in ((days[2], 10), (days[1], 9), (days[3], 9)):
+        await post(day, hour)
+
+    pages, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/api/v1/swipe-statistics", params=params,
+                                 headers=world.headers)).json()  # fmt: skip
+        pages.append([(i["day"], i["accepted"]) for i in page["items"]])
+        if (cursor := page["next_cursor"]) is None:
+            break
+
+    assert pages == [
+        [(days[0].isoformat(), 1), (days[1].isoformat(), 1)],
+        [(days[2].isoformat(), 2), (days[3].isoformat(), 1)],
+    ]

@@ -46,9 +46,10 @@ _FOLD = """
     RETURNING s.company_id, s.day, s.accepted, s.rejected,
               s.rejected_by_reason::text AS rejected_by_reason, s.version
 """
-# A page in (day, company) order: the folded days and the tallies still pending, summed. Both
-# are read in that order (the day index of each) and merged as they stream, so a page reads
-# about as many rows as it answers.
+# A page in (day, company) order: the folded days and the tallies still pending, summed. A day
+# has one folded row, so the page's days are among the first $6 folded rows in that order (an
+# index scan that stops there); the pending tallies are few (what a fold has not taken yet)
+# and are all added.
 _FILTER = """
     ($1::uuid IS NULL OR company_id = $1)
     AND ($2::date IS NULL OR day >= $2)
@@ -59,8 +60,10 @@ _STATISTICS = f"""
     SELECT company_id, day, sum(accepted)::int AS accepted, sum(rejected)::int AS rejected,
            swipe_counts_sum(rejected_by_reason)::text AS rejected_by_reason
     FROM (
-        SELECT company_id, day, accepted, rejected, rejected_by_reason
-        FROM swipe_daily_statistics WHERE {_FILTER}
+        (SELECT company_id, day, accepted, rejected, rejected_by_reason
+         FROM swipe_daily_statistics WHERE {_FILTER}
+         ORDER BY day, company_id
+         LIMIT $6)
         UNION ALL
         SELECT company_id, day, accepted, rejected, rejected_by_reason
         FROM swipe_statistics_pending WHERE {_FILTER}
