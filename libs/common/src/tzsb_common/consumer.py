@@ -400,7 +400,10 @@ class ConsumerLoop:
             auto_offset_reset="earliest",
             isolation_level="read_committed",
             request_timeout_ms=self.settings.kafka_request_timeout_ms + 30_000,
-            metadata_max_age_ms=30_000,
+            # A topic created as the group forms can be assigned with no partitions (its
+            # leaders not elected yet); the consumer sees them at its next metadata refresh.
+            # At 30 s a reporting test once waited that long for a rescue event.
+            metadata_max_age_ms=5_000,
             max_poll_interval_ms=self.settings.consumer_max_poll_interval_ms,
         )
 
