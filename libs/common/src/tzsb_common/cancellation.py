@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 
 def raise_if_cancelled() -> None:
@@ -32,3 +32,28 @@ async def running_in_background(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+class WarningLog(Protocol):
+    """A standard-library or structlog logger."""
+
+    def warning(self, msg: str, /, *args: Any, **kwargs: Any) -> Any: ...
+
+
+async def repeat_every(
+    interval_s: float,
+    work: Callable[[], Awaitable[object]],
+    *,
+    log: WarningLog,
+    failure: str,
+) -> None:
+    """Run `work` now, then `interval_s` after each pass ends, until cancelled. A pass that
+    fails is logged (`failure`, a warning with its traceback) and the next one tries again: a
+    background pass outlives an outage of PostgreSQL or Kafka."""
+    while True:
+        raise_if_cancelled()
+        try:
+            await work()
+        except Exception:
+            log.warning(failure, exc_info=True)
+        await asyncio.sleep(interval_s)

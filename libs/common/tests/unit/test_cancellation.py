@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from tzsb_common.cancellation import raise_if_cancelled, running_in_background
+from tzsb_common.cancellation import raise_if_cancelled, repeat_every, running_in_background
 
 
 async def test_a_loop_stops_after_its_cancellation_was_swallowed_once() -> None:
@@ -55,3 +55,29 @@ async def test_work_runs_while_the_block_does_and_has_stopped_when_it_is_left() 
         assert not stopped.is_set()
     assert stopped.is_set()
     assert not [t for t in asyncio.all_tasks() if t.get_name() == "work"]
+
+
+async def test_a_repeated_pass_that_fails_is_logged_and_the_next_one_runs() -> None:
+    passes = 0
+    third = asyncio.Event()
+    warnings: list[str] = []
+
+    class Log:
+        def warning(self, event: str, **_: object) -> None:
+            warnings.append(event)
+
+    async def work() -> None:
+        nonlocal passes
+        passes += 1
+        if passes == 3:
+            third.set()
+        if passes == 1:
+            raise ConnectionError("database away")
+
+    task = asyncio.create_task(repeat_every(0.001, work, log=Log(), failure="pass failed"))
+    await asyncio.wait_for(third.wait(), timeout=5)
+    task.cancel()
+    await asyncio.wait({task}, timeout=5)
+
+    assert task.cancelled()
+    assert warnings == ["pass failed"]

@@ -12,7 +12,6 @@ each claims its days with SKIP LOCKED, and a day a batch holds is left for the n
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,7 +22,7 @@ from fastapi import FastAPI
 from cylinder_trace.fill_statistics import queries
 from cylinder_trace.settings import CylinderTraceSettings
 from tzsb_common.app import LifespanHook
-from tzsb_common.cancellation import raise_if_cancelled, running_in_background
+from tzsb_common.cancellation import repeat_every, running_in_background
 from tzsb_common.contracts import cylinder as contract
 from tzsb_common.events import CloudEvent
 from tzsb_common.logging import get_logger
@@ -69,16 +68,13 @@ async def publish_changed_days(database: Database, outbox: Outbox) -> int:
 
 def fill_statistics_publishing_hook(settings: CylinderTraceSettings) -> LifespanHook:
     async def keep_publishing(app: FastAPI) -> None:
-        outbox: Outbox = app.state.outbox
-        while True:
-            raise_if_cancelled()
-            try:
-                await publish_changed_days(app.state.database, outbox)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # PostgreSQL away: the days stay unpublished until a pass works
-                _log.warning("fill statistics not published", exc_info=True)
-            await asyncio.sleep(settings.fill_statistics_publish_interval_s)
+        # PostgreSQL away: the days stay unpublished until a pass works.
+        await repeat_every(
+            settings.fill_statistics_publish_interval_s,
+            lambda: publish_changed_days(app.state.database, app.state.outbox),
+            log=_log,
+            failure="fill statistics not published",
+        )
 
     @asynccontextmanager
     async def hook(app: FastAPI) -> AsyncIterator[None]:

@@ -11,7 +11,6 @@ passes at once: each takes its tallies with SKIP LOCKED.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,7 +19,7 @@ from fastapi import FastAPI
 from elevator_maintenance.settings import ElevatorMaintenanceSettings
 from elevator_maintenance.swipe_statistics.service import fold_pending
 from tzsb_common.app import LifespanHook
-from tzsb_common.cancellation import raise_if_cancelled, running_in_background
+from tzsb_common.cancellation import repeat_every, running_in_background
 from tzsb_common.logging import get_logger
 from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Database
@@ -42,16 +41,13 @@ async def fold_and_publish(database: Database, outbox: Outbox) -> int:
 
 def swipe_statistics_hook(settings: ElevatorMaintenanceSettings) -> LifespanHook:
     async def keep_folding(app: FastAPI) -> None:
-        outbox: Outbox = app.state.outbox
-        while True:
-            raise_if_cancelled()
-            try:
-                await fold_and_publish(app.state.database, outbox)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # PostgreSQL away: the tallies wait, pending, for a pass that works
-                _log.warning("swipe statistics not folded", exc_info=True)
-            await asyncio.sleep(settings.swipe_statistics_fold_interval_s)
+        # PostgreSQL away: the tallies wait, pending, for a pass that works.
+        await repeat_every(
+            settings.swipe_statistics_fold_interval_s,
+            lambda: fold_and_publish(app.state.database, app.state.outbox),
+            log=_log,
+            failure="swipe statistics not folded",
+        )
 
     @asynccontextmanager
     async def hook(app: FastAPI) -> AsyncIterator[None]:

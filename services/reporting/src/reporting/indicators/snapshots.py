@@ -15,7 +15,6 @@ same and the last write wins, so nothing is locked.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,7 +26,7 @@ from fastapi import FastAPI
 from reporting.indicators import service
 from reporting.settings import ReportingSettings
 from tzsb_common.app import LifespanHook
-from tzsb_common.cancellation import raise_if_cancelled, running_in_background
+from tzsb_common.cancellation import repeat_every, running_in_background
 
 _log = logging.getLogger(__name__)
 
@@ -35,28 +34,31 @@ _log = logging.getLogger(__name__)
 def snapshot_refresh_hook(settings: ReportingSettings) -> LifespanHook:
     zone = ZoneInfo(settings.business_timezone)
 
+    async def refresh(app: FastAPI) -> None:
+        today = datetime.now(zone).date()
+        await service.count_calendar_periods_ahead(
+            app.state.database,
+            today=today,
+            snapshot_seconds=settings.indicator_snapshot_seconds,
+            default_interval_days=settings.maintenance_interval_days,
+            count_timeout_s=settings.indicator_count_timeout_s,
+        )
+        await service.refresh_recent_snapshots(
+            app.state.database,
+            today=today,
+            snapshot_seconds=settings.indicator_snapshot_seconds,
+            default_interval_days=settings.maintenance_interval_days,
+            count_timeout_s=settings.indicator_count_timeout_s,
+        )
+
     async def keep_fresh(app: FastAPI) -> None:
-        while True:
-            raise_if_cancelled()
-            today = datetime.now(zone).date()
-            try:
-                await service.count_calendar_periods_ahead(
-                    app.state.database,
-                    today=today,
-                    snapshot_seconds=settings.indicator_snapshot_seconds,
-                    default_interval_days=settings.maintenance_interval_days,
-                    count_timeout_s=settings.indicator_count_timeout_s,
-                )
-                await service.refresh_recent_snapshots(
-                    app.state.database,
-                    today=today,
-                    snapshot_seconds=settings.indicator_snapshot_seconds,
-                    default_interval_days=settings.maintenance_interval_days,
-                    count_timeout_s=settings.indicator_count_timeout_s,
-                )
-            except Exception:  # the next pass tries again; a request counts on its own meanwhile
-                _log.warning("indicator counts not refreshed", exc_info=True)
-            await asyncio.sleep(settings.indicator_snapshot_seconds / 2)
+        # A failed pass: the next one tries again; a request counts on its own meanwhile.
+        await repeat_every(
+            settings.indicator_snapshot_seconds / 2,
+            lambda: refresh(app),
+            log=_log,
+            failure="indicator counts not refreshed",
+        )
 
     @asynccontextmanager
     async def hook(app: FastAPI) -> AsyncIterator[None]:
