@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from machinery_support import THINGS_TOPIC, new_subject, outbox, thing_event
@@ -27,6 +27,7 @@ from tzsb_common.outbox import (
     list_failed_rows,
     stored_bucket_count,
 )
+from tzsb_common.outbox.relay import ENVELOPE_FAULT_SQL
 from tzsb_common.settings import ServiceSettings
 from tzsb_common.testing import TokenFactory, TopicReader, eventually
 
@@ -171,7 +172,67 @@ async def test_row_that_is_not_a_valid_envelope_is_given_up_without_blocking_oth
     assert failed.subject == "broken"
     assert failed.attempts == 2
     assert failed.last_error is not None
-    assert "ValidationError" in failed.last_error
+    assert failed.last_error == "EnvelopeError: id is not a UUID"
+
+
+_ABSENT = object()
+_FAULT_OF_ONE = text(
+    f"SELECT {ENVELOPE_FAULT_SQL} FROM (SELECT CAST(:event AS jsonb)) AS o(event)"  # noqa: S608
+)
+
+
+async def _envelope_fault(engine: AsyncEngine, event: str) -> str | None:
+    async with engine.connect() as conn:
+        fault: str | None = await conn.scalar(_FAULT_OF_ONE, {"event": event})
+    return fault
+
+
+def _envelope(**changes: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "test",
+        "type": "tzsb.test.thing.recorded.v1",
+        "subject": "s-1",
+        "time": "2026-11-25T10:00:00.123+08:00",
+        "data": {"n": 1},
+    }
+    document.update(changes)
+    return {key: value for key, value in document.items() if value is not _ABSENT}
+
+
+@pytest.mark.parametrize(
+    ("document", "fault"),
+    [
+        (_envelope(), None),
+        (_envelope(time="2026-11-25T02:00:00Z", extra="kept"), None),
+        ([1, 2], "the event is not a JSON object"),
+        (_envelope(specversion="0.3"), 'specversion is not "1.0"'),
+        (_envelope(specversion=_ABSENT), 'specversion is not "1.0"'),
+        (_envelope(id="not-a-uuid"), "id is not a UUID"),
+        (_envelope(id=12), "id is not a UUID"),
+        (_envelope(source=None), "source is not a string"),
+        (_envelope(type=_ABSENT), "type is not a string"),
+        (_envelope(subject=7), "subject is not a string"),
+        (_envelope(time="now"), "time is not an RFC 3339 timestamp"),
+        (_envelope(time="2026-11-25T10:00:00"), "time is not an RFC 3339 timestamp"),
+        (_envelope(time="2026-13-25T10:00:00Z"), "time is not an RFC 3339 timestamp"),
+        (_envelope(time=1764036000), "time is not an RFC 3339 timestamp"),
+        (_envelope(data=[1]), "data is not a JSON object"),
+        (_envelope(data=_ABSENT), "data is not a JSON object"),
+    ],
+)
+async def test_the_database_names_what_is_wrong_with_an_envelope(
+    engine: AsyncEngine, document: Any, fault: str | None
+) -> None:
+    found = await _envelope_fault(engine, json.dumps(document))
+    assert found == fault
+
+
+async def test_an_event_serialised_by_its_model_is_a_good_envelope(engine: AsyncEngine) -> None:
+    event = thing_event(new_subject(), 1)
+    found = await _envelope_fault(engine, event.model_dump_json())
+    assert found is None
 
 
 async def test_failed_rows_are_listed_for_the_bureau_only_and_page_by_cursor(

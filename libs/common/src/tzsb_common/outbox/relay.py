@@ -6,12 +6,11 @@ import asyncio
 import contextlib
 import random
 import time
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Literal
+from datetime import timedelta
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -23,7 +22,6 @@ from aiokafka.errors import (
     RecordTooLargeError,
 )
 from aiokafka.partitioner import murmur2
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
     Table,
     func,
@@ -84,20 +82,40 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:1000]
 
 
-class _Envelope(BaseModel):
-    """What a consumer needs of a CloudEvent to decode it; checked before a row is published.
-    Lighter than validating and serialising a `CloudEvent` again, which cost a relay more per
-    event than the broker did."""
+class EnvelopeError(ValueError):
+    """The stored event is not an envelope a consumer can decode."""
 
-    model_config = ConfigDict(extra="ignore")
 
-    specversion: Literal["1.0"]
-    id: uuid.UUID
-    source: str
-    type: str
-    subject: str
-    time: datetime
-    data: dict[str, Any]
+ENVELOPE_FAULT_SQL = r"""
+    CASE
+        WHEN jsonb_typeof(o.event) IS DISTINCT FROM 'object' THEN 'the event is not a JSON object'
+        WHEN o.event -> 'specversion' IS DISTINCT FROM '"1.0"'::jsonb
+            THEN 'specversion is not "1.0"'
+        WHEN jsonb_typeof(o.event -> 'id') IS DISTINCT FROM 'string'
+            OR NOT pg_input_is_valid(o.event ->> 'id', 'uuid') THEN 'id is not a UUID'
+        WHEN jsonb_typeof(o.event -> 'source') IS DISTINCT FROM 'string'
+            THEN 'source is not a string'
+        WHEN jsonb_typeof(o.event -> 'type') IS DISTINCT FROM 'string' THEN 'type is not a string'
+        WHEN jsonb_typeof(o.event -> 'subject') IS DISTINCT FROM 'string'
+            THEN 'subject is not a string'
+        WHEN jsonb_typeof(o.event -> 'time') IS DISTINCT FROM 'string'
+            OR o.event ->> 'time' NOT LIKE '____-__-__T__:__:__%'
+            OR NOT (
+                right(o.event ->> 'time', 1) = 'Z'
+                OR right(o.event ->> 'time', 6) LIKE '+__:__'
+                OR right(o.event ->> 'time', 6) LIKE '-__:__'
+            )
+            OR NOT pg_input_is_valid(o.event ->> 'time', 'timestamptz')
+            THEN 'time is not an RFC 3339 timestamp'
+        WHEN jsonb_typeof(o.event -> 'data') IS DISTINCT FROM 'object'
+            THEN 'data is not a JSON object'
+    END
+"""
+"""What a consumer needs of a CloudEvent to decode it, checked by the database as it hands the
+relay a row: NULL for a good envelope, else what is wrong. Parsing every row's JSON in the
+relay to check it (a pydantic model with the data as a dict) cost more per event than building
+it had, about 6 µs, and the relay shares its process with the requests; the stored jsonb is
+already parsed, and looking up seven keys in it costs the database a fraction of that."""
 
 
 _HEADERS = [("content-type", CLOUDEVENTS_CONTENT_TYPE.encode())]
@@ -124,11 +142,12 @@ def _retrieved(delivery: asyncio.Future[Any]) -> None:
         delivery.exception()
 
 
-def _publishable(stored: str) -> bytes:
-    """The row's event as published: the stored JSON once it reads as an envelope. Too large
-    for a request is the row's own fault, refused here alone rather than in a record batch
-    with good rows."""
-    _Envelope.model_validate_json(stored)
+def _publishable(stored: str, envelope_fault: str | None) -> bytes:
+    """The row's event as published: the stored JSON once it reads as an envelope
+    (`ENVELOPE_FAULT_SQL`). Too large for a request is the row's own fault, refused here alone
+    rather than in a record batch with good rows."""
+    if envelope_fault is not None:
+        raise EnvelopeError(envelope_fault)
     value = stored.encode()
     if len(value) > MAX_RECORD_BYTES:
         raise MessageSizeTooLargeError(
@@ -213,7 +232,8 @@ class OutboxRelay:
         """  # noqa: S608 (the service's own outbox table)
         # Per bucket, its oldest unsent rows in id order: the order of its subjects' events.
         self._claim_rows = f"""
-            SELECT o.id, o.bucket, o.topic, o.key, o.event::text AS event, o.attempts
+            SELECT o.id, o.bucket, o.topic, o.key, o.event::text AS event, o.attempts,
+                {ENVELOPE_FAULT_SQL} AS envelope_fault
             FROM unnest($1::int[]) AS locked(b)
             CROSS JOIN LATERAL (
                 SELECT id, bucket, topic, key, event, attempts FROM {name}
@@ -404,9 +424,8 @@ class OutboxRelay:
                 if key in held_subjects:
                     continue
                 try:
-                    value = _publishable(row["event"])
+                    value = _publishable(row["event"], row["envelope_fault"])
                 except _ENVELOPE_OR_ROW_FAULT_ERRORS as exc:
-                    # ValueError covers pydantic's validation errors.
                     outcome.row_errors[row["id"]] = _describe(exc)
                     held_subjects.add(key)
                     continue
