@@ -14,7 +14,11 @@ from fastapi import Body, FastAPI
 from pydantic import Field
 
 from tzsb_common.batch import as_batch
-from tzsb_common.json_bodies import StrictModel
+from tzsb_common.json_bodies import (
+    DuplicateKeyError,
+    StrictModel,
+    parse_json_refusing_duplicate_keys,
+)
 from tzsb_common.problems import install_problem_handlers
 from tzsb_common.routing import add_feature_routes, feature_router
 
@@ -131,3 +135,30 @@ async def test_a_missing_body_and_a_foreign_media_type_are_problems(
 def test_strict_models_refuse_coercion_outside_http_too() -> None:
     with pytest.raises(ValueError, match="floor"):
         Swipe.model_validate_json(json.dumps(swipe(floor="3")))
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        (b'{"a": 1, "a": 2}', "a"),
+        (b'{"a": 1, "\\u0061": 2}', "a"),  # the same key, escaped
+        (b'{"fills": [{"b": {"c": 1, "c": 1}}]}', "c"),
+    ],
+)
+def test_a_repeated_key_is_named_wherever_it_stands(raw: bytes, key: str) -> None:
+    with pytest.raises(DuplicateKeyError) as raised:
+        parse_json_refusing_duplicate_keys(raw)
+    assert raised.value.key == key
+
+
+def test_what_the_fast_parser_refuses_is_read_as_the_standard_parser_reads_it() -> None:
+    deep = b"[" * 500 + b"]" * 500  # deeper than jiter goes, not than the standard parser
+    assert parse_json_refusing_duplicate_keys(deep) == json.loads(deep)
+    with pytest.raises(json.JSONDecodeError) as truncated:
+        parse_json_refusing_duplicate_keys(b'{"a": [1, 2')
+    assert (truncated.value.lineno, truncated.value.colno) == (1, 12)
+    with pytest.raises(UnicodeDecodeError):
+        parse_json_refusing_duplicate_keys(b'{"a": "\xff"}')
+    assert parse_json_refusing_duplicate_keys(b'{"a": {"b": [1, 2.5, null, true]}}') == {
+        "a": {"b": [1, 2.5, None, True]}
+    }
