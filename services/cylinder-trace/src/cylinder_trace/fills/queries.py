@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -58,16 +58,17 @@ _HAS_FILLED = "SELECT EXISTS (SELECT FROM fills WHERE cylinder_code = $1 AND sta
 _CYLINDER_ACCESS = "SELECT owner_id, registered_by FROM cylinders WHERE cylinder_code = $1"
 
 
-async def cylinders(conn: Connection, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
-    return {row["cylinder_code"]: dict(row) for row in await conn.fetch(_CYLINDERS, codes)}
+async def cylinders(conn: Connection, codes: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+    return {row["cylinder_code"]: row for row in await conn.fetch(_CYLINDERS, codes)}
 
 
-async def licences(conn: Connection, station_id: uuid.UUID) -> list[dict[str, Any]]:
-    return [dict(row) for row in await conn.fetch(_LICENCES, station_id)]
+async def licences(conn: Connection, station_id: uuid.UUID) -> list[Mapping[str, Any]]:
+    rows: list[Mapping[str, Any]] = await conn.fetch(_LICENCES, station_id)
+    return rows
 
 
-async def certificates(conn: Connection, numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
-    return {row["number"]: dict(row) for row in await conn.fetch(_CERTIFICATES, numbers)}
+async def certificates(conn: Connection, numbers: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+    return {row["number"]: row for row in await conn.fetch(_CERTIFICATES, numbers)}
 
 
 async def month_partitions(conn: Connection) -> set[str]:

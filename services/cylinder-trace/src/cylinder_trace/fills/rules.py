@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from cylinder_trace.cylinders.rules import LPG, service_life_ends_on
 
@@ -39,9 +39,9 @@ class FillReason(StrEnum):
     overfilled = "overfilled"
 
 
-@dataclass(frozen=True, slots=True)
-class FillFacts:
-    """What the rules need of a fill."""
+class FillFacts(NamedTuple):
+    """What the rules need of a fill. The facts are named tuples, not frozen dataclasses:
+    as immutable, and built several times faster, which tells on a batch of 1,000 fills."""
 
     medium: str
     fill_date: date
@@ -50,8 +50,7 @@ class FillFacts:
     filled_mass_kg: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class CylinderFacts:
+class CylinderFacts(NamedTuple):
     medium: str
     status: str
     next_inspection_on: date
@@ -63,8 +62,7 @@ class CylinderFacts:
     """Years a passing inspection added to an LPG cylinder's life (once, 4)."""
 
 
-@dataclass(frozen=True, slots=True)
-class LicenceFacts:
+class LicenceFacts(NamedTuple):
     """A filling licence (充装许可证) of the station."""
 
     scope: frozenset[str]
@@ -75,8 +73,7 @@ class LicenceFacts:
     status_changed_on: date | None
 
 
-@dataclass(frozen=True, slots=True)
-class CertificateFacts:
+class CertificateFacts(NamedTuple):
     item: str
     employer_id: uuid.UUID
     valid_from: date

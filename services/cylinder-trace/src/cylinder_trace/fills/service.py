@@ -5,10 +5,9 @@ answer per item in the order they came; and reading them back for a recall."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic_core import to_json
@@ -128,7 +127,7 @@ def _row(station_id: uuid.UUID, fill: FillCreate, outcome: Outcome) -> tuple[Any
     )
 
 
-def _cylinder_facts(row: dict[str, Any]) -> CylinderFacts:
+def _cylinder_facts(row: Mapping[str, Any]) -> CylinderFacts:
     return CylinderFacts(
         medium=row["medium"],
         status=row["status"],
@@ -141,7 +140,7 @@ def _cylinder_facts(row: dict[str, Any]) -> CylinderFacts:
     )
 
 
-def _certificate_facts(row: dict[str, Any]) -> CertificateFacts:
+def _certificate_facts(row: Mapping[str, Any]) -> CertificateFacts:
     return CertificateFacts(
         item=row["item"],
         employer_id=row["employer_id"],
@@ -286,8 +285,7 @@ def _answer(fill_id: str, outcome: Outcome, *, duplicate: bool) -> FillAnswer:
     return FillAnswer(fill_id=fill_id, status=status, reasons=list(outcome.reasons), errors=None)
 
 
-@dataclass(frozen=True, slots=True)
-class WellFormedFill:
+class WellFormedFill(NamedTuple):
     """A fill that passed the checks of its post, with its business date."""
 
     fill: FillCreate
