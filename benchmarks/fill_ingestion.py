@@ -298,6 +298,7 @@ async def measure(
                 seconds,
             )
             rows.append(single_row("POST /api/v1/fills (one fill)", clients, ours, theirs))
+    await settled(service_url)
     raw_copy = await copy_reference(reference_url, seconds, prefix, cert_prefix)
     # The replay posts the batch row's bodies again: each wrk thread numbers its fills from
     # the same start under the same tag, and starts over before it passes what every thread

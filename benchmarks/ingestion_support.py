@@ -57,10 +57,12 @@ def organisation_with_token(
 
 
 async def settled(service_database_url: str, *, timeout_s: float = 120.0) -> float:
-    """Wait until the service's outbox holds no event still to publish, and a moment more for
-    the consumers downstream: each row is measured on a platform that is not still publishing
-    and consuming the events of the row before it, as each reference runs on a quiet database.
-    Returns the seconds waited."""
+    """Wait until the service's outbox holds no event still to publish, no autovacuum worker is
+    running, and the dirty pages are written (a checkpoint), and a moment more for the consumers
+    downstream: each row, ours or a reference's, starts on a quiet server instead of paying for
+    the row before it — the events it still publishes and consumes, the vacuum of the 1.6
+    million rows a COPY reference wrote, their pages still to flush. Returns the seconds
+    waited."""
     started = time.monotonic()
     conn = await asyncpg.connect(service_database_url)
     try:
@@ -68,9 +70,14 @@ async def settled(service_database_url: str, *, timeout_s: float = 120.0) -> flo
             waiting = await conn.fetchval(
                 "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
             )
-            if waiting == 0:
+            vacuuming = await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+            )
+            if waiting == 0 and vacuuming == 0:
                 break
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(0.25)
+        with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
+            await conn.execute("CHECKPOINT")
     finally:
         await conn.close()
     await asyncio.sleep(2)

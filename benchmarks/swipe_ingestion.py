@@ -292,6 +292,7 @@ async def measure(
         seconds,
         timeout_s=30,
     )
+    await settled(service_url)
     raw_copy = await copy_reference(reference_url, seconds, prefix, cert_prefix)
     rows.append(
         batch_row("POST /api/v1/swipes (1,000 a batch)", BATCH_CLIENTS, batch, BATCH, raw_copy)
