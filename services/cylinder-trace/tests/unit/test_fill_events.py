@@ -91,7 +91,7 @@ def contract_document(
 def test_a_fill_event_is_the_document_its_contract_gives(
     fill: FillCreate, reasons: list[str]
 ) -> None:
-    documents = FillEventDocuments(source="cylinder-trace", station_id=STATION, time=NOW)
+    documents = FillEventDocuments(source="cylinder-trace", station_id=STATION, time=NOW, count=2)
 
     event = documents.document(fill, tuple(reasons))
 
@@ -102,7 +102,7 @@ def test_a_fill_event_is_the_document_its_contract_gives(
 
 
 def test_fills_of_one_batch_keep_their_own_values_and_ids() -> None:
-    documents = FillEventDocuments(source="cylinder-trace", station_id=STATION, time=NOW)
+    documents = FillEventDocuments(source="cylinder-trace", station_id=STATION, time=NOW, count=2)
     refused, accepted = a_fill(fill_id="F-1"), a_fill(fill_id="F-2", cylinder_code="GS-0002")
 
     first = documents.document(refused, ("inspection_overdue",))

@@ -45,7 +45,7 @@ from cylinder_trace.ingestion import RawItem, item_errors
 from tzsb_common.bulk import BulkItem, ItemResult, Outcome
 from tzsb_common.contracts.cylinder import FILL_TOPIC, FillAcceptedV1, FillRecord, FillRefusedV1
 from tzsb_common.contracts.hazard import HazardSignalV1
-from tzsb_common.events import CloudEvent, EventDocument
+from tzsb_common.events import CloudEvent, EventDocument, random_uuids
 from tzsb_common.logging import get_logger
 from tzsb_common.outbox import Outbox
 from tzsb_common.pagination import decode_cursor_as, keyset_page
@@ -65,7 +65,7 @@ class FillEventDocuments:
     refilled for every fill: each is serialised before the next is made.
     """
 
-    def __init__(self, *, source: str, station_id: uuid.UUID, time: datetime) -> None:
+    def __init__(self, *, source: str, station_id: uuid.UUID, time: datetime, count: int) -> None:
         # In the order of the models' fields: FillRecord, then the CloudEvent envelope.
         self._record: dict[str, Any] = dict.fromkeys(FillRecord.model_fields)
         self._record["station_id"] = station_id
@@ -75,6 +75,7 @@ class FillEventDocuments:
         self._envelope.update(
             specversion="1.0", source=source, time=time, datacontenttype="application/json"
         )
+        self._ids = iter(random_uuids(count))
 
     def document(self, fill: FillCreate, reasons: Sequence[str]) -> EventDocument:
         record = self._record
@@ -89,7 +90,7 @@ class FillEventDocuments:
         record["filled_mass_kg"] = fill.filled_mass_kg
         record["final_pressure_mpa"] = fill.final_pressure_mpa
         envelope = self._envelope
-        envelope["id"] = event_id = uuid.uuid4()
+        envelope["id"] = event_id = next(self._ids)
         envelope["subject"] = fill.cylinder_code
         if reasons:
             self._refused["reasons"] = reasons
@@ -232,7 +233,9 @@ async def _write_new_fills(
         certificates={number: _certificate_facts(row) for number, row in certificates.items()},
     )
     source = outbox.settings.service_name
-    fill_events = FillEventDocuments(source=source, station_id=station_id, time=now)
+    fill_events = FillEventDocuments(
+        source=source, station_id=station_id, time=now, count=len(judged)
+    )
     # One outcome per distinct set of reasons: the key table stores each once.
     outcomes: dict[tuple[FillReason, ...], Outcome] = {(): _ACCEPTED}
     bulk_items: list[BulkItem] = []
