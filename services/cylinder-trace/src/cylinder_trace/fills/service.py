@@ -66,14 +66,18 @@ class FillEventDocuments:
     """
 
     def __init__(self, *, source: str, station_id: uuid.UUID, time: datetime, count: int) -> None:
-        # In the order of the models' fields: FillRecord, then the CloudEvent envelope.
+        # In the order of the models' fields: FillRecord, then the CloudEvent envelope. What
+        # every event of the batch shares goes in serialised once, as the text it becomes.
         self._record: dict[str, Any] = dict.fromkeys(FillRecord.model_fields)
-        self._record["station_id"] = station_id
+        self._record["station_id"] = str(station_id)
         self._accepted: dict[str, Any] = {"fill": self._record}
         self._refused: dict[str, Any] = {"fill": self._record, "reasons": []}
         self._envelope: dict[str, Any] = dict.fromkeys(CloudEvent.model_fields)
         self._envelope.update(
-            specversion="1.0", source=source, time=time, datacontenttype="application/json"
+            specversion="1.0",
+            source=source,
+            time=to_json(time).decode()[1:-1],
+            datacontenttype="application/json",
         )
         self._ids = iter(random_uuids(count))
 
@@ -90,7 +94,8 @@ class FillEventDocuments:
         record["filled_mass_kg"] = fill.filled_mass_kg
         record["final_pressure_mpa"] = fill.final_pressure_mpa
         envelope = self._envelope
-        envelope["id"] = event_id = next(self._ids)
+        event_id = next(self._ids)
+        envelope["id"] = str(event_id)  # pydantic serialises a UUID subclass slowly (1 µs)
         envelope["subject"] = fill.cylinder_code
         if reasons:
             self._refused["reasons"] = reasons
