@@ -7,12 +7,10 @@ is one event to every inbox. Any other event gets a random id.
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple
 
-from asyncpg.pgproto.pgproto import UUID as _CUuid
 from pydantic import BaseModel, ConfigDict, Field
 
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
@@ -62,18 +60,6 @@ class EventDocument(NamedTuple):
     id: uuid.UUID
     subject: str
     document: str
-
-
-def random_uuids(count: int) -> list[uuid.UUID]:
-    """`count` version 4 UUIDs, as `uuid.uuid4` makes them (122 bits from the system's random
-    source), drawn in one read: for the events of a batch, where `uuid4` cost more than a
-    microsecond each, a fifth of what serialising the event costs. They are asyncpg's UUIDs
-    (a `uuid.UUID` subclass, built in C), which it writes without converting."""
-    raw = bytearray(os.urandom(16 * count))
-    raw[6::16] = bytes([octet & 0x0F | 0x40 for octet in raw[6::16]])  # version 4
-    raw[8::16] = bytes([octet & 0x3F | 0x80 for octet in raw[8::16]])  # RFC 4122 variant
-    octets = bytes(raw)
-    return [_CUuid(octets[start : start + 16]) for start in range(0, 16 * count, 16)]
 
 
 class EventPayload(BaseModel):

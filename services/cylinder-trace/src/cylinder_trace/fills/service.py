@@ -45,7 +45,8 @@ from cylinder_trace.ingestion import RawItem, item_errors
 from tzsb_common.bulk import BulkItem, ItemResult, Outcome
 from tzsb_common.contracts.cylinder import FILL_TOPIC, FillAcceptedV1, FillRecord, FillRefusedV1
 from tzsb_common.contracts.hazard import HazardSignalV1
-from tzsb_common.events import CloudEvent, EventDocument, random_uuids
+from tzsb_common.events import CloudEvent, EventDocument
+from tzsb_common.ids import random_uuids
 from tzsb_common.logging import get_logger
 from tzsb_common.outbox import Outbox
 from tzsb_common.pagination import decode_cursor_as, keyset_page

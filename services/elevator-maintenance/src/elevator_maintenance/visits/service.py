@@ -20,6 +20,7 @@ from elevator_maintenance.visits.rules import (
 )
 from elevator_maintenance.visits.schemas import MaintenanceRead, VisitRead
 from tzsb_common.contracts.elevator import VisitCompletedV1
+from tzsb_common.ids import uuid7
 from tzsb_common.outbox import Outbox
 from tzsb_common.pg import Connection, Database
 
@@ -97,7 +98,8 @@ async def pair_new_swipes(
     pairs = pair_swipes(list(candidates.values()), window=window)
     if not pairs:
         return Paired([], [])
-    plans = plan_visits(pairs, held)
+    # In time order: each batch's visits go at the end of the indexes keyed by the visit.
+    plans = plan_visits(pairs, held, new_id=uuid7)
     history = await queries.write_visits(
         conn,
         company_id=company_id,
