@@ -36,20 +36,14 @@ def snapshot_refresh_hook(settings: ReportingSettings) -> LifespanHook:
 
     async def refresh(app: FastAPI) -> None:
         today = datetime.now(zone).date()
-        await service.count_calendar_periods_ahead(
-            app.state.database,
-            today=today,
-            snapshot_seconds=settings.indicator_snapshot_seconds,
-            default_interval_days=settings.maintenance_interval_days,
-            count_timeout_s=settings.indicator_count_timeout_s,
-        )
-        await service.refresh_recent_snapshots(
-            app.state.database,
-            today=today,
-            snapshot_seconds=settings.indicator_snapshot_seconds,
-            default_interval_days=settings.maintenance_interval_days,
-            count_timeout_s=settings.indicator_count_timeout_s,
-        )
+        for counting in (service.count_calendar_periods_ahead, service.refresh_recent_snapshots):
+            await counting(
+                app.state.database,
+                today=today,
+                snapshot_seconds=settings.indicator_snapshot_seconds,
+                default_interval_days=settings.maintenance_interval_days,
+                count_timeout_s=settings.indicator_count_timeout_s,
+            )
 
     async def keep_fresh(app: FastAPI) -> None:
         # A failed pass: the next one tries again; a request counts on its own meanwhile.
