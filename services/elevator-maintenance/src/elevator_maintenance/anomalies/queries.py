@@ -13,11 +13,12 @@ from tzsb_common.pg import Connection
 
 # One index probe (ix_visit_workers_certificate) per certificate of the batch, each over its
 # own window; the elevator's registered position rides along for the travel rule.
+# The company as `(SELECT $1::uuid)`: see visits/queries.py.
 _CERTIFICATE_VISITS = """
     SELECT w.visit_id, w.certificate_number, v.equipment_code, w.started_at, w.ended_at,
            e.lat, e.lon
     FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS p(cert, since, until)
-    JOIN visit_workers w ON w.company_id = $1 AND w.certificate_number = p.cert
+    JOIN visit_workers w ON w.company_id = (SELECT $1::uuid) AND w.certificate_number = p.cert
                         AND w.started_at >= p.since AND w.started_at <= p.until
     JOIN visits v ON v.id = w.visit_id
     LEFT JOIN elevators e ON e.equipment_code = v.equipment_code

@@ -76,6 +76,10 @@ async def ingestion_pool(app: FastAPI) -> AsyncIterator[None]:
     settings: ElevatorMaintenanceSettings = app.state.settings
     arguments = connect_args(settings)
     arguments["server_settings"]["application_name"] = f"{settings.service_name}-ingest"
+    # Every statement here reads a few index entries per swipe. Estimated over the batch, some
+    # cross the parallel-plan threshold, and starting two workers then cost 5 ms where the
+    # statement itself took under 1 ms.
+    arguments["server_settings"]["max_parallel_workers_per_gather"] = "0"
     pool: asyncpg.Pool = await asyncpg.create_pool(
         asyncpg_dsn(settings.database_url),
         min_size=0,
