@@ -168,3 +168,39 @@ async def test_a_commit_wakes_the_relay_without_waiting_for_the_next_poll(
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
     assert [json.loads(r.value)["id"] for r in records] == [str(event.id)]
+
+
+async def test_the_relay_plans_its_reads_for_the_outbox_as_it_is_now(
+    engine: AsyncEngine, settings: ServiceSettings
+) -> None:
+    """PostgreSQL keeps one plan for a prepared statement after five runs if it looks no worse;
+    made while the outbox is empty, that plan scans the whole table once a backlog builds up.
+    The relay's reads are planned on every pass instead."""
+    one_connection = create_engine(
+        settings.model_copy(update={"database_pool_size": 1, "database_max_overflow": 0})
+    )
+    relay = OutboxRelay(engine=one_connection, table=outbox, settings=settings)
+    try:
+        for _ in range(8):
+            assert await relay.publish_pending() == 0
+            await _write(engine, settings, [thing_event(new_subject(), 1)])
+            assert await relay.publish_pending() == 1
+        async with one_connection.connect() as conn:
+            plans = (
+                await conn.exec_driver_sql(
+                    "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+                )
+            ).all()
+    finally:
+        await relay._drop_producer()
+        await one_connection.dispose()
+
+    relay_reads = [
+        (generic, custom)
+        for statement, generic, custom in plans
+        if "pending AS MATERIALIZED" in statement or "AS locked(b)" in statement
+    ]
+    assert len(relay_reads) == 2, plans
+    for generic, custom in relay_reads:
+        assert generic == 0
+        assert custom >= 8
