@@ -9,7 +9,10 @@ service against bare references measured in the same run.
 The service judges swipes against its replicas, so the run first gives it a maintenance company
 (organisation and API client in the registry, a real token), and writes straight into its
 replica tables 20,000 elevators under one contract of that company and 200 certificates of its
-workers — what the registry's events would have built, without waiting for them. Every request
+workers — what the registry's events would have built, without waiting for them. Each run has
+workers of its own (another 200 certificates): a worker's visits are judged against all of that
+worker's visits, and the runs' visits, laid over the same 28 days, would overlap, making each
+swipe of a later run an anomaly and the run a measure of the findings path. Every request
 carries new swipe ids; swipes 2n and 2n+1 are a start and an end of one worker at one elevator,
 so pairing into visits is part of what is measured. A worker's visits follow one another two
 hours apart, as a working day does: with every visit at one time, each worker would be at
@@ -164,17 +167,33 @@ async def seed_replicas(url: str, company: uuid.UUID, prefix: str, cert_prefix: 
                 today - timedelta(days=365),
                 today + timedelta(days=365),
             )
-            await conn.execute(
-                "INSERT INTO certificates (number, item, employer_id, valid_from, valid_to, "
-                "version) SELECT n, 'T', $2, $3, $4, 1 FROM unnest($1::text[]) AS n "
-                "ON CONFLICT DO NOTHING",
-                [f"{cert_prefix}{i:06d}" for i in range(CERTIFICATES)],
-                company,
-                today - timedelta(days=365),
-                date(today.year + 3, 1, 1),
-            )
+            await _add_certificates(conn, company, cert_prefix)
     finally:
         await conn.close()
+
+
+async def _add_certificates(conn: asyncpg.Connection, company: uuid.UUID, cert_prefix: str) -> None:
+    today = datetime.now(ZONE).date()
+    await conn.execute(
+        "INSERT INTO certificates (number, item, employer_id, valid_from, valid_to, "
+        "version) SELECT n, 'T', $2, $3, $4, 1 FROM unnest($1::text[]) AS n "
+        "ON CONFLICT DO NOTHING",
+        [f"{cert_prefix}{i:06d}" for i in range(CERTIFICATES)],
+        company,
+        today - timedelta(days=365),
+        date(today.year + 3, 1, 1),
+    )
+
+
+async def new_workers(url: str, company: uuid.UUID) -> str:
+    """Another CERTIFICATES workers of the company; returns their certificates' prefix."""
+    cert_prefix = f"TSB{uuid.uuid4().hex[:6].upper()}-"
+    conn = await asyncpg.connect(url)
+    try:
+        await _add_certificates(conn, company, cert_prefix)
+    finally:
+        await conn.close()
+    return cert_prefix
 
 
 # -- the references ---------------------------------------------------------------------------
@@ -272,6 +291,8 @@ async def measure(
     rows: list[dict[str, Any]] = []
     with reference_server("SWIPE_REFERENCE_DATABASE_URL", reference_url) as reference:
         for clients in (32, 200):
+            if clients != 32:
+                names["cert_prefix"] = await new_workers(service_url, uuid.UUID(company))
             await settled(service_url)
             ours = run_wrk(
                 maintenance_url,
@@ -284,6 +305,7 @@ async def measure(
                 reference, _script("single", path="/swipes", token=None, **names), clients, seconds
             )
             rows.append(single_row("POST /api/v1/swipes (one swipe)", clients, ours, theirs))
+    names["cert_prefix"] = await new_workers(service_url, uuid.UUID(company))
     await settled(service_url)
     batch = run_wrk(
         maintenance_url,
