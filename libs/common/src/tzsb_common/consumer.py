@@ -1,8 +1,10 @@
 """The consumer loop: at-least-once delivery, effect exactly once, and no way to wedge.
 
 An event is applied and its id recorded in the inbox in one transaction, so a redelivered event
-is a no-op. Events are applied in chunks of at most `consumer_chunk_size`, one transaction and
-one offset commit each, so progress is kept however large a fetched batch was.
+is a no-op. Events are applied in chunks of at most `consumer_chunk_size`, one transaction each,
+and the offsets of what a poll applied are committed together when the poll ends (also when its
+time budget is spent or a failure stops it), so progress is kept however large a fetched batch
+was.
 
 A loop never stays away from `getmany` longer than half of `consumer_max_poll_interval_ms`: when
 that budget is spent it seeks back to the first unapplied record and polls again, so a slow batch
@@ -418,6 +420,8 @@ class ConsumerLoop:
             )
             if fetched:
                 await self._apply_fetched(consumer, fetched)
+                if sum(map(len, fetched.values())) < self.settings.consumer_batch_size:
+                    await asyncio.sleep(self.settings.consumer_poll_linger_ms / 1000)
             if time.monotonic() - last_check >= 5:
                 last_check = time.monotonic()
                 await self._watch_progress(consumer)
@@ -425,7 +429,16 @@ class ConsumerLoop:
     async def _apply_fetched(
         self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[ConsumerRecord]]
     ) -> None:
-        """Apply one poll's records chunk by chunk, committing each, within the poll budget."""
+        """Apply one poll's records chunk by chunk within the poll budget, then commit the
+        offsets of what was applied, every partition's in one request.
+
+        One commit a poll, not one a chunk: a poll under steady load brings a few events on each
+        of several partitions, and a commit after each chunk was a request to the group
+        coordinator (and an append to its offsets log) for every few events, in every consumer
+        group of the platform: 16 % of the reporting service's time while it applied visits.
+        With it and `consumer_poll_linger_ms`, the broker's CPU during swipe ingestion fell by
+        about half. An event applied but not committed when the consumer stops is delivered
+        again, and the inbox makes that a no-op."""
         budget = _PollBudget(
             deadline=time.monotonic() + self._poll_budget_s,
             retry_budget_s=self.settings.consumer_retry_budget_s,
@@ -438,23 +451,34 @@ class ConsumerLoop:
                     if time.monotonic() >= budget.deadline:
                         raise _PollBudgetSpent
                     done[tp] += await self._apply_next(tp, records[done[tp] :], budget)
-                    # Bounded: aiokafka retries a commit for as long as the coordinator is away.
-                    await asyncio.wait_for(
-                        consumer.commit({tp: records[done[tp] - 1].offset + 1}),
-                        timeout=_KAFKA_CALL_TIMEOUT_S,
-                    )
                     self.last_progress = time.monotonic()
-                    self._recovered()
         except (_PollBudgetSpent, _Transient) as stop:
             # Unapplied records are fetched again by the next poll.
             for tp, records in fetched.items():
                 if done[tp] < len(records):
                     consumer.seek(tp, records[done[tp]].offset)
+            await self._commit_applied(consumer, fetched, done)
             if isinstance(stop, _Transient):
                 await self._wait_out(stop.error)
             else:
+                if any(done.values()):
+                    self._recovered()
                 self.early_polls += 1
                 log.info("poll budget spent, polling again", consumer=self.name)
+            return
+        await self._commit_applied(consumer, fetched, done)
+        self._recovered()
+
+    @staticmethod
+    async def _commit_applied(
+        consumer: AIOKafkaConsumer,
+        fetched: dict[TopicPartition, list[ConsumerRecord]],
+        done: dict[TopicPartition, int],
+    ) -> None:
+        offsets = {tp: fetched[tp][n - 1].offset + 1 for tp, n in done.items() if n}
+        if offsets:
+            # Bounded: aiokafka retries a commit for as long as the coordinator is away.
+            await asyncio.wait_for(consumer.commit(offsets), timeout=_KAFKA_CALL_TIMEOUT_S)
 
     async def _apply_next(
         self, tp: TopicPartition, records: list[ConsumerRecord], budget: _PollBudget

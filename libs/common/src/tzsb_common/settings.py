@@ -95,7 +95,11 @@ class ServiceSettings(BaseSettings):
     """One handler call (an event, or a chunk of them); a time-out is retried, never
     dead-lettered. At most a quarter of `consumer_max_poll_interval_ms`."""
     consumer_chunk_size: int = Field(default=500, gt=0)
-    """Most events applied in one transaction, and so between two offset commits."""
+    """Most events applied in one transaction."""
+    consumer_poll_linger_ms: float = Field(default=20.0, ge=0)
+    """After a poll that brought fewer than `consumer_batch_size` events, wait this long before
+    the next, so a steady trickle is applied and committed in fewer, larger chunks (each event
+    waits at most this much longer)."""
     consumer_retry_budget_s: float = Field(default=5.0, ge=0)
     """Time one poll may spend retrying failing events; once spent, a failing event goes to the
     dead-letter topic after the attempts it had."""

@@ -16,7 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -209,6 +210,74 @@ async def test_events_seen_before_are_filtered_out_in_and_across_chunks(
 
     assert rows == [(subject, 1), (subject, 2), (subject, 3)]
     assert await count(engine, inbox) == 3
+
+
+class _CountingLoop(ConsumerLoop):
+    """A loop that notes each poll that brought events (partition: count) and each offset
+    commit it made; the broker is the real one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.polls: list[dict[int, int]] = []
+        self.commits: list[dict[int, int]] = []
+
+    def _new_consumer(self) -> AIOKafkaConsumer:
+        consumer = super()._new_consumer()
+        getmany, commit = consumer.getmany, consumer.commit
+
+        async def noted_getmany(*args: Any, **kwargs: Any) -> Any:
+            fetched = await getmany(*args, **kwargs)
+            if fetched:
+                self.polls.append({tp.partition: len(r) for tp, r in fetched.items()})
+            return fetched
+
+        async def noted_commit(offsets: Any = None) -> None:
+            self.commits.append({tp.partition: offset for tp, offset in offsets.items()})
+            await commit(offsets)
+
+        consumer.getmany = noted_getmany  # type: ignore[method-assign]
+        consumer.commit = noted_commit  # type: ignore[method-assign]
+        return consumer
+
+
+async def test_a_poll_over_several_partitions_is_committed_in_one_request(
+    engine: AsyncEngine, settings: ServiceSettings, producer: AIOKafkaProducer
+) -> None:
+    topic = settings.topic(THINGS_TOPIC)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.create_partitions({topic: NewPartitions(total_count=3)})
+    finally:
+        await admin.close()
+    subjects = [new_subject() for _ in range(3)]
+    for partition, subject in enumerate(subjects):
+        for seq in range(1, 21):
+            await producer.send_and_wait(
+                topic, thing_event(subject, seq).to_json_bytes(), partition=partition
+            )
+    loop = _CountingLoop(
+        spec=BatchConsumerSpec("things", [THINGS_TOPIC], [ThingRecordedV1], apply_things),
+        settings=settings,
+        session_factory=create_session_factory(engine),
+        inbox=inbox,
+        outbox=Outbox(outbox, settings),
+    )
+    async with running(loop):
+        await eventually(lambda: count(engine, inbox), until=lambda n: n == 60)
+        await eventually(lambda: asyncio.sleep(0, result=loop.commits), until=lambda c: c)
+
+    assert sorted(await applied_rows(engine)) == sorted(
+        (s, seq) for s in subjects for seq in range(1, 21)
+    )
+    assert any(len(poll) > 1 for poll in loop.polls), loop.polls
+    assert len(loop.commits) == len(loop.polls)
+    for poll, commit in zip(loop.polls, loop.commits, strict=True):
+        assert set(commit) == set(poll)
+    final: dict[int, int] = {}
+    for commit in loop.commits:
+        final.update(commit)
+    assert final == {0: 20, 1: 20, 2: 20}
 
 
 async def test_unhandled_types_are_skipped_and_invalid_payloads_dead_lettered(
