@@ -445,13 +445,13 @@ class ConsumerLoop:
         )
         done = dict.fromkeys(fetched, 0)
         try:
-            for tp, records in fetched.items():
-                while done[tp] < len(records):
-                    raise_if_cancelled()
-                    if time.monotonic() >= budget.deadline:
-                        raise _PollBudgetSpent
-                    done[tp] += await self._apply_next(tp, records[done[tp] :], budget)
-                    self.last_progress = time.monotonic()
+            while pending := [tp for tp, records in fetched.items() if done[tp] < len(records)]:
+                raise_if_cancelled()
+                if time.monotonic() >= budget.deadline:
+                    raise _PollBudgetSpent
+                for tp, applied in (await self._apply_next(fetched, pending, done, budget)).items():
+                    done[tp] += applied
+                self.last_progress = time.monotonic()
         except (_PollBudgetSpent, _Transient) as stop:
             # Unapplied records are fetched again by the next poll.
             for tp, records in fetched.items():
@@ -481,27 +481,51 @@ class ConsumerLoop:
             await asyncio.wait_for(consumer.commit(offsets), timeout=_KAFKA_CALL_TIMEOUT_S)
 
     async def _apply_next(
-        self, tp: TopicPartition, records: list[ConsumerRecord], budget: _PollBudget
-    ) -> int:
-        """Apply a chunk from the front of `records` (or one event); returns how many."""
-        first = records[0]
+        self,
+        fetched: dict[TopicPartition, list[ConsumerRecord]],
+        pending: list[TopicPartition],
+        done: dict[TopicPartition, int],
+        budget: _PollBudget,
+    ) -> dict[TopicPartition, int]:
+        """Apply a chunk (or one event) from the front of the first pending partition and, as
+        far as `consumer_chunk_size` allows, the fronts of the other pending partitions of its
+        topic; returns how many records of each partition it applied.
+
+        Across partitions: events are spread over them by subject, so a poll under a steady
+        flow brings a few on each. A chunk per partition was a transaction for every few events
+        (the reporting service applied visits seven at a time, 89 transactions a second, while
+        a company's terminals posted 1,200 swipes a second). Order is kept where Kafka keeps
+        it, within a partition; events of two partitions are of different subjects."""
+        first_tp = pending[0]
+        first = fetched[first_tp][done[first_tp]]
         try:
             item = self._decode(first)
         except PoisonEvent as exc:
             await self._dead_letter(first, exc, attempts=1)
-            return 1
-        if first.offset <= self._singly_through.get(tp, -1):
+            return {first_tp: 1}
+        if first.offset <= self._singly_through.get(first_tp, -1):
             await self._apply_alone(item, budget)
-            return 1
+            return {first_tp: 1}
         chunk = [item]
-        for record in records[1 : self._chunk_size]:
-            try:
-                chunk.append(self._decode(record))
-            except PoisonEvent:
-                break  # dead-lettered alone when its turn comes
+        taken = {first_tp: 1}
+        for tp in pending:
+            if tp.topic != first_tp.topic:
+                continue  # the inbox records a chunk's events under one topic
+            start = done[tp] + taken.get(tp, 0)
+            records = fetched[tp]
+            if tp != first_tp and records[start].offset <= self._singly_through.get(tp, -1):
+                continue  # applied one at a time when its turn comes
+            for record in records[start : start + self._chunk_size - len(chunk)]:
+                try:
+                    chunk.append(self._decode(record))
+                except PoisonEvent:
+                    break  # dead-lettered alone when its turn comes
+                taken[tp] = taken.get(tp, 0) + 1
+            if len(chunk) >= self._chunk_size:
+                break
         if len(chunk) == 1:
             await self._apply_alone(item, budget)
-            return 1
+            return {first_tp: 1}
         try:
             await self._apply_in_transaction(first.topic, chunk)
         except Exception as exc:
@@ -516,11 +540,12 @@ class ConsumerLoop:
                 events=len(chunk),
                 error=f"{type(exc).__name__}: {exc}"[:300],
             )
-            self._singly_through[tp] = chunk[-1].record.offset
+            for tp, count in taken.items():
+                self._singly_through[tp] = fetched[tp][done[tp] + count - 1].offset
             await self._apply_alone(item, budget)
-            return 1
+            return {first_tp: 1}
         self._chunk_size = min(self.settings.consumer_chunk_size, self._chunk_size * 2)
-        return len(chunk)
+        return taken
 
     async def _apply_alone(self, item: _Item, budget: _PollBudget) -> None:
         """One event in its own transaction; retried within the poll's retry budget, then

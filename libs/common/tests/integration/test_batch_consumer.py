@@ -280,6 +280,46 @@ async def test_a_poll_over_several_partitions_is_committed_in_one_request(
     assert final == {0: 20, 1: 20, 2: 20}
 
 
+async def test_a_chunk_takes_events_of_several_partitions_in_their_partitions_order(
+    engine: AsyncEngine,
+    settings: ServiceSettings,
+    producer: AIOKafkaProducer,
+    topic_reader: TopicReader,
+) -> None:
+    topic = settings.topic(THINGS_TOPIC)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.create_partitions({topic: NewPartitions(total_count=3)})
+    finally:
+        await admin.close()
+    subjects = [new_subject() for _ in range(3)]
+    bad = thing_event(subjects[1], 7, fail=True)
+    for partition, subject in enumerate(subjects):
+        for seq in range(20):
+            event = bad if (partition, seq) == (1, 7) else thing_event(subject, seq)
+            await producer.send_and_wait(topic, event.to_json_bytes(), partition=partition)
+    chunks: list[list[str]] = []
+
+    async def noting_chunks(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
+        chunks.append([event.subject for event in events])
+        await apply_things(context, events)
+
+    async with running(batch_loop(engine, settings, noting_chunks)):
+        rows = await eventually(lambda: applied_rows(engine), until=lambda r: len(r) >= 59)
+        dead = await topic_reader.read(dlq_topic(THINGS_TOPIC), count=2, timeout_s=3)
+
+    # Every event but the bad one applied, each subject's in the order sent.
+    for subject in subjects:
+        assert [seq for s, seq in rows if s == subject] == [
+            seq for seq in range(20) if (subject, seq) != (subjects[1], 7)
+        ]
+    assert len(rows) == 59
+    assert [CloudEvent.from_json_bytes(r.value).id for r in dead] == [bad.id]
+    # A poll's partitions went in together: a transaction for several, not one for each.
+    assert any(len(set(chunk)) > 1 for chunk in chunks), chunks
+
+
 async def test_unhandled_types_are_skipped_and_invalid_payloads_dead_lettered(
     engine: AsyncEngine,
     settings: ServiceSettings,
