@@ -13,6 +13,8 @@ from typing import Any, ClassVar, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tzsb_common.ids import uuid7
+
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
 
 SNAPSHOT_EVENT_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:tzsb:snapshot-event")
@@ -32,7 +34,7 @@ class CloudEvent(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     specversion: str = "1.0"
-    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    id: uuid.UUID = Field(default_factory=uuid7)
     source: str
     type: str
     subject: str
@@ -86,7 +88,8 @@ class EventPayload(BaseModel):
     def event_id(self, *, subject: str) -> uuid.UUID:
         version = self.snapshot_version()
         if version is None:
-            return uuid.uuid4()
+            # In time order: every consumer's inbox is keyed by it (tzsb_common.ids.uuid7s).
+            return uuid7()
         return snapshot_event_id(self.event_type, subject, version)
 
     def to_event(self, *, source: str, subject: str, time: datetime | None = None) -> CloudEvent:

@@ -9,14 +9,21 @@ import uuid
 from asyncpg.pgproto.pgproto import UUID as _CUuid
 
 
-def random_uuids(count: int) -> list[uuid.UUID]:
-    """`count` version 4 UUIDs, as `uuid.uuid4` makes them (122 bits from the system's random
-    source), drawn in one read: for the events of a batch, where `uuid4` cost more than a
-    microsecond each, a fifth of what serialising the event costs. They are asyncpg's UUIDs
-    (a `uuid.UUID` subclass, built in C), which it writes without converting."""
+def uuid7s(count: int) -> list[uuid.UUID]:
+    """`count` version 7 UUIDs (RFC 9562) of this millisecond, drawn in one read: for the
+    events of a batch, where `uuid.uuid4` cost more than a microsecond each, a fifth of what
+    serialising the event costs. Their order within the millisecond is random; what counts is
+    that consumers' inboxes, keyed by event id, take them near the end of the index, where
+    version 4 ids landed on random pages of an index much larger than PostgreSQL's buffers
+    (inserting 140 ids into an inbox of 6.9 million rows took 2.1–2.5 ms, 0.8–0.9 ms in time
+    order). They are asyncpg's UUIDs (a `uuid.UUID` subclass, built in C), which it writes
+    without converting."""
+    stamp = (time.time_ns() // 1_000_000 & 0xFFFF_FFFF_FFFF).to_bytes(6)
     raw = bytearray(os.urandom(16 * count))
-    raw[6::16] = bytes([octet & 0x0F | 0x40 for octet in raw[6::16]])  # version 4
-    raw[8::16] = bytes([octet & 0x3F | 0x80 for octet in raw[8::16]])  # RFC 4122 variant
+    for position, octet in enumerate(stamp):
+        raw[position::16] = bytes([octet]) * count
+    raw[6::16] = bytes([octet & 0x0F | 0x70 for octet in raw[6::16]])  # version 7
+    raw[8::16] = bytes([octet & 0x3F | 0x80 for octet in raw[8::16]])  # RFC 9562 variant
     octets = bytes(raw)
     return [_CUuid(octets[start : start + 16]) for start in range(0, 16 * count, 16)]
 

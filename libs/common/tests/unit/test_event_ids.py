@@ -45,7 +45,8 @@ def test_another_version_subject_or_type_is_another_event_id() -> None:
     assert snapshot_event_id("tzsb.registry.organisation.updated.v1", "org-7", 3) != base
 
 
-def test_an_event_without_a_snapshot_gets_a_random_id() -> None:
-    ids = {_Happened(what="x").to_event(source="t", subject="s").id for _ in range(3)}
-    assert len(ids) == 3
-    assert all(i.version == 4 for i in ids)
+def test_an_event_without_a_snapshot_gets_a_new_id_in_time_order() -> None:
+    ids = [_Happened(what="x").to_event(source="t", subject="s").id for _ in range(3)]
+    assert len(set(ids)) == 3
+    assert all(i.version == 7 for i in ids)
+    assert [i.int >> 80 for i in ids] == sorted(i.int >> 80 for i in ids)

@@ -46,7 +46,7 @@ from tzsb_common.bulk import BulkItem, ItemResult, Outcome
 from tzsb_common.contracts.cylinder import FILL_TOPIC, FillAcceptedV1, FillRecord, FillRefusedV1
 from tzsb_common.contracts.hazard import HazardSignalV1
 from tzsb_common.events import CloudEvent, EventDocument
-from tzsb_common.ids import random_uuids
+from tzsb_common.ids import uuid7s
 from tzsb_common.logging import get_logger
 from tzsb_common.outbox import Outbox
 from tzsb_common.pagination import decode_cursor_as, keyset_page
@@ -80,7 +80,7 @@ class FillEventDocuments:
             time=to_json(time).decode()[1:-1],
             datacontenttype="application/json",
         )
-        self._ids = iter(random_uuids(count))
+        self._ids = iter(uuid7s(count))
 
     def document(self, fill: FillCreate, reasons: Sequence[str]) -> EventDocument:
         record = self._record
