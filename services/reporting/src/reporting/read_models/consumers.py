@@ -592,10 +592,12 @@ def visit_consumer_handler(
                 "workers": len(set(visit.workers)),
             }
         rows = [latest[k] for k in sorted(latest)]
-        touched = set(await queries.visit_months_held(context.session, list(latest)))
-        touched |= {(row["equipment_code"], month_of(row["visit_on"])) for row in rows}
+        held = set(await queries.visit_months_held(context.session, list(latest)))
+        now_in = {(row["equipment_code"], month_of(row["visit_on"])) for row in rows}
         await queries.upsert_visits(context.session, rows)
-        await queries.roll_up_visit_months(context.session, sorted(touched))
+        await queries.roll_up_visit_months(
+            context.session, sorted(held | now_in), may_be_empty=sorted(held - now_in)
+        )
 
     return apply_visits
 

@@ -341,12 +341,15 @@ _VISIT_MONTHS_HELD = text(
     "WHERE visit_id = ANY(CAST(:ids AS uuid[]))"
 )
 # The touched elevator-months are recomputed whole from their visits: a visit published twice,
-# late or moved to another day leaves the same roll-up as if it had arrived once, in order.
+# late or moved to another day leaves the same roll-up as if it had arrived once, in order. A
+# month's previous visit comes with it, from the same index.
 _ROLL_UP_MONTHS = text(
     "INSERT INTO elevator_visit_months (equipment_code, month, visits, first_visit_on, "
-    "last_visit_on, longest_gap_days) "
+    "last_visit_on, longest_gap_days, previous_visit_on) "
     "SELECT t.equipment_code, t.month, count(*), min(v.visit_on), max(v.visit_on), "
-    "coalesce(max(v.gap), 0) "
+    "coalesce(max(v.gap), 0), "
+    "(SELECT max(p.visit_on) FROM visits p WHERE p.equipment_code = t.equipment_code "
+    "AND p.visit_on < t.month) "
     "FROM (SELECT DISTINCT * FROM unnest(CAST(:codes AS text[]), CAST(:months AS date[])) "
     "AS u(equipment_code, month)) t "
     "JOIN LATERAL (SELECT visits.visit_on, visits.visit_on - lag(visits.visit_on) "
@@ -356,7 +359,8 @@ _ROLL_UP_MONTHS = text(
     "GROUP BY t.equipment_code, t.month "
     "ON CONFLICT (equipment_code, month) DO UPDATE SET visits = EXCLUDED.visits, "
     "first_visit_on = EXCLUDED.first_visit_on, last_visit_on = EXCLUDED.last_visit_on, "
-    "longest_gap_days = EXCLUDED.longest_gap_days"
+    "longest_gap_days = EXCLUDED.longest_gap_days, "
+    "previous_visit_on = EXCLUDED.previous_visit_on"
 )
 _DROP_EMPTY_MONTHS = text(
     "DELETE FROM elevator_visit_months m "
@@ -365,16 +369,16 @@ _DROP_EMPTY_MONTHS = text(
     "AND NOT EXISTS (SELECT FROM visits WHERE visits.equipment_code = t.equipment_code "
     "AND visits.visit_on >= t.month AND visits.visit_on < (t.month + interval '1 month')::date)"
 )
-# A month's previous visit changes with the visits of the months before it: the touched months
-# and the later months of the same elevators are brought up to date (in practice visits arrive
-# for the current month, which has no later months).
-_CHAIN_MONTHS = text(
+# A month's previous visit changes with the visits of the months before it: the later months of
+# the same elevators are brought up to date (in practice visits arrive for the current month,
+# which has none).
+_CHAIN_LATER_MONTHS = text(
     "UPDATE elevator_visit_months m SET previous_visit_on = (SELECT max(v.visit_on) "
     "FROM visits v WHERE v.equipment_code = m.equipment_code AND v.visit_on < m.month) "
     "FROM (SELECT equipment_code, min(month) AS month "
     "FROM unnest(CAST(:codes AS text[]), CAST(:months AS date[])) AS u(equipment_code, month) "
     "GROUP BY equipment_code) t "
-    "WHERE m.equipment_code = t.equipment_code AND m.month >= t.month"
+    "WHERE m.equipment_code = t.equipment_code AND m.month > t.month"
 )
 
 
@@ -468,14 +472,24 @@ async def upsert_visits(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
 
 
 async def roll_up_visit_months(
-    session: AsyncSession, elevator_months: Sequence[tuple[str, Any]]
+    session: AsyncSession,
+    elevator_months: Sequence[tuple[str, Any]],
+    *,
+    may_be_empty: Sequence[tuple[str, Any]] = (),
 ) -> None:
+    """Recount `elevator_months`; of them, `may_be_empty` (the months visits left) go when no
+    visit is left in them. A month a visit is in now is not empty: new visits, the usual
+    case, drop nothing and skip that statement."""
     if not elevator_months:
         return
     keys = {"codes": [k[0] for k in elevator_months], "months": [k[1] for k in elevator_months]}
     await session.execute(_ROLL_UP_MONTHS, keys)
-    await session.execute(_DROP_EMPTY_MONTHS, keys)
-    await session.execute(_CHAIN_MONTHS, keys)
+    if may_be_empty:
+        await session.execute(
+            _DROP_EMPTY_MONTHS,
+            {"codes": [k[0] for k in may_be_empty], "months": [k[1] for k in may_be_empty]},
+        )
+    await session.execute(_CHAIN_LATER_MONTHS, keys)
 
 
 async def empty_read_models(
