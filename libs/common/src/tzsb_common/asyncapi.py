@@ -17,7 +17,7 @@ import yaml
 from pydantic.json_schema import models_json_schema
 
 from tzsb_common.contracts import topic_config
-from tzsb_common.events import EventPayload, dlq_topic, event_catalogue
+from tzsb_common.events import EVENT_TYPE_HEADER, EventPayload, dlq_topic, event_catalogue
 from tzsb_common.settings import REPO_ROOT
 
 ASYNCAPI_PATH = REPO_ROOT / "deploy" / "asyncapi.yaml"
@@ -95,7 +95,13 @@ def build_asyncapi() -> dict[str, Any]:
             "contentType": "application/cloudevents+json",
             "headers": {
                 "type": "object",
-                "properties": {"content-type": {"const": "application/cloudevents+json"}},
+                "properties": {
+                    "content-type": {"const": "application/cloudevents+json"},
+                    EVENT_TYPE_HEADER: {
+                        "const": event_type,
+                        "description": "the event's type, for skipping it unparsed",
+                    },
+                },
             },
             "payload": {"$ref": _REF.format(model=envelope)},
         }

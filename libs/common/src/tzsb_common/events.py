@@ -16,6 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from tzsb_common.ids import uuid7
 
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
+EVENT_TYPE_HEADER = "ce_type"
+"""A Kafka header the outbox relay adds beside the structured event: its `type`, so that a
+consumer can pass over the types it does not handle without parsing them (the header's name in
+the CloudEvents Kafka binding; the document in the value stays the whole event)."""
 
 SNAPSHOT_EVENT_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:tzsb:snapshot-event")
 """Fixed forever: changing it would give every snapshot event a new id (a consumer would then

@@ -347,6 +347,34 @@ async def test_unhandled_types_are_skipped_and_invalid_payloads_dead_lettered(
     assert await count(engine, inbox, inbox.c.event_id == other.id) == 0
 
 
+async def test_a_type_the_relay_names_in_a_header_is_passed_over_without_parsing(
+    engine: AsyncEngine,
+    settings: ServiceSettings,
+    producer: AIOKafkaProducer,
+    topic_reader: TopicReader,
+) -> None:
+    subject = new_subject()
+    topic = settings.topic(THINGS_TOPIC)
+    # Not even JSON: parsed, it would be dead-lettered as not a CloudEvent.
+    await producer.send_and_wait(
+        topic, b"<other>", key=subject.encode(), headers=[("ce_type", b"tzsb.test.other.v1")]
+    )
+    thing = thing_event(subject, 1)
+    await producer.send_and_wait(
+        topic,
+        thing.to_json_bytes(),
+        key=subject.encode(),
+        headers=[("ce_type", ThingRecordedV1.event_type.encode())],
+    )
+
+    async with running(batch_loop(engine, settings)):
+        assert await eventually(lambda: applied_rows(engine)) == [(subject, 1)]
+        dead = await topic_reader.read(dlq_topic(THINGS_TOPIC), count=1, timeout_s=2)
+
+    assert dead == []
+    assert await count(engine, inbox) == 1
+
+
 async def test_events_a_handler_emits_are_written_to_the_outbox_only_with_its_effects(
     engine: AsyncEngine,
     settings: ServiceSettings,

@@ -60,6 +60,7 @@ async def test_event_is_published_as_a_cloudevent_keyed_by_subject(
     assert document["source"] == "machinery-test"
     assert document["data"] == {"seq": 1, "fail": False}
     assert dict(record.headers)["content-type"] == b"application/cloudevents+json"
+    assert dict(record.headers)["ce_type"] == b"tzsb.test.thing.recorded.v1"
     async with engine.connect() as conn:
         unsent = await conn.scalar(
             select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))

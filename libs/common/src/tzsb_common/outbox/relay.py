@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tzsb_common.cancellation import raise_if_cancelled
 from tzsb_common.db import asyncpg_dsn
-from tzsb_common.events import CLOUDEVENTS_CONTENT_TYPE
+from tzsb_common.events import CLOUDEVENTS_CONTENT_TYPE, EVENT_TYPE_HEADER
 from tzsb_common.kafka import MAX_RECORD_BYTES, new_producer, stop_quietly
 from tzsb_common.logging import get_logger
 from tzsb_common.metrics import (
@@ -125,7 +125,20 @@ already parsed, and looking up seven keys in it costs the database a fraction of
 # each pass, the plan fits the outbox as it is (about 0.2 ms of planning).
 _PLAN_EVERY_RUN = "SET LOCAL plan_cache_mode = force_custom_plan"
 
-_HEADERS = [("content-type", CLOUDEVENTS_CONTENT_TYPE.encode())]
+_CONTENT_TYPE = ("content-type", CLOUDEVENTS_CONTENT_TYPE.encode())
+_HEADERS_OF_TYPE: dict[str, list[tuple[str, bytes]]] = {}
+
+
+def _headers(event_type: str) -> list[tuple[str, bytes]]:
+    """The record headers of an event of `event_type`: made once per type (a handful)."""
+    headers = _HEADERS_OF_TYPE.get(event_type)
+    if headers is None:
+        headers = [_CONTENT_TYPE, (EVENT_TYPE_HEADER, event_type.encode())]
+        if len(_HEADERS_OF_TYPE) < 10_000:
+            _HEADERS_OF_TYPE[event_type] = headers
+    return headers
+
+
 _SUBJECT_HASHES: dict[bytes, int] = {}
 SUBJECT_HASHES_KEPT = 100_000
 
@@ -240,7 +253,7 @@ class OutboxRelay:
         # Per bucket, its oldest unsent rows in id order: the order of its subjects' events.
         self._claim_rows = f"""
             SELECT o.id, o.bucket, o.topic, o.key, o.event::text AS event, o.attempts,
-                {ENVELOPE_FAULT_SQL} AS envelope_fault
+                o.event ->> 'type' AS event_type, {ENVELOPE_FAULT_SQL} AS envelope_fault
             FROM unnest($1::int[]) AS locked(b)
             CROSS JOIN LATERAL (
                 SELECT id, bucket, topic, key, event, attempts FROM {name}
@@ -445,7 +458,12 @@ class OutboxRelay:
                 if (topic, partition) not in filling:
                     filling[(topic, partition)] = (producer.create_batch(), [])
                 batch, members = filling[(topic, partition)]
-                record = {"timestamp": None, "key": key_bytes, "value": value, "headers": _HEADERS}
+                record = {
+                    "timestamp": None,
+                    "key": key_bytes,
+                    "value": value,
+                    "headers": _headers(row["event_type"]),
+                }
                 if batch.append(**record) is None:
                     await submit(topic, partition)  # full: it goes, the row starts the next one
                     batch, members = filling[(topic, partition)] = (producer.create_batch(), [])
