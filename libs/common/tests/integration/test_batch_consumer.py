@@ -240,9 +240,8 @@ class _CountingLoop(ConsumerLoop):
         return consumer
 
 
-async def test_a_poll_over_several_partitions_is_committed_in_one_request(
-    engine: AsyncEngine, settings: ServiceSettings, producer: AIOKafkaProducer
-) -> None:
+async def _three_partitions(settings: ServiceSettings) -> str:
+    """The things topic, grown to three partitions; returns its name."""
     topic = settings.topic(THINGS_TOPIC)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
@@ -250,6 +249,13 @@ async def test_a_poll_over_several_partitions_is_committed_in_one_request(
         await admin.create_partitions({topic: NewPartitions(total_count=3)})
     finally:
         await admin.close()
+    return topic
+
+
+async def test_a_poll_over_several_partitions_is_committed_in_one_request(
+    engine: AsyncEngine, settings: ServiceSettings, producer: AIOKafkaProducer
+) -> None:
+    topic = await _three_partitions(settings)
     subjects = [new_subject() for _ in range(3)]
     for partition, subject in enumerate(subjects):
         for seq in range(1, 21):
@@ -286,13 +292,7 @@ async def test_a_chunk_takes_events_of_several_partitions_in_their_partitions_or
     producer: AIOKafkaProducer,
     topic_reader: TopicReader,
 ) -> None:
-    topic = settings.topic(THINGS_TOPIC)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await admin.start()
-    try:
-        await admin.create_partitions({topic: NewPartitions(total_count=3)})
-    finally:
-        await admin.close()
+    topic = await _three_partitions(settings)
     subjects = [new_subject() for _ in range(3)]
     bad = thing_event(subjects[1], 7, fail=True)
     for partition, subject in enumerate(subjects):
