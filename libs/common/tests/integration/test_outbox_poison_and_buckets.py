@@ -27,7 +27,7 @@ from tzsb_common.outbox import (
     list_failed_rows,
     stored_bucket_count,
 )
-from tzsb_common.outbox.relay import ENVELOPE_FAULT_SQL
+from tzsb_common.outbox.records import ENVELOPE_FAULT_SQL
 from tzsb_common.settings import ServiceSettings
 from tzsb_common.testing import TokenFactory, TopicReader, eventually
 

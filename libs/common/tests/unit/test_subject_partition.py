@@ -7,7 +7,7 @@ import random
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
-from tzsb_common.outbox import relay, subject_partition
+from tzsb_common.outbox import records, subject_partition
 
 
 def test_subjects_land_where_the_default_partitioner_puts_them() -> None:
@@ -26,8 +26,8 @@ def test_subjects_land_where_the_default_partitioner_puts_them() -> None:
 
 
 def test_remembered_hashes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(relay, "SUBJECT_HASHES_KEPT", 10)
-    relay._SUBJECT_HASHES.clear()
+    monkeypatch.setattr(records, "SUBJECT_HASHES_KEPT", 10)
+    records._SUBJECT_HASHES.clear()
     for n in range(25):
         subject_partition(f"subject-{n}".encode(), [0, 1, 2])
-        assert len(relay._SUBJECT_HASHES) <= 10
+        assert len(records._SUBJECT_HASHES) <= 10

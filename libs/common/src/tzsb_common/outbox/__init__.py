@@ -43,12 +43,14 @@ removes what a retention left behind after it is set to zero. Failed rows are ke
 operator deals with them.
 
 The modules: `table` (the table, its buckets and triggers), `writer` (Outbox, in the caller's
-transaction), `relay` (OutboxRelay: publishing, retries, retention) and `failed` (the failed
-rows' HTTP API). Everything is imported from here.
+transaction), `relay` (OutboxRelay: publishing, retries, retention), `records` (a row as the
+Kafka record it publishes) and `failed` (the failed rows' HTTP API). Everything is imported
+from here.
 """
 
 from tzsb_common.outbox.failed import failed_outbox_router, list_failed_rows, retry_failed_row
-from tzsb_common.outbox.relay import ROW_FAULT_ERRORS, OutboxRelay, subject_partition
+from tzsb_common.outbox.records import ROW_FAULT_ERRORS, subject_partition
+from tzsb_common.outbox.relay import OutboxRelay
 from tzsb_common.outbox.table import (
     ADVISORY_LOCK_CLASS,
     BUCKET_TRIGGER_DDL,
