@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -143,13 +143,19 @@ async def test_visits_are_listed_newest_first_with_filters_and_a_cursor(
         elevators=[other],
         contracts=[contract_snapshot(world.company, [other["equipment_code"]])],
     )
+    # Each ending at noon of its business day in Shanghai, so that none crosses midnight and the
+    # day filter below finds one whatever the hour the test runs (one hour before "now, two days
+    # ago" reached into the day before from midnight to one in the morning, Shanghai time).
+    today = datetime.now(SHANGHAI).date()
     for days in (1, 2, 3):
+        noon = datetime.combine(today - timedelta(days=days), time(12), tzinfo=SHANGHAI)
         await post(
             client,
             world,
-            swipe(world.elevator, world.certificate, kind="start", at=ago(days=days, minutes=60)),
-            swipe(world.elevator, world.certificate, kind="end", at=ago(days=days)),
-        )
+            swipe(world.elevator, world.certificate, kind="start",
+                  at=(noon - timedelta(minutes=60)).isoformat()),
+            swipe(world.elevator, world.certificate, kind="end", at=noon.isoformat()),
+        )  # fmt: skip
     await post(
         client,
         world,
@@ -169,7 +175,7 @@ async def test_visits_are_listed_newest_first_with_filters_and_a_cursor(
                 "cursor": first_page.json()["next_cursor"]},
         headers=world.headers,
     )  # fmt: skip
-    day = (datetime.now(UTC) - timedelta(days=2)).astimezone(SHANGHAI).date()
+    day = today - timedelta(days=2)
     that_day = await visits(client, world, **{"from": str(day), "to": str(day)})
 
     assert [v["equipment_code"] for v in everything] == [other["equipment_code"]] + [
