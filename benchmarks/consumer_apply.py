@@ -52,7 +52,7 @@ from tzsb_common.contracts.registry import (
 from tzsb_common.db import asyncpg_dsn, create_engine, create_session_factory
 from tzsb_common.events import CloudEvent
 from tzsb_common.inbox import prune_inbox
-from tzsb_common.kafka import ensure_topics, stop_quietly
+from tzsb_common.kafka import delete_topics, ensure_topics, stop_quietly
 from tzsb_common.settings import ServiceSettings
 
 EVENTS = 50_000
@@ -306,6 +306,10 @@ async def bench_prune(
     }
 
 
+_RUN_TOPICS = "bench-consumer-"
+"""Each measured consumer reads topics of its own, `bench-consumer-<suffix>.<topic>`."""
+
+
 async def measure(
     *,
     database_url: str,
@@ -327,6 +331,8 @@ async def measure(
         log_json=False,
     )
     engine = create_engine(base)
+    # Topics of an interrupted run first (its `finally` never ran); runs do not overlap.
+    await delete_topics(kafka_bootstrap_servers, prefix=_RUN_TOPICS)
     try:
         async with engine.begin() as conn:
             await conn.run_sync(tables.metadata.create_all)
@@ -335,7 +341,7 @@ async def measure(
         for count in partitions:
             settings = base.model_copy(
                 update={
-                    "kafka_topic_prefix": f"bench{uuid.uuid4().hex[:8]}.",
+                    "kafka_topic_prefix": f"{_RUN_TOPICS}{uuid.uuid4().hex[:8]}.",
                     "kafka_consumer_group": f"bench-{uuid.uuid4().hex[:8]}",
                     "kafka_topic_partitions": count,
                 }
@@ -355,6 +361,7 @@ async def measure(
         async with engine.begin() as conn:
             await conn.run_sync(tables.metadata.drop_all)
         await engine.dispose()
+        await delete_topics(kafka_bootstrap_servers, prefix=_RUN_TOPICS)
     for row in results:
         row["ratio"] = row["rate"] / row["reference_rate"]
     return results

@@ -56,7 +56,7 @@ from tzsb_common.contracts.registry import EQUIPMENT_TOPIC
 from tzsb_common.db import async_url, asyncpg_dsn, create_engine, create_session_factory
 from tzsb_common.embedded import free_port
 from tzsb_common.events import CloudEvent, dlq_topic
-from tzsb_common.kafka import ensure_topics
+from tzsb_common.kafka import delete_topics, ensure_topics
 from tzsb_common.logging import configure_logging
 from tzsb_common.migrations import upgrade_to_head
 from tzsb_common.settings import REPO_ROOT, ServiceSettings
@@ -419,15 +419,38 @@ async def measure(
         return await _measure(started, rate=rate, seconds=seconds, clients=clients)
 
 
+_RUN_TOPICS = "latency-"
+"""Each run's topics are named `latency-<suffix>.<topic>`, its databases `latency_*_<suffix>`."""
+
+
+async def _sweep_earlier_runs(infra: TestInfra) -> None:
+    """Delete what an interrupted run left on the shared broker and server (its `finally`
+    never ran). Runs do not overlap: each one loads the whole machine."""
+    await delete_topics(infra.kafka_bootstrap_servers, prefix=_RUN_TOPICS)
+    admin = await asyncpg.connect(asyncpg_dsn(infra.admin_database_url))
+    try:
+        names = [
+            r["datname"]
+            for r in await admin.fetch(
+                "SELECT datname FROM pg_database WHERE datname ~ '^latency_(registry|replica)_'"
+            )
+        ]
+    finally:
+        await admin.close()
+    for name in names:
+        await drop_database(infra.admin_database_url, name)
+
+
 async def _measure(
     infra: TestInfra, *, rate: float, seconds: float, clients: int
 ) -> list[dict[str, Any]]:
+    await _sweep_earlier_runs(infra)
     suffix = uuid.uuid4().hex[:8]
     registry_db, replica_db = f"latency_registry_{suffix}", f"latency_replica_{suffix}"
     registry_url = await create_database(infra.admin_database_url, registry_db)
     replica_url = await create_database(infra.admin_database_url, replica_db)
     state_dir = Path(tempfile.mkdtemp(prefix="tzsb-latency-state-"))
-    topic_prefix = f"latency-{suffix}."
+    topic_prefix = f"{_RUN_TOPICS}{suffix}."
     consumer: BaseProcess | None = None
     replica_engine = None
     try:
@@ -525,6 +548,8 @@ async def _measure(
         for name in (registry_db, replica_db):
             with contextlib.suppress(Exception):
                 await drop_database(infra.admin_database_url, name)
+        with contextlib.suppress(Exception):
+            await delete_topics(infra.kafka_bootstrap_servers, prefix=topic_prefix)
         shutil.rmtree(state_dir, ignore_errors=True)
 
 

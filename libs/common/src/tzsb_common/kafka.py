@@ -86,6 +86,36 @@ async def ensure_topics(
         await stop_quietly(admin)
 
 
+async def delete_topics(
+    bootstrap_servers: str, *, prefix: str, timeout_s: float = 30.0
+) -> list[str]:
+    """Delete every topic whose name starts with `prefix`; returns the names deleted.
+
+    For tools that make topics of their own on a shared broker (a benchmark's run, under a
+    prefix of its own): left behind, each run's topics would stay on the broker for good, and
+    every partition costs the broker memory, files and work at each start and retention pass.
+    """
+    if not prefix:
+        raise ValueError("an empty prefix would delete every topic")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout_s * 1000)
+    )
+    try:
+        await asyncio.wait_for(admin.start(), timeout=timeout_s)
+        names = sorted(
+            t for t in await asyncio.wait_for(admin.list_topics(), timeout=timeout_s)
+            if t.startswith(prefix)
+        )  # fmt: skip
+        if names:
+            await asyncio.wait_for(
+                admin.delete_topics(names, timeout_ms=int(timeout_s * 1000)), timeout=timeout_s
+            )
+            log.info("kafka topics deleted", prefix=prefix, topics=len(names))
+        return names
+    finally:
+        await stop_quietly(admin)
+
+
 async def _create_topics(
     admin: AIOKafkaAdminClient,
     configs: dict[str, dict[str, str]],

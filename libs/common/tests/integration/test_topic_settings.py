@@ -19,7 +19,12 @@ from tzsb_common.contracts import (
 )
 from tzsb_common.embedded import EmbeddedTansu, free_port
 from tzsb_common.events import dlq_topic, event_catalogue
-from tzsb_common.kafka import describe_topic_configs, ensure_topics, stop_quietly
+from tzsb_common.kafka import (
+    delete_topics,
+    describe_topic_configs,
+    ensure_topics,
+    stop_quietly,
+)
 from tzsb_common.testing import eventually
 from tzsb_common.testing.infra import TestInfra
 
@@ -124,3 +129,21 @@ async def test_a_broker_that_cannot_alter_settings_still_gets_every_topic(
             await stop_quietly(admin)
     finally:
         await asyncio.to_thread(tansu.stop)
+
+
+async def test_the_topics_of_a_prefix_are_deleted_and_no_others(
+    tzsb_infra: TestInfra, admin: AIOKafkaAdminClient, topic_prefix: str
+) -> None:
+    run, neighbour = f"{topic_prefix}run-a.", f"{topic_prefix}run-b."
+    ours = [f"{run}{t}" for t in ALL_TOPICS[:3]]
+    theirs = [f"{neighbour}{t}" for t in ALL_TOPICS[:2]]
+    await ensure_topics(tzsb_infra.kafka_bootstrap_servers, ours + theirs, partitions=1)
+
+    deleted = await delete_topics(tzsb_infra.kafka_bootstrap_servers, prefix=run)
+
+    assert deleted == sorted(ours)
+    names = await eventually(admin.list_topics, until=lambda names: not set(ours) & set(names))
+    assert set(theirs) <= set(names)
+    assert await delete_topics(tzsb_infra.kafka_bootstrap_servers, prefix=run) == []
+    with pytest.raises(ValueError, match="every topic"):
+        await delete_topics(tzsb_infra.kafka_bootstrap_servers, prefix="")
