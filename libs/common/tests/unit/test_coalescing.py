@@ -70,6 +70,39 @@ async def test_a_lone_request_is_written_at_once_and_those_arriving_meanwhile_to
     assert REGISTRY.get_sample_value("tzsb_coalesced_transactions_total", labels) == 3
 
 
+@pytest.mark.parametrize(
+    ("gather_s", "transactions"), [(0.0, [[1], [2], [3]]), (0.05, [[1], [2, 3]])]
+)
+async def test_a_post_set_off_by_an_answer_joins_the_next_transaction_within_the_window(
+    gather_s: float, transactions: list[list[int]]
+) -> None:
+    writes = Writes()
+    coalescer: Coalescer[str, int, str] = Coalescer(writes, max_items=100, gather_s=gather_s)
+
+    async def terminal() -> list[str]:
+        """Posts its next item as soon as it has the answer to its first."""
+        await coalescer.submit("a", [1])
+        return await coalescer.submit("a", [3])
+
+    posting = asyncio.create_task(terminal())
+    await settle()
+    started_at_once = [items for _, items in writes.calls]
+    other = asyncio.create_task(coalescer.submit("a", [2]))
+    await settle()
+    writes.release.set()
+
+    assert await posting == ["a:3"]
+    assert await other == ["a:2"]
+    assert started_at_once == [[1]]
+    assert [items for _, items in writes.calls] == transactions
+    assert coalescer.keys_running == 0
+
+
+def test_a_negative_gather_window_is_refused() -> None:
+    with pytest.raises(ValueError, match="gather_s"):
+        Coalescer(Writes(), max_items=1, gather_s=-0.001)
+
+
 async def test_a_group_stops_before_max_items_but_always_takes_one_request() -> None:
     writes = Writes()
     coalescer: Coalescer[str, int, str] = Coalescer(writes, max_items=4)

@@ -18,6 +18,9 @@ class CylinderTraceSettings(ServiceSettings):
     """A post of at most this many well-formed fills is written in one transaction with the
     station's other small posts waiting at that moment (tzsb_common.coalescing); larger ones,
     and every post when 0, are written alone."""
+    fill_coalesce_gather_ms: float = Field(default=1.0, ge=0, le=1000)
+    """Under load, a station's next shared transaction waits this long for the posts that the
+    answers of the one before set off (tzsb_common.coalescing); 0 starts it at once."""
     fill_statistics_publish_interval_s: float = Field(default=1.0, gt=0)
     """How often the station-days whose fill counts changed are published (at most one event
     per day and interval, however many batches)."""

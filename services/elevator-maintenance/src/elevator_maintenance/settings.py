@@ -36,6 +36,9 @@ class ElevatorMaintenanceSettings(ServiceSettings):
     """A post of at most this many swipes is written in one transaction with the company's other
     small posts waiting at that moment (tzsb_common.coalescing); larger ones, and every post
     when 0, are written alone."""
+    swipe_coalesce_gather_ms: float = Field(default=1.0, ge=0, le=1000)
+    """Under load, a company's next shared transaction waits this long for the posts that the
+    answers of the one before set off (tzsb_common.coalescing); 0 starts it at once."""
     swipe_pool_size: int = Field(default=10, gt=0)
     """Connections of the ingestion pool (see swipes/ingestion.py)."""
 

@@ -46,6 +46,7 @@ def fill_writes_hook(settings: CylinderTraceSettings) -> LifespanHook:
         writes: FillWrites = Coalescer(
             _write_alone(app),
             max_items=settings.max_batch_items,
+            gather_s=settings.fill_coalesce_gather_ms / 1000,
             metric_labels=(settings.service_name, "/api/v1/fills"),
         )
         app.state.fill_writes = writes

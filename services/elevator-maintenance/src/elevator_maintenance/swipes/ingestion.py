@@ -61,6 +61,7 @@ def _swipe_writes(app: FastAPI) -> SwipeWrites:
     return Coalescer(
         _write_alone(app),
         max_items=settings.max_batch_items,
+        gather_s=settings.swipe_coalesce_gather_ms / 1000,
         metric_labels=(settings.service_name, "/api/v1/swipes"),
     )
 
