@@ -1,4 +1,5 @@
-"""The runner's service logs rotate by size at line boundaries and keep a bounded history."""
+"""Logs (the services', the embedded servers') rotate by size at line boundaries and keep a
+bounded history."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tzsb_platform.services import RotatingLog
+from tzsb_common.embedded import RotatingLog
 
 
 def _lines(count: int, start: int = 0) -> bytes:

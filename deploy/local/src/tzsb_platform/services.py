@@ -12,9 +12,8 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
-from tzsb_common.embedded import log_tail, stop_process, stop_stale_process
+from tzsb_common.embedded import RotatingLog, log_tail, stop_process, stop_stale_process
 from tzsb_common.settings import REPO_ROOT, ServiceSettings
 from tzsb_platform.settings import PlatformSettings
 
@@ -70,76 +69,6 @@ SERVICES: tuple[ServiceSpec, ...] = (
 REGISTRY = SERVICES[0]
 SERVICES_BY_NAME = {spec.name: spec for spec in SERVICES}
 TOKEN_ENDPOINT_PATH = "/api/v1/oauth/token"  # noqa: S105  (a URL path, not a secret)
-
-
-class RotatingLog:
-    """A child's output file, rotated by size: `<name>.log`, then `.log.1` (newest) … `.log.N`.
-
-    The child writes into a pipe and a thread of ours copies it here, so rotation works however
-    many processes the child forks (uvicorn workers share the pipe) and whatever writes to their
-    stdout/stderr (tracebacks, native libraries), and the child never holds a file we rename.
-    A file is rotated at a line boundary once it reaches `max_bytes`.
-    """
-
-    def __init__(self, path: Path, *, max_bytes: int, backup_count: int) -> None:
-        self.path = path
-        self.max_bytes = max_bytes
-        self.backup_count = backup_count
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: IO[bytes] = path.open("ab")
-        self._size = self._file.tell()
-
-    def write(self, data: bytes) -> None:
-        with self._lock:
-            while data:
-                room = self.max_bytes - self._size
-                if len(data) <= room:
-                    self._append(data)
-                    return
-                # Fill the file up to the last line end that fits, then rotate.
-                cut = data.rfind(b"\n", 0, max(room, 0)) + 1
-                if cut == 0 and self._size == 0:
-                    cut = len(data)  # one line longer than a whole file: keep it whole
-                self._append(data[:cut])
-                data = data[cut:]
-                self._rotate()
-
-    def pump(self, stream: IO[bytes]) -> threading.Thread:
-        """Copy `stream` here until it closes, in a daemon thread."""
-
-        def copy() -> None:
-            with contextlib.suppress(OSError, ValueError):
-                while chunk := stream.read1(64 * 1024):  # type: ignore[attr-defined]
-                    self.write(chunk)
-            stream.close()
-
-        thread = threading.Thread(target=copy, name=f"log:{self.path.name}", daemon=True)
-        thread.start()
-        return thread
-
-    def close(self) -> None:
-        with self._lock:
-            self._file.close()
-
-    def _append(self, data: bytes) -> None:
-        self._file.write(data)
-        self._file.flush()
-        self._size += len(data)
-
-    def _rotate(self) -> None:
-        self._file.close()
-        if self.backup_count == 0:
-            self.path.unlink(missing_ok=True)
-        else:
-            self.path.with_name(f"{self.path.name}.{self.backup_count}").unlink(missing_ok=True)
-            for index in range(self.backup_count - 1, 0, -1):
-                older = self.path.with_name(f"{self.path.name}.{index}")
-                if older.exists():
-                    older.rename(self.path.with_name(f"{self.path.name}.{index + 1}"))
-            self.path.rename(self.path.with_name(f"{self.path.name}.1"))
-        self._file = self.path.open("ab")
-        self._size = 0
 
 
 class ServiceProcess:

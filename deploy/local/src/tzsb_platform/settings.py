@@ -70,7 +70,8 @@ class PlatformSettings(BaseSettings):
     minute."""
 
     log_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
-    """A service's log (var/log/<service>.log) is rotated when it reaches this size."""
+    """A service's log (var/log/<service>.log), and the embedded PostgreSQL's and Kafka's
+    (var/pg/postgres.log, var/kafka/kafka.log), is rotated when it reaches this size."""
     log_backup_count: int = Field(default=5, ge=0)
     """How many rotated files are kept (<service>.log.1 the newest)."""
 

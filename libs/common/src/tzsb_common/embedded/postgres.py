@@ -19,6 +19,11 @@ from tzsb_common.embedded._process import (
     stop_process,
     stop_stale_process,
 )
+from tzsb_common.embedded.output import (
+    DEFAULT_LOG_BACKUP_COUNT,
+    DEFAULT_LOG_MAX_BYTES,
+    ChildOutput,
+)
 from tzsb_common.logging import get_logger
 
 log = get_logger(__name__)
@@ -66,6 +71,8 @@ class EmbeddedPostgres:
         max_connections: int = 300,
         start_timeout_s: float = 120.0,
         stop_timeout_s: float = 30.0,
+        log_max_bytes: int = DEFAULT_LOG_MAX_BYTES,
+        log_backup_count: int = DEFAULT_LOG_BACKUP_COUNT,
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.port = port
@@ -76,6 +83,9 @@ class EmbeddedPostgres:
         self.stop_timeout_s = stop_timeout_s
         self.pgdata = self.data_dir / "pgdata"
         self.log_path = self.data_dir / "postgres.log"
+        self._output = ChildOutput(
+            self.log_path, max_bytes=log_max_bytes, backup_count=log_backup_count
+        )
         self._bin = _postgres_bin_dir()
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -110,21 +120,21 @@ class EmbeddedPostgres:
             )
         started_at = time.monotonic()
         account = _Account(run_as)
-        with self.log_path.open("ab") as log_file:
-            self._process = subprocess.Popen(
-                [str(self._bin / "postgres"), "-D", str(self.pgdata), *self._server_options()],
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                cwd=self.pgdata,
-                env=_child_env(),
-                # Own session: a Ctrl-C in the terminal reaches only our process, which then stops
-                # the children in order.
-                start_new_session=True,
-                user=account.user,
-                group=account.group,
-                extra_groups=account.extra_groups,
-            )
+        self._process = subprocess.Popen(
+            [str(self._bin / "postgres"), "-D", str(self.pgdata), *self._server_options()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=self.pgdata,
+            env=_child_env(),
+            # Own session: a Ctrl-C in the terminal reaches only our process, which then stops
+            # the children in order.
+            start_new_session=True,
+            user=account.user,
+            group=account.group,
+            extra_groups=account.extra_groups,
+        )
+        self._output.attach(self._process)
         self._wait_until_ready()
         log.info(
             "postgres ready",
@@ -144,6 +154,7 @@ class EmbeddedPostgres:
             name="postgres",
         )
         self._process = None
+        self._output.close()
 
     def __enter__(self) -> EmbeddedPostgres:
         self.start()
@@ -233,6 +244,7 @@ class EmbeddedPostgres:
             if self._process.poll() is not None:
                 code = self._process.returncode
                 self._process = None
+                self._output.drain()
                 raise PostgresStartError(
                     f"postgres exited with code {code} while starting on {self.host}:{self.port}; "
                     f"{self.log_path}:\n{log_tail(self.log_path)}"
