@@ -96,7 +96,21 @@ async def _abandon_queued_batches(producer: AIOKafkaProducer) -> None:
     accumulator = getattr(producer, "_message_accumulator", None)
     fail_all = getattr(accumulator, "fail_all", None)
     if callable(fail_all):
+        # The relay waited on each batch through `asyncio.shield`; once that wait is given up
+        # (the pass timed out), nothing retrieves the batch's own failure, and asyncio logged
+        # each one as an error ("Future exception was never retrieved") at every outage.
+        deliveries = [
+            getattr(batch, "future", None)
+            for batches in [
+                *getattr(accumulator, "_batches", {}).values(),
+                getattr(accumulator, "_pending_batches", ()),
+            ]
+            for batch in batches
+        ]
         fail_all(KafkaConnectionError("outbox relay dropped its producer; rows are retried"))
+        for delivery in deliveries:
+            if isinstance(delivery, asyncio.Future) and delivery.done():
+                _retrieved(delivery)
     if isinstance(task, asyncio.Task):
         # Let the cancellation land here: `stop()` awaiting a cancelled task would raise
         # CancelledError into the relay. `wait` neither raises it nor hides our own.
