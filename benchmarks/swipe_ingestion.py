@@ -9,7 +9,8 @@ service against bare references measured in the same run.
 The service judges swipes against its replicas, so the run first gives it a maintenance company
 (organisation and API client in the registry, a real token), and writes straight into its
 replica tables 20,000 elevators under one contract of that company and 200 certificates of its
-workers — what the registry's events would have built, without waiting for them. Each run has
+workers — what the registry's events would have built, without waiting for them — and takes
+them away when it ends (`remove_seeded`), so no scan of the service finds them later. Each run has
 workers of its own (another 200 certificates): a worker's visits are judged against all of that
 worker's visits, and the runs' visits, laid over the same 28 days, would overlap, making each
 swipe of a later run an anomaly and the run a measure of the findings path. Every request
@@ -135,10 +136,14 @@ def _script(kind: str, *, path: str, token: str | None, prefix: str, cert_prefix
 # -- the company and its replicas ---------------------------------------------------------------
 
 
-async def seed_replicas(url: str, company: uuid.UUID, prefix: str, cert_prefix: str) -> None:
+async def seed_replicas(
+    url: str, company: uuid.UUID, prefix: str, cert_prefix: str
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """Returns the contract's id and the use unit's the elevators are given, which mark the
+    rows `remove_seeded` takes away again."""
     today = datetime.now(ZONE).date()
     codes = [f"{prefix}{i:012d}" for i in range(ELEVATORS)]
-    contract = uuid.uuid4()
+    contract, use_unit = uuid.uuid4(), uuid.uuid4()
     conn = await asyncpg.connect(url)
     try:
         async with conn.transaction():
@@ -149,7 +154,7 @@ async def seed_replicas(url: str, company: uuid.UUID, prefix: str, cert_prefix: 
                 codes,
                 LAT,
                 LON,
-                uuid.uuid4(),
+                use_unit,
             )
             await conn.execute(
                 "INSERT INTO contracts (contract_id, maintenance_company_id, equipment_codes, "
@@ -172,6 +177,41 @@ async def seed_replicas(url: str, company: uuid.UUID, prefix: str, cert_prefix: 
                 today + timedelta(days=365),
             )
             await _add_certificates(conn, company, cert_prefix)
+    finally:
+        await conn.close()
+    return contract, use_unit
+
+
+async def remove_seeded(
+    url: str,
+    company: uuid.UUID,
+    *,
+    contract: uuid.UUID,
+    use_unit: uuid.UUID,
+    cert_prefixes: list[str],
+) -> None:
+    """Take the replica rows written straight into the service away again. Left there, the
+    elevators the runs visited over the past 28 days were in use, under contract and last
+    maintained more than 15 days ago: the next overdue-maintenance scan flagged thousands of
+    them, and the inspection service opened a hazard for each one, for elevators the registry
+    never held. The swipes, visits and anomalies stay as the company's history."""
+    conn = await asyncpg.connect(url)
+    try:
+        async with conn.transaction():
+            await conn.execute("DELETE FROM contract_elevators WHERE contract_id = $1", contract)
+            await conn.execute("DELETE FROM contracts WHERE contract_id = $1", contract)
+            # Only the rows this run inserted (a registered elevator's replica has its real use
+            # unit), and none another contract still names.
+            await conn.execute(
+                "DELETE FROM elevators e WHERE e.use_unit_id = $1 AND NOT EXISTS "
+                "(SELECT FROM contract_elevators ce WHERE ce.equipment_code = e.equipment_code)",
+                use_unit,
+            )
+            await conn.execute(
+                "DELETE FROM certificates WHERE employer_id = $1 AND number ^@ ANY($2::text[])",
+                company,
+                cert_prefixes,
+            )
     finally:
         await conn.close()
 
@@ -288,15 +328,52 @@ async def measure(
     prefix = f"3110{random.randrange(100):02d}"
     cert_prefix = f"TSB{uuid.uuid4().hex[:6].upper()}-"
     service_url = server_url.rsplit("/", 1)[0] + "/tzsb_elevator_maintenance"
-    await seed_replicas(service_url, uuid.UUID(company), prefix, cert_prefix)
+    contract, use_unit = await seed_replicas(service_url, uuid.UUID(company), prefix, cert_prefix)
+    cert_prefixes = [cert_prefix]
+    try:
+        return await _measure(
+            server_url=server_url,
+            service_url=service_url,
+            maintenance_url=maintenance_url,
+            company=uuid.UUID(company),
+            token=token,
+            prefix=prefix,
+            cert_prefixes=cert_prefixes,
+            seconds=seconds,
+            run_wrk=run_wrk,
+        )
+    finally:
+        await remove_seeded(
+            service_url,
+            uuid.UUID(company),
+            contract=contract,
+            use_unit=use_unit,
+            cert_prefixes=cert_prefixes,
+        )
+
+
+async def _measure(
+    *,
+    server_url: str,
+    service_url: str,
+    maintenance_url: str,
+    company: uuid.UUID,
+    token: str,
+    prefix: str,
+    cert_prefixes: list[str],
+    seconds: int,
+    run_wrk: Callable[..., Any],
+) -> list[dict[str, Any]]:
+    """The rows; every certificate prefix it gives workers is added to `cert_prefixes`."""
     reference_url = await prepare_reference_database(server_url)
-    await seed_replicas(reference_url, uuid.UUID(int=1), prefix, cert_prefix)
-    names = {"prefix": prefix, "cert_prefix": cert_prefix}
+    await seed_replicas(reference_url, uuid.UUID(int=1), prefix, cert_prefixes[0])
+    names = {"prefix": prefix, "cert_prefix": cert_prefixes[0]}
     rows: list[dict[str, Any]] = []
     with reference_server("SWIPE_REFERENCE_DATABASE_URL", reference_url) as reference:
         for clients in (32, 200):
             if clients != 32:
-                names["cert_prefix"] = await new_workers(service_url, uuid.UUID(company))
+                names["cert_prefix"] = await new_workers(service_url, company)
+                cert_prefixes.append(names["cert_prefix"])
             await settled(service_url)
             ours = run_wrk(
                 maintenance_url,
@@ -309,7 +386,8 @@ async def measure(
                 reference, _script("single", path="/swipes", token=None, **names), clients, seconds
             )
             rows.append(single_row("POST /api/v1/swipes (one swipe)", clients, ours, theirs))
-    names["cert_prefix"] = await new_workers(service_url, uuid.UUID(company))
+    names["cert_prefix"] = await new_workers(service_url, company)
+    cert_prefixes.append(names["cert_prefix"])
     await settled(service_url)
     batch = run_wrk(
         maintenance_url,
@@ -319,7 +397,7 @@ async def measure(
         timeout_s=30,
     )
     await settled(service_url)
-    raw_copy = await copy_reference(reference_url, seconds, prefix, cert_prefix)
+    raw_copy = await copy_reference(reference_url, seconds, prefix, cert_prefixes[0])
     rows.append(
         batch_row("POST /api/v1/swipes (1,000 a batch)", BATCH_CLIENTS, batch, BATCH, raw_copy)
     )
