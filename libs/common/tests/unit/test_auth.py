@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.server
 import json
+import ssl
 import stat
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ from tzsb_common.auth import (
     Principal,
     TokenVerifier,
     require_scope,
+    revoked_clients_from_url,
 )
 from tzsb_common.client_secrets import (
     hash_secret,
@@ -527,3 +531,42 @@ async def test_client_secret_hashing_runs_off_the_event_loop() -> None:
 
     assert await verify_secret_async(secret, hashed)
     assert not await verify_secret_async("wrong", hashed)
+
+
+async def test_revocation_list_fetches_reuse_one_tls_setup(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each fetch built its own CA store (tens of ms of CPU on the event loop, every 30 s)."""
+
+    class Registry(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps({"revoked_client_ids": ["gone"]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fetch = revoked_clients_from_url(
+        f"http://127.0.0.1:{server.server_address[1]}/.well-known/revoked-clients"
+    )
+    made: list[object] = []
+    create_default_context = ssl.create_default_context
+
+    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        made.append(args)
+        return create_default_context(*args, **kwargs)
+
+    try:
+        assert await fetch() == frozenset({"gone"})
+        monkeypatch.setattr(ssl, "create_default_context", counted)
+        assert await fetch() == frozenset({"gone"})
+        assert await fetch() == frozenset({"gone"})
+    finally:
+        server.shutdown()
+    assert made == []
