@@ -32,8 +32,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -282,11 +282,14 @@ _WRK_REPORT = """
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
                  + summary.errors.status + summary.errors.timeout
+  -- The latencies at every 0.1 %, so that the halves of a side-by-side run can be merged.
+  local quantiles = {}
+  for i = 1, 999 do quantiles[i] = string.format("%d", latency:percentile(i / 10)) end
   io.write(string.format(
     '\\nWRK-JSON {"requests": %d, "duration_us": %d, "errors": %d, "timeouts": %d, '
-    .. '"status_errors": %d, "p50_us": %d, "p99_us": %d}\\n',
+    .. '"status_errors": %d, "p50_us": %d, "p99_us": %d, "quantiles_us": [%s]}\\n',
     summary.requests, summary.duration, errors, summary.errors.timeout, summary.errors.status,
-    latency:percentile(50), latency:percentile(99)))
+    latency:percentile(50), latency:percentile(99), table.concat(quantiles, ",")))
 end
 """
 
@@ -322,6 +325,11 @@ class WrkResult:
     timeouts: int = 0
     status_errors: int = 0
     """Answers that were not 2xx or 3xx (counted in `errors`, not in `rate`)."""
+    answered: int = 0
+    """Answers that worked (the rate's numerator)."""
+    seconds: float = 0.0
+    quantiles_us: list[int] = field(default_factory=list)
+    """Latency at 0.1 %, 0.2 %, … 99.9 %."""
 
     @property
     def note(self) -> str:
@@ -350,14 +358,71 @@ def run_wrk(
     report = next(line for line in completed.stdout.splitlines() if line.startswith("WRK-JSON "))
     figures = json.loads(report.removeprefix("WRK-JSON "))
     # wrk counts an error answer as a request; the rate counts only the answers that worked.
+    answered = figures["requests"] - figures["status_errors"]
     return WrkResult(
-        rate=(figures["requests"] - figures["status_errors"]) / (figures["duration_us"] / 1e6),
+        rate=answered / (figures["duration_us"] / 1e6),
         p50_ms=figures["p50_us"] / 1000,
         p99_ms=figures["p99_us"] / 1000,
         errors=figures["errors"],
         timeouts=figures["timeouts"],
         status_errors=figures["status_errors"],
+        answered=answered,
+        seconds=figures["duration_us"] / 1e6,
+        quantiles_us=figures["quantiles_us"],
     )
+
+
+def merged(parts: Sequence[WrkResult]) -> WrkResult:
+    """One result of several runs of the same load: the answers over the time they took, and
+    the percentiles of their latencies together (each run's weighted by its requests)."""
+    weighted = sorted(
+        (latency, part.answered / len(part.quantiles_us))
+        for part in parts
+        for latency in part.quantiles_us
+    )
+    total = sum(weight for _, weight in weighted)
+
+    def percentile(p: float) -> float:
+        seen = 0.0
+        for latency, weight in weighted:
+            seen += weight
+            if seen >= total * p:
+                return latency / 1000
+        return weighted[-1][0] / 1000 if weighted else 0.0
+
+    return WrkResult(
+        rate=sum(p.answered for p in parts) / sum(p.seconds for p in parts),
+        p50_ms=percentile(0.5),
+        p99_ms=percentile(0.99),
+        errors=sum(p.errors for p in parts),
+        timeouts=sum(p.timeouts for p in parts),
+        status_errors=sum(p.status_errors for p in parts),
+        answered=sum(p.answered for p in parts),
+        seconds=sum(p.seconds for p in parts),
+        quantiles_us=[],
+    )
+
+
+async def side_by_side(
+    ours: Callable[[int], WrkResult],
+    theirs: Callable[[int], WrkResult],
+    seconds: int,
+    *,
+    settle: Callable[[], Awaitable[Any]] | None = None,
+) -> tuple[WrkResult, WrkResult]:
+    """Ours and the reference in the order ours, reference, reference, ours, half of `seconds`
+    each, merged per side. This machine's speed drifts by tens of percent within minutes (the
+    reference's own GET rate went from 3,270 to 4,443 req/s between two runs an hour apart):
+    run one after the other, a drift between the two halves of a row moved its ratio from
+    0.46× to 0.58×; in this order a steady drift weighs on both sides alike. `settle` runs
+    before each part (an ingestion row waits for the consumers of the part before)."""
+    first, second = seconds // 2, seconds - seconds // 2
+    parts: dict[str, list[WrkResult]] = {"ours": [], "theirs": []}
+    for side, length in (("ours", first), ("theirs", first), ("theirs", second), ("ours", second)):
+        if settle is not None:
+            await settle()
+        parts[side].append((ours if side == "ours" else theirs)(length))
+    return merged(parts["ours"]), merged(parts["theirs"])
 
 
 def post_script(path: str, token: str | None, use_unit: str) -> str:
@@ -405,26 +470,29 @@ async def http_rows(platform: Platform, seconds: int) -> list[Row]:
         ]
         for label, clients, method in cases:
             if method == "GET":
-                ours = run_wrk(
-                    f"{platform.registry_url}/api/v1/equipment/{seed_code}",
-                    get_script(token),
-                    clients,
+                ours, theirs = await side_by_side(
+                    lambda s, c=clients: run_wrk(
+                        f"{platform.registry_url}/api/v1/equipment/{seed_code}",
+                        get_script(token),
+                        c,
+                        s,
+                    ),
+                    lambda s, c=clients: run_wrk(
+                        f"{reference}/equipment/{seed_code}", get_script(None), c, s
+                    ),
                     seconds,
-                )
-                theirs = run_wrk(
-                    f"{reference}/equipment/{seed_code}", get_script(None), clients, seconds
                 )
             else:
-                ours = run_wrk(
-                    platform.registry_url,
-                    post_script("/api/v1/equipment", token, use_unit),
-                    clients,
-                    seconds,
-                )
-                theirs = run_wrk(
-                    reference,
-                    post_script("/equipment", None, use_unit),
-                    clients,
+                ours, theirs = await side_by_side(
+                    lambda s, c=clients: run_wrk(
+                        platform.registry_url,
+                        post_script("/api/v1/equipment", token, use_unit),
+                        c,
+                        s,
+                    ),
+                    lambda s, c=clients: run_wrk(
+                        reference, post_script("/equipment", None, use_unit), c, s
+                    ),
                     seconds,
                 )
             rows.append(
@@ -461,6 +529,7 @@ async def swipe_rows(platform: Platform, seconds: int) -> list[Row]:
         credit_code=credit_code(),
         seconds=seconds,
         run_wrk=run_wrk,
+        side_by_side=side_by_side,
     )
     return _ingestion_rows(figures)
 
@@ -482,6 +551,7 @@ async def fill_rows(platform: Platform, seconds: int) -> list[Row]:
             credit_code=credit_code(),
             seconds=seconds,
             run_wrk=run_wrk,
+            side_by_side=side_by_side,
             scaled=(scaled_url, SCALE_OUT_WORKERS),
         )
     return _ingestion_rows(figures)

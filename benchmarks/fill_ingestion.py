@@ -21,7 +21,7 @@ import asyncio
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -261,6 +261,7 @@ async def measure(
     credit_code: str,
     seconds: int,
     run_wrk: Callable[..., Any],
+    side_by_side: Callable[..., Awaitable[tuple[Any, Any]]],
     scaled: tuple[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """The rows; with `scaled` (the URL of a cylinder-trace with that many worker processes on
@@ -282,20 +283,29 @@ async def measure(
     rows: list[dict[str, Any]] = []
     with reference_server("FILL_REFERENCE_DATABASE_URL", reference_url) as reference:
         for clients in (32, 200):
-            tag = uuid.uuid4().hex[:8]
-            await settled(service_url)
-            ours = run_wrk(
-                cylinder_url,
-                _script("single", path="/api/v1/fills", token=token, tag=tag, **names),
-                clients,
+            # Each part posts fills of its own tag: the reference's halves must not repeat
+            # each other's keys (ours neither, or its second half would answer duplicates).
+            ours, theirs = await side_by_side(
+                lambda s, c=clients: run_wrk(
+                    cylinder_url,
+                    _script(
+                        "single",
+                        path="/api/v1/fills",
+                        token=token,
+                        tag=uuid.uuid4().hex[:8],
+                        **names,
+                    ),
+                    c,
+                    s,
+                ),
+                lambda s, c=clients: run_wrk(
+                    reference,
+                    _script("single", path="/fills", token=None, tag=uuid.uuid4().hex[:8], **names),
+                    c,
+                    s,
+                ),
                 seconds,
-            )
-            await settled(service_url)
-            theirs = run_wrk(
-                reference,
-                _script("single", path="/fills", token=None, tag=tag, **names),
-                clients,
-                seconds,
+                settle=lambda: settled(service_url),
             )
             rows.append(single_row("POST /api/v1/fills (one fill)", clients, ours, theirs))
     await settled(service_url)

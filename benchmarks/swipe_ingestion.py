@@ -10,8 +10,9 @@ The service judges swipes against its replicas, so the run first gives it a main
 (organisation and API client in the registry, a real token), and writes straight into its
 replica tables 20,000 elevators under one contract of that company and 200 certificates of its
 workers — what the registry's events would have built, without waiting for them — and takes
-them away when it ends (`remove_seeded`), so no scan of the service finds them later. Each run has
-workers of its own (another 200 certificates): a worker's visits are judged against all of that
+them away when it ends (`remove_seeded`), so no scan of the service finds them later. Each run,
+and each part of a row measured beside its reference (`bench.side_by_side`), has workers of its
+own (another 200 certificates): a worker's visits are judged against all of that
 worker's visits, and the runs' visits, laid over the same 28 days, would overlap, making each
 swipe of a later run an anomaly and the run a measure of the findings path. Every request
 carries new swipe ids; swipes 2n and 2n+1 are a start and an end of one worker at one elevator,
@@ -28,7 +29,7 @@ import asyncio
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -317,6 +318,7 @@ async def measure(
     credit_code: str,
     seconds: int,
     run_wrk: Callable[..., Any],
+    side_by_side: Callable[..., Awaitable[tuple[Any, Any]]],
 ) -> list[dict[str, Any]]:
     company, token = organisation_with_token(
         registry_url,
@@ -341,6 +343,7 @@ async def measure(
             cert_prefixes=cert_prefixes,
             seconds=seconds,
             run_wrk=run_wrk,
+            side_by_side=side_by_side,
         )
     finally:
         await remove_seeded(
@@ -363,6 +366,7 @@ async def _measure(
     cert_prefixes: list[str],
     seconds: int,
     run_wrk: Callable[..., Any],
+    side_by_side: Callable[..., Awaitable[tuple[Any, Any]]],
 ) -> list[dict[str, Any]]:
     """The rows; every certificate prefix it gives workers is added to `cert_prefixes`."""
     reference_url = await prepare_reference_database(server_url)
@@ -370,20 +374,27 @@ async def _measure(
     names = {"prefix": prefix, "cert_prefix": cert_prefixes[0]}
     rows: list[dict[str, Any]] = []
     with reference_server("SWIPE_REFERENCE_DATABASE_URL", reference_url) as reference:
+
+        async def new_workers_settled() -> None:
+            # Every part its own workers (see the module's docstring); the reference does not
+            # look them up.
+            names["cert_prefix"] = await new_workers(service_url, company)
+            cert_prefixes.append(names["cert_prefix"])
+            await settled(service_url)
+
         for clients in (32, 200):
-            if clients != 32:
-                names["cert_prefix"] = await new_workers(service_url, company)
-                cert_prefixes.append(names["cert_prefix"])
-            await settled(service_url)
-            ours = run_wrk(
-                maintenance_url,
-                _script("single", path="/api/v1/swipes", token=token, **names),
-                clients,
+            ours, theirs = await side_by_side(
+                lambda s, c=clients: run_wrk(
+                    maintenance_url,
+                    _script("single", path="/api/v1/swipes", token=token, **names),
+                    c,
+                    s,
+                ),
+                lambda s, c=clients: run_wrk(
+                    reference, _script("single", path="/swipes", token=None, **names), c, s
+                ),
                 seconds,
-            )
-            await settled(service_url)
-            theirs = run_wrk(
-                reference, _script("single", path="/swipes", token=None, **names), clients, seconds
+                settle=new_workers_settled,
             )
             rows.append(single_row("POST /api/v1/swipes (one swipe)", clients, ours, theirs))
     names["cert_prefix"] = await new_workers(service_url, company)
