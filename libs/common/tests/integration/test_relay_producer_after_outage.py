@@ -45,14 +45,26 @@ async def test_batch_queued_before_an_outage_is_published_once_by_the_new_produc
     async with async_sessionmaker(engine)() as session:
         await Outbox(outbox, settings).add_event(session, event, topic=THINGS_TOPIC)
         await session.commit()
-    relay = OutboxRelay(engine=engine, table=outbox, settings=settings)
+    # Giving up well before the producer's own request time-out (5 s here) lets the batch
+    # still be queued when the producer is dropped, rather than expired by aiokafka already.
+    relay = OutboxRelay(
+        engine=engine,
+        table=outbox,
+        settings=settings.model_copy(update={"outbox_publish_timeout_s": 2.0}),
+    )
     try:
         await relay._ensure_producer()  # connected while the broker is up
         await tzsb_infra.stop_broker()
         try:
             with pytest.raises(TimeoutError):
                 await relay.publish_pending()  # queued, never acknowledged
-            dropped = relay._producer
+            # The queued batch, whether still waiting or in flight when the producer goes.
+            accumulator = relay._producer._message_accumulator  # type: ignore[union-attr]
+            deliveries = [
+                batch.future
+                for batches in [*accumulator._batches.values(), accumulator._pending_batches]
+                for batch in batches
+            ]
             await relay._drop_producer()
         finally:
             await tzsb_infra.start_broker()
@@ -64,11 +76,5 @@ async def test_batch_queued_before_an_outage_is_published_once_by_the_new_produc
     assert [json.loads(r.value)["id"] for r in records] == [str(event.id)]
     # The dropped batch's failure is expected: retrieved, so that asyncio does not report it
     # as an error ("Future exception was never retrieved") when the future goes.
-    accumulator = dropped._message_accumulator  # type: ignore[union-attr]
-    deliveries = [
-        batch.future
-        for batches in [*accumulator._batches.values(), accumulator._pending_batches]
-        for batch in batches
-    ]
     assert deliveries
     assert all(d.done() and not d._log_traceback for d in deliveries)
