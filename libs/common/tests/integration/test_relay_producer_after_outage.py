@@ -53,7 +53,10 @@ async def test_batch_queued_before_an_outage_is_published_once_by_the_new_produc
         settings=settings.model_copy(update={"outbox_publish_timeout_s": 2.0}),
     )
     try:
-        await relay._ensure_producer()  # connected while the broker is up
+        producer = await relay._ensure_producer()  # connected while the broker is up
+        # The topic's partitions known too: without them the publish waits for metadata and
+        # times out before any batch is queued.
+        await producer.partitions_for(settings.topic(THINGS_TOPIC))
         await tzsb_infra.stop_broker()
         try:
             with pytest.raises(TimeoutError):
