@@ -8,12 +8,18 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tzsb_common.embedded import RotatingLog, log_tail, stop_process, stop_stale_process
+from tzsb_common.embedded import (
+    DEFAULT_LOG_BACKUP_COUNT,
+    DEFAULT_LOG_MAX_BYTES,
+    ChildOutput,
+    log_tail,
+    stop_process,
+    stop_stale_process,
+)
 from tzsb_common.settings import REPO_ROOT, ServiceSettings
 from tzsb_platform.settings import PlatformSettings
 
@@ -84,8 +90,8 @@ class ServiceProcess:
         log_path: Path,
         pid_path: Path,
         workers: int = 1,
-        log_max_bytes: int = 20 * 1024 * 1024,
-        log_backup_count: int = 5,
+        log_max_bytes: int = DEFAULT_LOG_MAX_BYTES,
+        log_backup_count: int = DEFAULT_LOG_BACKUP_COUNT,
     ) -> None:
         self.spec = spec
         self.host = host
@@ -94,11 +100,8 @@ class ServiceProcess:
         self.log_path = log_path
         self.pid_path = pid_path
         self.workers = workers
-        self.log_max_bytes = log_max_bytes
-        self.log_backup_count = log_backup_count
         self._process: subprocess.Popen[bytes] | None = None
-        self._log: RotatingLog | None = None
-        self._pump: threading.Thread | None = None
+        self._output = ChildOutput(log_path, max_bytes=log_max_bytes, backup_count=log_backup_count)
 
     @property
     def exit_code(self) -> int | None:
@@ -137,10 +140,6 @@ class ServiceProcess:
             "--timeout-graceful-shutdown",
             "10",
         ]
-        if self._log is None:
-            self._log = RotatingLog(
-                self.log_path, max_bytes=self.log_max_bytes, backup_count=self.log_backup_count
-            )
         self.note(f"starting {self.spec.name}")
         self._process = subprocess.Popen(
             command,
@@ -153,15 +152,13 @@ class ServiceProcess:
             # stops us in order, and the group holds the workers uvicorn forks.
             start_new_session=True,
         )
-        assert self._process.stdout is not None
-        self._pump = self._log.pump(self._process.stdout)
+        self._output.attach(self._process)
         self.pid_path.write_text(f"{self._process.pid}\n")
 
     def note(self, line: str) -> None:
         """A line of ours in the service's log, marking a start or restart."""
-        if self._log is not None:
-            started = datetime.now(UTC).isoformat(timespec="seconds")
-            self._log.write(f"\n--- {started} {line}\n".encode())
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        self._output.write(f"\n--- {started} {line}\n".encode())
 
     def send_stop(self) -> None:
         """SIGTERM without waiting, so all services shut down at the same time."""
@@ -184,15 +181,11 @@ class ServiceProcess:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._process.pid, signal.SIGKILL)
-        if self._pump is not None:
-            self._pump.join(timeout=5)
+        self._output.drain()
         self._process = None
-        self._pump = None
 
     def close_log(self) -> None:
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        self._output.close()
 
     def log_tail(self, lines: int = 30) -> str:
         return log_tail(self.log_path, lines)

@@ -106,11 +106,11 @@ class ChildOutput:
         self, process: subprocess.Popen[bytes], observe: Callable[[bytes], None] | None = None
     ) -> None:
         assert process.stdout is not None, "start the process with stdout=subprocess.PIPE"
-        if self._log is None:
-            self._log = RotatingLog(
-                self.path, max_bytes=self.max_bytes, backup_count=self.backup_count
-            )
-        self._pump = self._log.pump(process.stdout, observe)
+        self._pump = self._opened().pump(process.stdout, observe)
+
+    def write(self, data: bytes) -> None:
+        """Lines of ours between the process's (a start, a restart)."""
+        self._opened().write(data)
 
     def drain(self, timeout_s: float = 5.0) -> None:
         """Wait until the output of the exited process is in the log (its children, which
@@ -125,3 +125,10 @@ class ChildOutput:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+    def _opened(self) -> RotatingLog:
+        if self._log is None:
+            self._log = RotatingLog(
+                self.path, max_bytes=self.max_bytes, backup_count=self.backup_count
+            )
+        return self._log
