@@ -412,10 +412,11 @@ async def side_by_side(
 ) -> tuple[WrkResult, WrkResult]:
     """Ours and the reference in the order ours, reference, reference, ours, half of `seconds`
     each, merged per side. This machine's speed drifts by tens of percent within minutes (the
-    reference's own GET rate went from 3,270 to 4,443 req/s between two runs an hour apart):
-    run one after the other, a drift between the two halves of a row moved its ratio from
-    0.46× to 0.58×; in this order a steady drift weighs on both sides alike. `settle` runs
-    before each part (an ingestion row waits for the consumers of the part before)."""
+    reference's own POST rate went from 1,378 to 973 req/s between two runs ten minutes apart,
+    and the POST ratio from 0.46× to 0.58× with it): with ours run whole before the reference,
+    a drift during the row went into its ratio; in this order a steady drift weighs on both
+    sides alike. `settle` runs before each part (an ingestion row waits for the consumers of
+    the part before)."""
     first, second = seconds // 2, seconds - seconds // 2
     parts: dict[str, list[WrkResult]] = {"ours": [], "theirs": []}
     for side, length in (("ours", first), ("theirs", first), ("theirs", second), ("ours", second)):

@@ -1,6 +1,7 @@
-"""Where the embedded servers' output goes: a pipe, copied by a thread of ours into a log file
-rotated by size, as `make up` does for the services. Written straight to a file, PostgreSQL's and
-Kafka's logs grew without bound (1.6 GB and 350 MB under var/ after some weeks of use here)."""
+"""Where a child process's output goes (the embedded servers', and the services' under `make
+up`): a pipe, copied by a thread of ours into a log file rotated by size. Written straight to a
+file, PostgreSQL's and Kafka's logs grew without bound (1.6 GB and 350 MB under var/ after some
+weeks of use here)."""
 
 from __future__ import annotations
 
