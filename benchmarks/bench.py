@@ -26,7 +26,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,7 @@ import asyncpg
 import httpx
 
 from registry.organisations.rules import CREDIT_CODE_ALPHABET, credit_code_check_character
+from tzsb_common.embedded import free_port
 from tzsb_common.migrations import upgrade_to_head
 from tzsb_common.settings import REPO_ROOT
 
@@ -83,13 +83,6 @@ class Platform:
 
 
 # -- the platform -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _ready(url: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -17,12 +18,53 @@ log = get_logger(__name__)
 LOCALHOST = "127.0.0.1"
 
 
+_handed_out: set[int] = set()
+"""Ports this process has given out, so two servers started together never share one."""
+
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_LOWEST_PICKED_PORT = 10_000
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    """The local ports the kernel gives outgoing connections (Linux's default where unknown)."""
+    try:
+        low, high = (int(part) for part in _EPHEMERAL_RANGE.read_text().split())
+    except (OSError, ValueError):
+        return 32_768, 60_999
+    return low, high
+
+
 def free_port(host: str = LOCALHOST) -> int:
-    """A TCP port nothing listens on right now (the OS picks it; another process may race us)."""
+    """A TCP port nothing listens on right now, below the kernel's ephemeral range.
+
+    A port the OS picks with ``bind(0)`` comes from the ephemeral range, the same range every
+    outgoing connection takes its local port from. Between the pick and the server's own bind, a
+    connection to PostgreSQL or Kafka could take it ("address already in use"). Below that range
+    only another listener can race us.
+    """
+    low, _ = _ephemeral_range()
+    if low - _LOWEST_PICKED_PORT < 1_000:
+        return _os_picked_port(host)
+    for _ in range(500):
+        port = random.randrange(_LOWEST_PICKED_PORT, low)
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    return _os_picked_port(host)
+
+
+def _os_picked_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
-        return port
+    _handed_out.add(port)
+    return port
 
 
 def port_in_use(host: str, port: int) -> bool:
