@@ -41,6 +41,7 @@ import httpx
 
 from registry.organisations.rules import CREDIT_CODE_ALPHABET, credit_code_check_character
 from tzsb_common.embedded import free_port
+from tzsb_common.logging import configure_logging
 from tzsb_common.migrations import upgrade_to_head
 from tzsb_common.settings import REPO_ROOT
 
@@ -776,6 +777,9 @@ async def main() -> None:
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 10)))
     parser.add_argument("--only", choices=["http", "swipes", "fills", "machinery"], default=None)
     args = parser.parse_args()
+    # The code the bench borrows from the services (partitions made for a reference database,
+    # the machinery rows' relays and consumers) logs its progress; the table is what is read.
+    configure_logging(service="bench", level="WARNING", json=False)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (make bench installs it: apt-get install wrk)")
     print(f"tzsb bench on {os.cpu_count()} cores; {args.seconds} s per HTTP run, wrk -t2")

@@ -11,8 +11,10 @@ against bare references measured in the same run, in the shape of the swipe rows
 The service judges fills against its replicas, so the run first gives it a filling station
 (organisation and API client in the registry, a real token) and writes straight into its replica
 tables the station, its LPG filling licence and 50 fillers' certificates — what the registry's
-events would have built — and 20,000 LPG cylinders of the station's own. Every request carries
-new fill ids.
+events would have built — and 20,000 LPG cylinders of the station's own, and takes the licence,
+the certificates and the cylinders away when it ends (`remove_seeded`): the bench runs against
+the platform a bureau uses, whose cylinder lists must not fill with cylinders nobody
+registered. Every request carries new fill ids.
 """
 
 from __future__ import annotations
@@ -174,6 +176,34 @@ async def seed_replicas(url: str, station: uuid.UUID, prefix: str, cert_prefix: 
         await conn.close()
 
 
+async def remove_seeded(url: str, station: uuid.UUID, prefix: str, cert_prefix: str) -> None:
+    """Take the licence, the certificates and the cylinders written straight into the service
+    away again (a cylinder an inspection was recorded for stays). The fills stay as the
+    station's history, and the station's replica row, which the registry's events keep."""
+    conn = await asyncpg.connect(url)
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                "DELETE FROM filling_licences WHERE organisation_id = $1 AND number = $2",
+                station,
+                f"TS-BENCH-{prefix}",
+            )
+            await conn.execute(
+                "DELETE FROM certificates WHERE employer_id = $1 AND number ^@ $2",
+                station,
+                cert_prefix,
+            )
+            await conn.execute(
+                "DELETE FROM cylinders c WHERE c.registered_by = $1 AND c.cylinder_code ^@ $2 "
+                "AND NOT EXISTS (SELECT FROM cylinder_inspections i "
+                "WHERE i.cylinder_code = c.cylinder_code)",
+                station,
+                prefix,
+            )
+    finally:
+        await conn.close()
+
+
 # -- the references ---------------------------------------------------------------------------
 
 
@@ -277,6 +307,36 @@ async def measure(
     cert_prefix = f"PB{uuid.uuid4().hex[:6].upper()}-"
     service_url = server_url.rsplit("/", 1)[0] + "/tzsb_cylinder_trace"
     await seed_replicas(service_url, uuid.UUID(station), prefix, cert_prefix)
+    try:
+        return await _measure(
+            service_url=service_url,
+            server_url=server_url,
+            cylinder_url=cylinder_url,
+            token=token,
+            prefix=prefix,
+            cert_prefix=cert_prefix,
+            seconds=seconds,
+            run_wrk=run_wrk,
+            side_by_side=side_by_side,
+            scaled=scaled,
+        )
+    finally:
+        await remove_seeded(service_url, uuid.UUID(station), prefix, cert_prefix)
+
+
+async def _measure(
+    *,
+    service_url: str,
+    server_url: str,
+    cylinder_url: str,
+    token: str,
+    prefix: str,
+    cert_prefix: str,
+    seconds: int,
+    run_wrk: Callable[..., Any],
+    side_by_side: Callable[..., Awaitable[tuple[Any, Any]]],
+    scaled: tuple[str, int] | None,
+) -> list[dict[str, Any]]:
     reference_url = await prepare_reference_database(server_url)
     await seed_replicas(reference_url, uuid.UUID(int=2), prefix, cert_prefix)
     names = {"prefix": prefix, "cert_prefix": cert_prefix}
