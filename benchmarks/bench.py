@@ -440,17 +440,18 @@ def get_script(token: str | None) -> str:
 
 
 async def http_rows(platform: Platform, seconds: int) -> list[Row]:
+    """GET and POST of one record beside the reference, then the same through a registry of
+    `SCALE_OUT_WORKERS` worker processes beside the same single-process reference."""
     token = bureau_token(platform)
     use_unit = create_use_unit(platform, token)
     reference_url = await prepare_reference_database(platform.server_url)
     await seed_reference_use_unit(reference_url, use_unit)
     run = f"{int(time.time()) % 100:02d}"
     seed_code = f"3110{run}99{uuid.uuid4().int % 10**10:010d}"
-    headers = {"Authorization": f"Bearer {token}"}
     httpx.post(
         f"{platform.registry_url}/api/v1/equipment",
         json=equipment_body(seed_code, use_unit),
-        headers=headers,
+        headers={"Authorization": f"Bearer {token}"},
         timeout=30,
     ).raise_for_status()
     rows: list[Row] = []
@@ -458,54 +459,67 @@ async def http_rows(platform: Platform, seconds: int) -> list[Row]:
         httpx.post(
             f"{reference}/equipment", json=equipment_body(seed_code, use_unit), timeout=30
         ).raise_for_status()
-        cases = [
-            ("GET /api/v1/equipment/{code}", 32, "GET"),
-            ("POST /api/v1/equipment", 32, "POST"),
-            ("POST /api/v1/equipment", 200, "POST"),
-        ]
-        for label, clients, method in cases:
-            if method == "GET":
+
+        async def row(label: str, clients: int, registry_url: str, note: str = "") -> Row:
+            if label.startswith("GET"):
                 ours, theirs = await side_by_side(
-                    lambda s, c=clients: run_wrk(
-                        f"{platform.registry_url}/api/v1/equipment/{seed_code}",
+                    lambda s: run_wrk(
+                        f"{registry_url}/api/v1/equipment/{seed_code}",
                         get_script(token),
-                        c,
+                        clients,
                         s,
                     ),
-                    lambda s, c=clients: run_wrk(
-                        f"{reference}/equipment/{seed_code}", get_script(None), c, s
+                    lambda s: run_wrk(
+                        f"{reference}/equipment/{seed_code}", get_script(None), clients, s
                     ),
                     seconds,
                 )
             else:
                 ours, theirs = await side_by_side(
-                    lambda s, c=clients: run_wrk(
-                        platform.registry_url,
+                    lambda s: run_wrk(
+                        registry_url,
                         post_script("/api/v1/equipment", token, use_unit),
-                        c,
+                        clients,
                         s,
                     ),
-                    lambda s, c=clients: run_wrk(
-                        reference, post_script("/equipment", None, use_unit), c, s
+                    lambda s: run_wrk(
+                        reference, post_script("/equipment", None, use_unit), clients, s
                     ),
                     seconds,
                 )
-            rows.append(
-                Row(
-                    path=label,
-                    clients=clients,
-                    rate=ours.rate,
-                    p50_ms=ours.p50_ms,
-                    p99_ms=ours.p99_ms,
-                    errors=ours.errors,
-                    reference_rate=theirs.rate,
-                    reference_p99_ms=theirs.p99_ms,
-                    note="; ".join(
-                        n for n in (ours.note, theirs.note and f"reference: {theirs.note}") if n
-                    ),
-                )
+            measured = Row(
+                path=label,
+                clients=clients,
+                rate=ours.rate,
+                p50_ms=ours.p50_ms,
+                p99_ms=ours.p99_ms,
+                errors=ours.errors,
+                reference_rate=theirs.rate,
+                reference_p99_ms=theirs.p99_ms,
+                note="; ".join(
+                    n for n in (note, ours.note, theirs.note and f"reference: {theirs.note}") if n
+                ),
             )
-            print_row(rows[-1])
+            print_row(measured)
+            return measured
+
+        for label, clients in (
+            ("GET /api/v1/equipment/{code}", 32),
+            ("POST /api/v1/equipment", 32),
+            ("POST /api/v1/equipment", 200),
+        ):
+            rows.append(await row(label, clients, platform.registry_url))
+        workers = SCALE_OUT_WORKERS
+        with scaled_service(platform, "registry", workers) as scaled_url:
+            for label in ("GET /api/v1/equipment/{code}", "POST /api/v1/equipment"):
+                rows.append(
+                    await row(
+                        f"{label} ×{workers} workers",
+                        32,
+                        scaled_url,
+                        note="WEB_CONCURRENCY; reference single-process",
+                    )
+                )
     return rows
 
 
@@ -609,44 +623,6 @@ def scaled_service(platform: Platform, service: str, workers: int) -> Iterator[s
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
-
-
-def scale_out_rows(platform: Platform, seconds: int, reference_rows: list[Row]) -> list[Row]:
-    token = bureau_token(platform)
-    use_unit = create_use_unit(platform, token)
-    workers = SCALE_OUT_WORKERS
-    references = {(r.path, r.clients): r for r in reference_rows}
-    rows: list[Row] = []
-    with scaled_service(platform, "registry", workers) as url:
-        seed_code = f"3110{int(time.time()) % 100:02d}98{uuid.uuid4().int % 10**10:010d}"
-        httpx.post(
-            f"{url}/api/v1/equipment",
-            json=equipment_body(seed_code, use_unit),
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=30,
-        ).raise_for_status()
-        get = run_wrk(f"{url}/api/v1/equipment/{seed_code}", get_script(token), 32, seconds)
-        post = run_wrk(url, post_script("/api/v1/equipment", token, use_unit), 32, seconds)
-        for label, result in (
-            ("GET /api/v1/equipment/{code}", get),
-            ("POST /api/v1/equipment", post),
-        ):
-            reference = references.get((label, 32))
-            rows.append(
-                Row(
-                    path=f"{label} ×{workers} workers",
-                    clients=32,
-                    rate=result.rate,
-                    p50_ms=result.p50_ms,
-                    p99_ms=result.p99_ms,
-                    errors=result.errors,
-                    reference_rate=reference.reference_rate if reference else None,
-                    reference_p99_ms=reference.reference_p99_ms if reference else None,
-                    note="WEB_CONCURRENCY; reference single-process",
-                )
-            )
-            print_row(rows[-1])
-    return rows
 
 
 # -- the machinery rows -------------------------------------------------------------------------
@@ -786,8 +762,7 @@ async def main() -> None:
     with platform() as running:
         print(_HEADER, flush=True)
         if args.only in (None, "http"):
-            single = await http_rows(running, args.seconds)
-            scale_out_rows(running, args.seconds, single)
+            await http_rows(running, args.seconds)
         if args.only in (None, "http", "swipes"):
             await swipe_rows(running, args.seconds)
         if args.only in (None, "http", "fills"):
