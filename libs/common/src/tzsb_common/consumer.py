@@ -25,6 +25,7 @@ chunk fails, its events are applied one at a time so that one bad event goes to 
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections.abc import Sequence
@@ -179,6 +180,9 @@ class ConsumerLoop:
         self._attempts: dict[tuple[TopicPartition, int], int] = {}
         """Attempts an event had when a poll ended during its retries."""
         self._unhandled_types: set[str] = set()
+        self._poll_passed_over_only = False
+        """The poll being applied has so far brought only event types this consumer passes over."""
+        self._committed_at = -math.inf
         self._running_since: float | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
 
@@ -271,7 +275,13 @@ class ConsumerLoop:
         group of the platform: 16 % of the reporting service's time while it applied visits.
         With it and `consumer_poll_linger_ms`, the broker's CPU during swipe ingestion fell by
         about half. An event applied but not committed when the consumer stops is delivered
-        again, and the inbox makes that a no-op."""
+        again, and the inbox makes that a no-op.
+
+        A poll that brought only event types this consumer passes over is committed at most
+        once a `consumer_passed_over_commit_interval_s` (a second): two of the reporting
+        service's three consumers of the maintenance topic pass over every visit event, and
+        committed each such poll. Delivered again, such an event is passed over again, unparsed."""
+        self._poll_passed_over_only = True
         budget = _PollBudget(
             deadline=time.monotonic() + self._poll_budget_s,
             retry_budget_s=self.settings.consumer_retry_budget_s,
@@ -299,11 +309,16 @@ class ConsumerLoop:
                 self.early_polls += 1
                 log.info("poll budget spent, polling again", consumer=self.name)
             return
-        await self._commit_applied(consumer, fetched, done)
+        if (
+            not self._poll_passed_over_only
+            or time.monotonic() - self._committed_at
+            >= self.settings.consumer_passed_over_commit_interval_s
+        ):
+            await self._commit_applied(consumer, fetched, done)
         self._recovered()
 
-    @staticmethod
     async def _commit_applied(
+        self,
         consumer: AIOKafkaConsumer,
         fetched: dict[TopicPartition, list[ConsumerRecord]],
         done: dict[TopicPartition, int],
@@ -312,6 +327,7 @@ class ConsumerLoop:
         if offsets:
             # Bounded: aiokafka retries a commit for as long as the coordinator is away.
             await asyncio.wait_for(consumer.commit(offsets), timeout=_KAFKA_CALL_TIMEOUT_S)
+            self._committed_at = time.monotonic()
 
     async def _apply_next(
         self,
@@ -416,6 +432,7 @@ class ConsumerLoop:
         known = [item for item in items if item.event is not None]
         if not known:
             return  # only event types this consumer does not handle
+        self._poll_passed_over_only = False
         async with self.session_factory() as session, session.begin():
             new_ids = await record_new_events(
                 session,
@@ -577,6 +594,7 @@ class ConsumerLoop:
     # -- dead letters ----------------------------------------------------------------------
 
     async def _dead_letter(self, record: ConsumerRecord, error: Exception, attempts: int) -> None:
+        self._poll_passed_over_only = False  # committed, or delivered again and dead-lettered twice
         if self._dlq_producer is None:
             producer = new_producer(self.settings)
             try:

@@ -100,6 +100,9 @@ class ServiceSettings(BaseSettings):
     """After a poll that brought fewer than `consumer_batch_size` events, wait this long before
     the next, so a steady trickle is applied and committed in fewer, larger chunks (each event
     waits at most this much longer)."""
+    consumer_passed_over_commit_interval_s: float = Field(default=1.0, ge=0)
+    """A poll that brought only event types the consumer does not handle is committed at most
+    this often (they are passed over again, unparsed, if delivered again)."""
     consumer_retry_budget_s: float = Field(default=5.0, ge=0)
     """Time one poll may spend retrying failing events; once spent, a failing event goes to the
     dead-letter topic after the attempts it had."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -484,3 +484,44 @@ async def test_a_running_consumer_prunes_its_inbox(
             lambda: count(engine, inbox, inbox.c.consumer == "things"), until=lambda n: n == 0
         )
     assert remaining == 0
+
+
+async def _committed(settings: ServiceSettings, group: str) -> int | None:
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=group,
+        enable_auto_commit=False,
+    )
+    await reader.start()
+    try:
+        offset: int | None = await reader.committed(TopicPartition(settings.topic(THINGS_TOPIC), 0))
+        return offset
+    finally:
+        await reader.stop()
+
+
+async def test_polls_of_types_passed_over_are_committed_once_an_interval(
+    engine: AsyncEngine, settings: ServiceSettings, producer: AIOKafkaProducer
+) -> None:
+    settings = settings.model_copy(update={"consumer_passed_over_commit_interval_s": 3600.0})
+    topic = settings.topic(THINGS_TOPIC)
+    subject = new_subject()
+
+    async def send_other(count: int) -> None:
+        for _ in range(count):
+            await producer.send_and_wait(
+                topic, b"{}", key=subject.encode(), headers=[("ce_type", b"tzsb.test.other.v1")]
+            )
+
+    await send_other(2)  # both there before the first poll
+    loop = batch_loop(engine, settings)
+    async with running(loop):
+        # Never committed before: the first poll is.
+        assert await eventually(lambda: _committed(settings, loop.group_id), until=lambda o: o == 2)
+        await send_other(3)
+        await asyncio.sleep(1.5)
+        assert await _committed(settings, loop.group_id) == 2
+        # A poll with an event it handles commits everything before it too.
+        await send(producer, settings, thing_event(subject, 1))
+        assert await eventually(lambda: applied_rows(engine)) == [(subject, 1)]
+        assert await eventually(lambda: _committed(settings, loop.group_id), until=lambda o: o == 6)
