@@ -129,7 +129,9 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
         self.loop = loop
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        # Offsets are committed after each applied chunk, so nothing is pending here.
+        # Offsets are committed after each poll that applied events. Only polls of event types
+        # this consumer passes over may be pending (up to a second's); the partitions' next
+        # owner passes over those again, unparsed.
         log.info("partitions revoked", consumer=self.loop.name, count=len(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
