@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -45,7 +45,7 @@ from tzsb_common.inbox import prune_inbox
 from tzsb_common.kafka import ensure_topics
 from tzsb_common.outbox import Outbox
 from tzsb_common.settings import ServiceSettings
-from tzsb_common.testing import TopicReader, eventually
+from tzsb_common.testing import TopicReader, committed_offsets, eventually
 
 
 @pytest.fixture
@@ -487,17 +487,8 @@ async def test_a_running_consumer_prunes_its_inbox(
 
 
 async def _committed(settings: ServiceSettings, group: str) -> int | None:
-    reader = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=group,
-        enable_auto_commit=False,
-    )
-    await reader.start()
-    try:
-        offset: int | None = await reader.committed(TopicPartition(settings.topic(THINGS_TOPIC), 0))
-        return offset
-    finally:
-        await reader.stop()
+    topic = settings.topic(THINGS_TOPIC)
+    return (await committed_offsets(settings.kafka_bootstrap_servers, group, topic, 1))[0]
 
 
 async def test_polls_of_types_passed_over_are_committed_once_an_interval(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from tzsb_common.embedded import (
@@ -30,6 +30,7 @@ from tzsb_common.embedded import (
     resolve_kafka_jars,
     start_broker,
 )
+from tzsb_common.testing import committed_offsets
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -169,15 +170,6 @@ async def _consume_one(bootstrap: str, topic: str, group: str) -> bytes:
         await consumer.stop()
 
 
-async def _committed_offsets(bootstrap: str, topic: str, group: str) -> dict[int, int | None]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
-    await consumer.start()
-    try:
-        return {p: await consumer.committed(TopicPartition(topic, p)) for p in range(PARTITIONS)}
-    finally:
-        await consumer.stop()
-
-
 async def test_kafka_round_trip_survives_a_restart(kafka: EmbeddedKafka) -> None:
     topic, group = f"test.embedded.{uuid.uuid4().hex[:8]}", f"group-{uuid.uuid4().hex[:8]}"
     bootstrap = kafka.bootstrap_servers
@@ -185,7 +177,7 @@ async def test_kafka_round_trip_survives_a_restart(kafka: EmbeddedKafka) -> None
     assert kafka.keeps_data_on_restart
     await _round_trip(bootstrap, topic, idempotence=kafka.supports_idempotence)
     assert await _consume_one(bootstrap, topic, group) == b"hello"
-    committed_before = await _committed_offsets(bootstrap, topic, group)
+    committed_before = await committed_offsets(bootstrap, group, topic, PARTITIONS)
     assert 1 in committed_before.values()
 
     await asyncio.to_thread(kafka.stop)
@@ -198,7 +190,7 @@ async def test_kafka_round_trip_survives_a_restart(kafka: EmbeddedKafka) -> None
         assert topic in await admin.list_topics()
     finally:
         await admin.close()
-    assert await _committed_offsets(bootstrap, topic, group) == committed_before
+    assert await committed_offsets(bootstrap, group, topic, PARTITIONS) == committed_before
 
 
 async def test_tansu_round_trip_without_idempotence(tmp_path: Path) -> None:

@@ -275,6 +275,21 @@ class TopicReader:
             await stop_quietly(consumer)
 
 
+async def committed_offsets(
+    bootstrap_servers: str, group: str, topic: str, partitions: int
+) -> dict[int, int | None]:
+    """What `group` has committed on each partition of `topic` (None: nothing yet), read
+    without joining the group."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        return {p: await consumer.committed(TopicPartition(topic, p)) for p in range(partitions)}
+    finally:
+        await stop_quietly(consumer)
+
+
 @pytest.fixture
 def topic_reader(tzsb_infra: TestInfra, topic_prefix: str) -> TopicReader:
     return TopicReader(tzsb_infra.kafka_bootstrap_servers, topic_prefix)
