@@ -596,7 +596,8 @@ class ConsumerLoop:
     # -- dead letters ----------------------------------------------------------------------
 
     async def _dead_letter(self, record: ConsumerRecord, error: Exception, attempts: int) -> None:
-        self._poll_passed_over_only = False  # committed, or delivered again and dead-lettered twice
+        # Commit it: delivered again, the event would go to the dead-letter topic twice.
+        self._poll_passed_over_only = False
         if self._dlq_producer is None:
             producer = new_producer(self.settings)
             try:
