@@ -460,33 +460,28 @@ async def http_rows(platform: Platform, seconds: int) -> list[Row]:
             f"{reference}/equipment", json=equipment_body(seed_code, use_unit), timeout=30
         ).raise_for_status()
 
-        async def row(label: str, clients: int, registry_url: str, note: str = "") -> Row:
-            if label.startswith("GET"):
-                ours, theirs = await side_by_side(
-                    lambda s: run_wrk(
-                        f"{registry_url}/api/v1/equipment/{seed_code}",
-                        get_script(token),
-                        clients,
-                        s,
-                    ),
-                    lambda s: run_wrk(
-                        f"{reference}/equipment/{seed_code}", get_script(None), clients, s
-                    ),
-                    seconds,
-                )
+        async def row(
+            method: str, label: str, clients: int, registry_url: str, note: str = ""
+        ) -> Row:
+            # Scripts made per run: each POST run registers codes of a random start of its own.
+            if method == "GET":
+                ours_path, theirs_path = f"/api/v1/equipment/{seed_code}", f"/equipment/{seed_code}"
+
+                def script(authorised: bool) -> str:
+                    return get_script(token if authorised else None)
             else:
-                ours, theirs = await side_by_side(
-                    lambda s: run_wrk(
-                        registry_url,
-                        post_script("/api/v1/equipment", token, use_unit),
-                        clients,
-                        s,
-                    ),
-                    lambda s: run_wrk(
-                        reference, post_script("/equipment", None, use_unit), clients, s
-                    ),
-                    seconds,
-                )
+                ours_path, theirs_path = "", ""
+
+                def script(authorised: bool) -> str:
+                    if authorised:
+                        return post_script("/api/v1/equipment", token, use_unit)
+                    return post_script("/equipment", None, use_unit)
+
+            ours, theirs = await side_by_side(
+                lambda s: run_wrk(f"{registry_url}{ours_path}", script(True), clients, s),
+                lambda s: run_wrk(f"{reference}{theirs_path}", script(False), clients, s),
+                seconds,
+            )
             measured = Row(
                 path=label,
                 clients=clients,
@@ -503,17 +498,15 @@ async def http_rows(platform: Platform, seconds: int) -> list[Row]:
             print_row(measured)
             return measured
 
-        for label, clients in (
-            ("GET /api/v1/equipment/{code}", 32),
-            ("POST /api/v1/equipment", 32),
-            ("POST /api/v1/equipment", 200),
-        ):
-            rows.append(await row(label, clients, platform.registry_url))
+        get, post = "GET /api/v1/equipment/{code}", "POST /api/v1/equipment"
+        for method, label, clients in (("GET", get, 32), ("POST", post, 32), ("POST", post, 200)):
+            rows.append(await row(method, label, clients, platform.registry_url))
         workers = SCALE_OUT_WORKERS
         with scaled_service(platform, "registry", workers) as scaled_url:
-            for label in ("GET /api/v1/equipment/{code}", "POST /api/v1/equipment"):
+            for method, label in (("GET", get), ("POST", post)):
                 rows.append(
                     await row(
+                        method,
                         f"{label} ×{workers} workers",
                         32,
                         scaled_url,
