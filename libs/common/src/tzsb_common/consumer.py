@@ -139,6 +139,22 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
         log.info("partitions assigned", consumer=self.loop.name, count=len(assigned))
 
 
+CONSUMER_GATHER_BYTES = 64 * 1024
+"""What a gathering consumer's fetch waits for (`consumer_fetch_gather_ms`): a hundred or more
+events of the platform's sizes."""
+
+
+def fetch_options(settings: ServiceSettings) -> dict[str, int]:
+    """The fetch settings of a service's consumers: the client's defaults (answer at the first
+    byte, hold an idle fetch half a second), or gathering for `consumer_fetch_gather_ms`."""
+    if not settings.consumer_fetch_gather_ms:
+        return {}
+    return {
+        "fetch_min_bytes": CONSUMER_GATHER_BYTES,
+        "fetch_max_wait_ms": settings.consumer_fetch_gather_ms,
+    }
+
+
 class ConsumerLoop:
     def __init__(
         self,
@@ -246,6 +262,7 @@ class ConsumerLoop:
             # At 30 s a reporting test once waited that long for a rescue event.
             metadata_max_age_ms=5_000,
             max_poll_interval_ms=self.settings.consumer_max_poll_interval_ms,
+            **fetch_options(self.settings),
         )
 
     # -- consuming -------------------------------------------------------------------------

@@ -100,6 +100,13 @@ class ServiceSettings(BaseSettings):
     """After a poll that brought fewer than `consumer_batch_size` events, wait this long before
     the next, so a steady trickle is applied and committed in fewer, larger chunks (each event
     waits at most this much longer)."""
+    consumer_fetch_gather_ms: int = Field(default=0, ge=0, le=5_000)
+    """How long the broker may hold a fetch of this service's consumers to gather
+    `CONSUMER_GATHER_BYTES` of their topics' events before it answers; 0 answers as soon as
+    there is one. A service whose consumers need not see an event at once (read models nobody
+    reads live) gathers: a steady stream of events then costs it and the broker a few fetches
+    a second, and is applied in chunks of hundreds, not a few. Each event may wait this long.
+    Below 500 an idle consumer asks more often than the client's default of twice a second."""
     consumer_passed_over_commit_interval_s: float = Field(default=1.0, ge=0)
     """A poll that brought only event types the consumer does not handle is committed at most
     this often (they are passed over again, unparsed, if delivered again)."""

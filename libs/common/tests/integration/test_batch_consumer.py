@@ -516,3 +516,30 @@ async def test_polls_of_types_passed_over_are_committed_once_an_interval(
         await send(producer, settings, thing_event(subject, 1))
         assert await eventually(lambda: applied_rows(engine)) == [(subject, 1)]
         assert await eventually(lambda: _committed(settings, loop.group_id), until=lambda o: o == 6)
+
+
+async def test_a_gathering_consumer_applies_a_trickle_of_events_in_few_chunks(
+    engine: AsyncEngine, settings: ServiceSettings, producer: AIOKafkaProducer
+) -> None:
+    settings = settings.model_copy(update={"consumer_fetch_gather_ms": 3_000})
+    chunks: list[int] = []
+
+    async def counting(context: HandlerContext, events: Sequence[TypedEvent[Any]]) -> None:
+        chunks.append(len(events))
+        await apply_things(context, events)
+
+    subject = new_subject()
+    async with running(batch_loop(engine, settings, counting)):
+        await send(producer, settings, thing_event(subject, 0))
+        assert await eventually(lambda: applied_rows(engine), until=lambda rows: len(rows) == 1)
+        chunks.clear()
+        # One event every 50 ms for about a second: answered at each event, a fetch brings one
+        # or two of them (twenty chunks when measured); held for three seconds, that second
+        # spans two fetches at most (three if sending took twice as long).
+        for seq in range(1, 21):
+            await send(producer, settings, thing_event(subject, seq))
+            await asyncio.sleep(0.05)
+        rows = await eventually(lambda: applied_rows(engine), until=lambda rows: len(rows) == 21)
+    assert [seq for _, seq in rows] == list(range(21))
+    assert sum(chunks) == 20
+    assert len(chunks) <= 3, chunks
