@@ -164,6 +164,9 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         # FastAPI's own pages load them from a public CDN, blank on a closed network.
         docs_url=None,
         redoc_url=None,
+        telemetry=None
+        if settings.fastapi_telemetry
+        else {"tracing": False, "metrics": False, "logs": False},
     )
     install_local_docs(app)
     install_problem_handlers(app)

@@ -26,6 +26,12 @@ class ServiceSettings(BaseSettings):
     log_repeat_interval_s: float = Field(default=10.0, ge=0)
     """A client library's error repeated within this interval (same logger, same message
     template) is counted instead of logged; the next one logged carries the count. 0 logs all."""
+    fastapi_telemetry: bool = False
+    """FastAPI's own OpenTelemetry spans, metrics and logs of each request, for a bureau that
+    runs a collector (providers set up before the service starts, or
+    `FASTAPI_OTEL_AUTO_CONFIGURE` and the `OTEL_*` variables). Off, the service's Prometheus
+    metrics and JSON access log are what it reports, and requests skip FastAPI's look for a
+    configured provider: 5 µs each, measured, with none configured."""
     web_concurrency: int = Field(default=1, gt=0)
     """Worker processes per service (uvicorn `--workers`); each runs its own relay and
     consumers, which share the work like replicas do."""
