@@ -145,10 +145,10 @@ events of the platform's sizes."""
 
 
 def fetch_options(settings: ServiceSettings) -> dict[str, int]:
-    """The fetch settings of a service's consumers: answered at the first event, a fetch with
-    none held for `consumer_idle_fetch_wait_ms`; or gathering for `consumer_fetch_gather_ms`."""
+    """The fetch settings of a service's consumers: the client's defaults (answer at the first
+    byte, hold an idle fetch half a second), or gathering for `consumer_fetch_gather_ms`."""
     if not settings.consumer_fetch_gather_ms:
-        return {"fetch_max_wait_ms": settings.consumer_idle_fetch_wait_ms}
+        return {}
     return {
         "fetch_min_bytes": CONSUMER_GATHER_BYTES,
         "fetch_max_wait_ms": settings.consumer_fetch_gather_ms,

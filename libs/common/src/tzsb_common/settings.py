@@ -106,19 +106,13 @@ class ServiceSettings(BaseSettings):
     """After a poll that brought fewer than `consumer_batch_size` events, wait this long before
     the next, so a steady trickle is applied and committed in fewer, larger chunks (each event
     waits at most this much longer)."""
-    consumer_idle_fetch_wait_ms: int = Field(default=5_000, ge=100, le=30_000)
-    """How long the broker holds a fetch that finds no event (it answers as soon as one is
-    written). At the client's default of half a second, each of the platform's consumers asked
-    twice a second, and the platform at rest used 15 % of a core; 11 % at five seconds. A
-    request of the consumer's other than its fetches (its lag check) may wait behind a held
-    fetch, which happens only while there is nothing to consume."""
     consumer_fetch_gather_ms: int = Field(default=0, ge=0, le=5_000)
     """How long the broker may hold a fetch of this service's consumers to gather
     `CONSUMER_GATHER_BYTES` of their topics' events before it answers; 0 answers as soon as
     there is one. A service whose consumers need not see an event at once (read models nobody
     reads live) gathers: a steady stream of events then costs it and the broker a few fetches
-    a second, and is applied in chunks of hundreds, not a few. Each event may wait this long,
-    and an idle consumer asks this often."""
+    a second, and is applied in chunks of hundreds, not a few. Each event may wait this long.
+    Below 500 an idle consumer asks more often than the client's default of twice a second."""
     consumer_passed_over_commit_interval_s: float = Field(default=1.0, ge=0)
     """A poll that brought only event types the consumer does not handle is committed at most
     this often (they are passed over again, unparsed, if delivered again)."""

@@ -543,23 +543,3 @@ async def test_a_gathering_consumer_applies_a_trickle_of_events_in_few_chunks(
     assert [seq for _, seq in rows] == list(range(21))
     assert sum(chunks) == 20
     assert len(chunks) <= 3, chunks
-
-
-async def test_a_fetch_held_for_want_of_events_is_answered_when_one_comes(
-    engine: AsyncEngine, settings: ServiceSettings, producer: AIOKafkaProducer
-) -> None:
-    settings = settings.model_copy(update={"consumer_idle_fetch_wait_ms": 30_000})
-    subject = new_subject()
-    async with running(batch_loop(engine, settings)):
-        await send(producer, settings, thing_event(subject, 0))
-        assert await eventually(lambda: applied_rows(engine), until=lambda rows: len(rows) == 1)
-        # The consumer is idle now: its fetch is held for up to 30 s. Had the broker waited
-        # that long, each event would have been seen after 15 s on average.
-        for seq in range(1, 4):
-            await asyncio.sleep(0.5)
-            await send(producer, settings, thing_event(subject, seq))
-            await eventually(
-                lambda: applied_rows(engine),
-                until=lambda rows, applied=seq + 1: len(rows) == applied,
-                timeout_s=3.0,
-            )
